@@ -1,0 +1,1 @@
+"""newswatch's shipped configuration (YAML files); see newswatch.settings for their schema."""

@@ -1,0 +1,486 @@
+"""Detecting a high-level military contact in an article (pure functions).
+
+A contact is a call, video call, meeting or visit that took place between a senior official of
+each tracked country, at least one of them defence or military leadership. The detector works
+sentence by sentence:
+
+1. find references to officials (names, surnames, titles, "his Chinese counterpart");
+2. find contact predicates ("spoke by video", "held talks", "met", "told") that are not refused,
+   planned, hypothetical or mere handshakes;
+3. a sentence with a predicate and one official of each side is a candidate; candidates with
+   the same participants and dates within a day form a group;
+4. the article reports a contact only if its lead is about one: a group with evidence in the
+   first paragraph, or a lead that speaks of a contact between the two countries and a group
+   in the next paragraphs that names its participants. Contacts mentioned only further down,
+   as background, are not the article's contact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from newswatch.dates import DateMention, find_dates
+from newswatch.gazetteer import Gazetteer, Mention
+from newswatch.records import Article, Contact, Mode, Participant
+from newswatch.settings import LEVEL_RANK, Level
+from newswatch.text import Sentence, split_article
+
+# Contact predicates, each with the mode it implies ("call" is a call of unknown kind).
+_PREDICATES: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "video_call",
+        re.compile(
+            r"\bvideo[- ]?(?:call|link|conference|teleconference|chat|talks?|meeting)s?\b|\bby video\b"
+            r"|\bvideoconference\b|\bteleconference\b|\bvirtual (?:meeting|talks|call)\b|视频通话|视频会议"
+            r"|\bvideollamada\b|\bvideoconferencia\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "phone_call",
+        re.compile(
+            r"\b(?:tele)?phone(?:d|\s+call|\s+conversation|\s+talks)?\b|\bby (?:tele)?phone\b|电话"
+            r"|\b(?:llamada|conversación) telefónica\b|\bpor teléfono\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "call",
+        re.compile(
+            r"\bcalls?\b(?!\s+(?:for|on|upon)\b)|\bcalled\b(?!\s+(?:for|on|upon|it|them|him|her|the|a|an|this|that)\b)"
+            r"|\bllamada\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "meeting",
+        re.compile(
+            r"\bmet\b|\bmeets?\b|\bmeeting\b|\bface[- ]to[- ]face\b|\bin[- ]person\b|\bsat down\b|\bsit[- ]down\b"
+            r"|\bvisit(?:ed|s|ing)?\b|\breceived\b|\bhosted\b|\bon the sidelines\b|会见|会晤|会谈"
+            r"|\bse reunió\b|\breunión\b|\bse reunieron\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "unspecified",
+        re.compile(
+            r"\bspoke\b|\bspeaks?\b|\bspeaking\b|\btalk(?:s|ed)?\b|\bconversations?\b|\bexchanged? views\b"
+            r"|\bexchanges?\b|\bsession\b|\bdiscuss(?:ed|ions?)\b|\bheld (?:a |an )?(?:candid |in-depth )?(?:exchange|discussion)"
+            r"|\bdialogue\b|通话|交谈|\bconversaron\b|\bhablaron\b|\bconversación\b",
+            re.IGNORECASE,
+        ),
+    ),
+]
+_TOLD = re.compile(r"\btold\b|\burged\b|\bassured\b|\bpressed\b|\bwarned\b", re.IGNORECASE)
+_TOLD_OBJECT_WINDOW = 60  # characters between "told" and the official it was told to
+
+# Words that make a predicate something other than a contact that took place. Refusals block a
+# predicate anywhere before it in the sentence; plans, hopes and conditions only within its clause
+# ("Dong told Austin that the PLA will not stand by, according to an account of their video call").
+_REFUSALS = re.compile(
+    r"\bdeclin|\brefus|\breject|\bturn(?:ed|s|ing)? down\b|\brebuff|\bsnub|\bspurn|\bcancel"
+    r"|\bcall(?:ed)? off\b|\bpostpon|\bsuspend|\bno (?:bilateral|meeting|talks|call)\b"
+    r"|\b(?:did not|didn't|never|has not|have not|had not|hasn't|haven't) (?:yet )?(?:meet|met|hold|held|speak|spoken|talk|take|had)\b"
+    r"|\bwithout (?:success|a meeting)\b|\bfail(?:ed|s)? to\b|\bunanswered\b"
+    r"|\brequest(?:ed|s)?\b|\bpropos|\bsought\b|\bseek(?:s|ing)?\b|\btr(?:ied|ying|ies) to\b|\bask(?:ed|s)? for\b"
+    r"|\bhandshake|\bshook hands\b|\brechaz|\bse negó\b|拒绝|取消",
+    re.IGNORECASE,
+)
+_MODALS = re.compile(
+    r"\bwill\b|\bwould\b|\bshall\b|\bexpect|\bplan(?:s|ned|ning)?\b|\bscheduled\b|\bset to\b|\bdue to\b"
+    r"|\b(?:is|are) to\b|\bupcoming\b|\bnext (?:week|month|year)\b|\blater this\b|\bhope|\baim(?:s|ed)? to\b"
+    r"|\bintend|\bprepar|\bcould\b|\bmay\b|\bmight\b|\bagree(?:d|s)? to\b|\bagreement to\b|\bpledg|\binvit"
+    r"|\bgreet|\bif\b|\bwhether\b|\bunless\b|\bprevist|\bplanea|\bpróxim|将于|计划",
+    re.IGNORECASE,
+)
+_CLAUSE_START = re.compile(r"[,;:—–(]\s*|\bthat\s+|\bbut\s+|\bwhile\s+")
+# Text after these words speaks of an earlier contact ("the first meeting since Austin sat down
+# with Wei"): predicates and officials there are background.
+_BACKGROUND_TAIL = re.compile(r"\bsince\b|\bpredecessor|\bsuccessor", re.IGNORECASE)
+_IN_PLACE = re.compile(r"\b(?:in|at) (?P<place>(?:[A-Z][\w'’-]+)(?:\s+[A-Z][\w'’-]+){0,2})")
+_NOT_PLACES = frozenset(
+    [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "The",
+        "A",
+        "An",
+        "His",
+        "Her",
+        "Their",
+        "Its",
+    ]
+)
+_DATELINE = re.compile(
+    r"\A(?P<city>[A-Z][A-Z.'’ -]{2,}?)(?:,\s*[A-Z][\w.]*(?:\s+\d{1,2})?)?\s*(?:\([^)]*\))?\s*[—–-]{1,2}\s"
+)
+_DATELINE_NOT_PLACES = frozenset({"ANALYSIS", "COMMENTARY", "OPINION", "EDITORIAL", "UPDATE", "EXCLUSIVE"})
+_MODE_RANK = {"video_call": 4, "phone_call": 3, "meeting": 2, "call": 1, "unspecified": 0}
+
+
+@dataclass(frozen=True)
+class _Predicate:
+    start: int
+    end: int
+    mode: str
+
+
+@dataclass
+class _Candidate:
+    """One sentence that states a contact between one official of each side."""
+
+    sentence: Sentence
+    participants: tuple[str, str]
+    date: DateMention | None
+    mode: str
+
+
+@dataclass
+class _SentenceFacts:
+    sentence: Sentence
+    predicates: list[_Predicate]
+    countries: set[str]
+    officials: set[str]
+    dates: list[DateMention]
+    candidates: list[_Candidate] = field(default_factory=list)
+
+
+@dataclass
+class _Group:
+    participants: tuple[str, str]
+    candidates: list[_Candidate] = field(default_factory=list)
+
+    @property
+    def first_index(self) -> int:
+        return self.candidates[0].sentence.index
+
+    @property
+    def date(self) -> DateMention | None:
+        dated = [c.date for c in self.candidates if c.date is not None and c.date.precision == "day"]
+        return dated[0] if dated else next((c.date for c in self.candidates if c.date), None)
+
+
+def _find_predicates(text: str) -> list[_Predicate]:
+    found: list[_Predicate] = []
+    for mode, pattern in _PREDICATES:
+        for match in pattern.finditer(text):
+            if any(p.start < match.end() and match.start() < p.end for p in found):
+                continue
+            if mode == "unspecified" and match.group(0) == "Dialogue":
+                continue  # "Shangri-La Dialogue" is a forum, not a contact
+            found.append(_Predicate(match.start(), match.end(), mode))
+    return sorted(found, key=lambda p: p.start)
+
+
+def _is_blocked(text: str, predicate: _Predicate) -> bool:
+    before = text[: predicate.end]
+    if _REFUSALS.search(before):
+        return True
+    clause_starts = [m.end() for m in _CLAUSE_START.finditer(text, 0, predicate.start)]
+    clause = text[clause_starts[-1] if clause_starts else 0 : predicate.end]
+    return _MODALS.search(clause) is not None
+
+
+def _same_time(mention: DateMention, day: dt.date) -> bool:
+    """Whether a date expression can refer to ``day`` (within a day, a week or the same month)."""
+    if mention.precision == "month":
+        return (mention.date.year, mention.date.month) == (day.year, day.month)
+    slack = 1 if mention.precision == "day" else 7
+    return abs((mention.date - day).days) <= slack
+
+
+def _strip_dateline(text: str) -> tuple[str, str | None]:
+    match = _DATELINE.match(text)
+    if not match:
+        return text, None
+    city = match.group("city").strip().title()
+    return text[match.end() :], None if city.upper() in _DATELINE_NOT_PLACES else city
+
+
+class ContactDetector:
+    """Finds the contact an article reports, using the gazetteer and the configured venues."""
+
+    def __init__(self, gazetteer: Gazetteer, venues: dict[str, str], min_level: Level = "senior") -> None:
+        self.gazetteer = gazetteer
+        self.venues = venues
+        self.min_level = min_level
+
+    # --- references to officials -------------------------------------------------------
+
+    def _mentions(self, sentences: Sequence[Sentence], day: dt.date) -> list[list[Mention]]:
+        """Per sentence, the resolved references to officials (order of appearance)."""
+        gazetteer = self.gazetteer
+        names = [gazetteer.find_names(s.text) for s in sentences]
+        ranked = [gazetteer.find_ranked_surnames(s.text, day) for s in sentences]
+        titles = [gazetteer.find_titles(s.text, n) for s, n in zip(sentences, names, strict=True)]
+        resolved_titles: list[list[Mention]] = []
+        for sentence_titles in titles:
+            resolved_titles.append(
+                [
+                    Mention(t.start, t.end, t.text, t.kind, t.country, gazetteer.resolve_title(t, day), t.office_ids)
+                    for t in sentence_titles
+                ]
+            )
+        # Who is named where, for surnames: the nearest full reference before, else after.
+        named_at: dict[str, list[int]] = {}
+        for index, group in enumerate(names + ranked + resolved_titles):
+            for mention in group:
+                if mention.official_id and mention.kind != "counterpart":
+                    named_at.setdefault(mention.official_id, []).append(index % len(sentences))
+        result: list[list[Mention]] = []
+        for index, sentence in enumerate(sentences):
+            mentions = [*names[index], *ranked[index], *resolved_titles[index]]
+            taken = [(m.start, m.end) for m in mentions]
+            for start, end, surname, ids in gazetteer.find_surnames(sentence.text, set(named_at)):
+                if any(s < end and start < e for s, e in taken):
+                    continue
+                if re.match(r"['’]s\s+(?:predecessor|successor)", sentence.text[end:]):
+                    continue
+                official_id = min(
+                    ids,
+                    key=lambda i: min((index - at if at <= index else 1000 + at - index) for at in named_at[i]),
+                )
+                country = gazetteer.officials[official_id].country
+                mentions.append(Mention(start, end, surname, "surname", country, official_id))
+            result.append(sorted(mentions, key=lambda m: m.start))
+        return result
+
+    # --- candidates ----------------------------------------------------------------------
+
+    def _analyse(self, sentence: Sentence, mentions: list[Mention], anchor: dt.date) -> _SentenceFacts:
+        """What one sentence says: its live predicates, the countries and officials it refers to,
+        its dates and its candidate contacts."""
+        text = sentence.text
+        tail = _BACKGROUND_TAIL.search(text)
+        limit = tail.start() if tail else len(text)
+        predicates = [p for p in _find_predicates(text) if p.end <= limit and not _is_blocked(text, p)]
+        # "X told Y": a contact only if Y, right after "told", is an official.
+        for match in _TOLD.finditer(text[:limit]):
+            after = [m for m in mentions if match.end() <= m.start < match.end() + _TOLD_OBJECT_WINDOW]
+            if after and after[0].official_id and re.fullmatch(r"[\s\w.,'’-]*", text[match.end() : after[0].start]):
+                told = _Predicate(match.start(), match.end(), "unspecified")
+                if not _is_blocked(text, told):
+                    predicates.append(told)
+        in_scope = [m for m in mentions if m.start < limit]
+        facts = _SentenceFacts(
+            sentence=sentence,
+            predicates=predicates,
+            countries={c for _, _, c in self.gazetteer.find_countries(text)}
+            | {m.country for m in mentions if m.country},
+            officials={m.official_id for m in in_scope if m.official_id},
+            dates=find_dates(text, anchor),
+        )
+        side_a, side_b = self.gazetteer.pair
+        for predicate in predicates:
+            chosen: dict[str, str] = {}
+            for side in (side_a, side_b):
+                options = [m for m in in_scope if m.country == side and m.official_id]
+                if options:
+                    nearest = min(options, key=lambda m: abs(m.start - predicate.start))
+                    chosen[side] = nearest.official_id  # type: ignore[assignment]
+            date = self._nearest_date(facts.dates, predicate)
+            for counterpart in (m for m in in_scope if m.kind == "counterpart"):
+                assert counterpart.country is not None
+                other = side_b if counterpart.country == side_a else side_a
+                if counterpart.country not in chosen and other in chosen:
+                    resolved = self.gazetteer.counterpart_of(
+                        chosen[other], counterpart.country, date.date if date else anchor
+                    )
+                    if resolved:
+                        chosen[counterpart.country] = resolved
+            if side_a in chosen and side_b in chosen:
+                facts.candidates.append(_Candidate(sentence, (chosen[side_a], chosen[side_b]), date, predicate.mode))
+        return facts
+
+    @staticmethod
+    def _nearest_date(dates: list[DateMention], predicate: _Predicate) -> DateMention | None:
+        precise = [d for d in dates if d.precision == "day"] or dates
+        if not precise:
+            return None
+        return min(precise, key=lambda d: abs(d.start - predicate.end))
+
+    def _qualifies(self, participants: tuple[str, str], day: dt.date) -> bool:
+        offices = [self.gazetteer.role_on(official_id, day)[1] for official_id in participants]
+        if any(LEVEL_RANK[o.level] < LEVEL_RANK[self.min_level] for o in offices):
+            return False
+        return any(o.defence for o in offices)
+
+    # --- the article -----------------------------------------------------------------------
+
+    def detect(self, article: Article) -> Contact | None:
+        """The contact the article reports, or None.
+
+        Args:
+            article: the article; its publication date anchors relative dates.
+
+        Returns:
+            The contact with its date, mode, participants, location and evidence sentences.
+        """
+        body, dateline_city = _strip_dateline(article.text)
+        sentences = split_article(body)
+        if not sentences:
+            return None
+        anchor = article.published
+        mentions = self._mentions(sentences, anchor)
+        facts = [self._analyse(s, m, anchor) for s, m in zip(sentences, mentions, strict=True)]
+        groups: dict[tuple[str, str], list[_Group]] = {}
+        previous_date: dict[int, DateMention] = {}
+        for fact in facts:
+            for candidate in fact.candidates:
+                if candidate.date is None and fact.sentence.paragraph in previous_date:
+                    candidate.date = previous_date[fact.sentence.paragraph]
+                self._add_to_groups(groups, candidate)
+            day_dates = [d for d in fact.dates if d.precision == "day"]
+            if day_dates:
+                previous_date[fact.sentence.paragraph] = day_dates[-1]
+        lead = [f for f in facts if f.sentence.paragraph == sentences[0].paragraph]
+        chosen = self._lead_group(groups, lead)
+        if chosen is None:
+            return None
+        group, via_lead = chosen
+        lead_support = [f for f in lead if f.predicates] if via_lead else []
+        date_mention = group.date or self._lead_date(lead_support)
+        day = date_mention.date if date_mention else anchor
+        if not self._qualifies(group.participants, day):
+            return None
+        mode = self._mode(group, facts, lead_support, day)
+        participants = tuple(self._participant(official_id, day) for official_id in group.participants)
+        evidence_sentences = [f.sentence for f in lead_support] + [c.sentence for c in group.candidates]
+        evidence = tuple(dict.fromkeys(s.text for s in sorted(evidence_sentences, key=lambda s: s.index)))
+        location = self._location(group, sentences, mode, dateline_city, day, anchor)
+        return Contact(
+            date=day,
+            mode=mode,
+            participants=participants,
+            location=location,
+            evidence=evidence,
+            date_is_explicit=date_mention is not None,
+        )
+
+    @staticmethod
+    def _lead_date(lead_support: list[_SentenceFacts]) -> DateMention | None:
+        for fact in lead_support:
+            for predicate in fact.predicates:
+                date = ContactDetector._nearest_date(fact.dates, predicate)
+                if date is not None and date.precision == "day":
+                    return date
+        return None
+
+    @staticmethod
+    def _add_to_groups(groups: dict[tuple[str, str], list[_Group]], candidate: _Candidate) -> None:
+        same = groups.setdefault(candidate.participants, [])
+        for group in same:
+            known = group.date
+            if candidate.date is None or known is None or abs((known.date - candidate.date.date).days) <= 1:
+                group.candidates.append(candidate)
+                return
+        same.append(_Group(candidate.participants, [candidate]))
+
+    def _lead_group(
+        self, groups: dict[tuple[str, str], list[_Group]], lead: list[_SentenceFacts]
+    ) -> tuple[_Group, bool] | None:
+        """The group the article's lead is about, and whether it was found through the lead's
+        wording rather than a full candidate in the lead."""
+        ordered = sorted((g for gs in groups.values() for g in gs), key=lambda g: g.first_index)
+        lead_indexes = {f.sentence.index for f in lead}
+        for group in ordered:
+            if any(c.sentence.index in lead_indexes for c in group.candidates):
+                return group, True
+        countries = set().union(*(f.countries for f in lead if f.predicates)) if lead else set()
+        if not set(self.gazetteer.pair) <= countries:
+            return None
+        lead_officials = set().union(*(f.officials for f in lead))
+        lead_paragraph = lead[0].sentence.paragraph
+        for group in ordered:
+            if not any(c.sentence.paragraph <= lead_paragraph + 2 for c in group.candidates):
+                continue
+            consistent = all(
+                official in lead_officials
+                for official in group.participants
+                if any(
+                    self.gazetteer.officials[o].country == self.gazetteer.officials[official].country
+                    for o in lead_officials
+                )
+            )
+            if consistent:
+                return group, True
+        return None
+
+    def _mode(
+        self, group: _Group, facts: list[_SentenceFacts], lead_support: list[_SentenceFacts], day: dt.date
+    ) -> Mode:
+        """The most specific mode stated for the contact: by its own sentences, by the lead, or by
+        sentences that speak of it without naming anyone else ("The two spoke by video")."""
+        modes = [c.mode for c in group.candidates]
+        modes += [p.mode for f in lead_support for p in f.predicates]
+        members = set(group.participants)
+        foreign = set(self.gazetteer.countries) - set(self.gazetteer.pair)
+        for fact in facts:
+            if not fact.predicates or not fact.officials <= members or fact.countries & foreign:
+                continue
+            if fact.dates and not any(_same_time(d, day) for d in fact.dates):
+                continue
+            modes += [p.mode for p in fact.predicates]
+        best = max(modes, key=lambda m: _MODE_RANK[m])
+        return "phone_call" if best == "call" else best  # type: ignore[return-value]
+
+    def _location(
+        self,
+        group: _Group,
+        sentences: Sequence[Sentence],
+        mode: Mode,
+        dateline_city: str | None,
+        day: dt.date,
+        anchor: dt.date,
+    ) -> str | None:
+        if mode in ("phone_call", "video_call"):
+            return None
+        texts = [c.sentence.text for c in group.candidates]
+        for text in texts:
+            for match in _IN_PLACE.finditer(text):
+                place = match.group("place")
+                if place.split()[0] not in _NOT_PLACES and not any(
+                    w in place for w in ("Command", "Ministry", "Department")
+                ):
+                    return place
+        lead_text = " ".join(s.text for s in sentences if s.paragraph <= sentences[0].paragraph + 1)
+        for venue, city in self.venues.items():
+            if venue.lower() in " ".join(texts).lower() or venue.lower() in lead_text.lower():
+                return city
+        if mode == "meeting" and dateline_city and abs((anchor - day).days) <= 2:
+            return dateline_city
+        return None
+
+    def _participant(self, official_id: str, day: dt.date) -> Participant:
+        official = self.gazetteer.officials[official_id]
+        role, office = self.gazetteer.role_on(official_id, day)
+        name = office.name_on(day)
+        return Participant(
+            official_id=official.id,
+            name=official.name,
+            country=official.country,
+            office=("Acting " if role.acting else "") + name,
+            office_id=role.office,
+            level=office.level,
+            defence=office.defence,
+        )

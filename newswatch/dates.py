@@ -1,0 +1,170 @@
+"""Finding date expressions in a sentence and resolving them against the article's date.
+
+News copy dates events relative to publication: "on Tuesday" in an article of Wednesday
+2024-04-17 is 2024-04-16; "Thursday night (21)" is the 21st; "Dec. 21" without a year is the
+latest Dec. 21 not after publication. All functions here are pure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Precision = Literal["day", "week", "month"]
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
+    "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
+    "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11,
+    "november": 11, "dec": 12, "december": 12,
+}  # fmt: skip
+NUMBER_WORDS = {
+    "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14,
+}  # fmt: skip
+
+_MONTH = r"(?P<month>Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)"
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("iso", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")),
+    ("cjk", re.compile(r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日")),
+    (
+        "month_day",
+        re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{4}))?"),
+    ),
+    (
+        "day_month",
+        re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+(?P<year>\d{4}))?"),
+    ),
+    (
+        "weekday",
+        re.compile(
+            r"\b(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+            r"(?:\s+(?:morning|afternoon|evening|night))?(?:\s*\((?P<dom>\d{1,2})\))?",
+        ),
+    ),
+    (
+        "relative_day",
+        re.compile(
+            r"\b(?P<rel>yesterday|today|tonight|last night|a day earlier|the day before|the previous day|the same day)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "days_ago",
+        re.compile(
+            r"\b(?P<n>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen)\s+days?\s+(?:ago|earlier|before(?=[.,;]))",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "week",
+        re.compile(r"\b(?P<week>last week|earlier this week|this week|last weekend|over the weekend)\b", re.IGNORECASE),
+    ),
+    ("month_year", re.compile(r"\b(?:in|since|during)\s+" + _MONTH + r"(?:\s+(?P<year>\d{4}))?\b")),
+]
+
+_RELATIVE_DAYS = {
+    "yesterday": -1, "today": 0, "tonight": 0, "last night": -1, "a day earlier": -1,
+    "the day before": -1, "the previous day": -1, "the same day": 0,
+}  # fmt: skip
+_WEEK_OFFSETS = {
+    "last week": -7, "earlier this week": -2, "this week": -1, "last weekend": -6,
+    "over the weekend": -2,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date expression found in a sentence, resolved to a calendar date."""
+
+    start: int
+    end: int
+    text: str
+    date: dt.date
+    precision: Precision
+
+
+def _month_number(token: str) -> int:
+    return MONTHS[token.lower().rstrip(".")]
+
+
+def _latest_on_or_before(month: int, day: int, anchor: dt.date) -> dt.date | None:
+    """The latest date with this month and day not after ``anchor`` (a year back at most)."""
+    for year in (anchor.year, anchor.year - 1):
+        try:
+            candidate = dt.date(year, month, day)
+        except ValueError:
+            continue
+        if candidate <= anchor + dt.timedelta(days=1):  # a day of slack for time zones
+            return candidate
+    return None
+
+
+def _resolve(kind: str, match: re.Match[str], anchor: dt.date) -> tuple[dt.date, Precision] | None:
+    groups = match.groupdict()
+    if kind in ("iso", "cjk"):
+        year = int(groups["y"]) if groups.get("y") else None
+        month, day = int(groups["m"]), int(groups["d"])
+        if year is None:
+            found = _latest_on_or_before(month, day, anchor)
+            return (found, "day") if found else None
+        try:
+            return dt.date(year, month, day), "day"
+        except ValueError:
+            return None
+    if kind in ("month_day", "day_month"):
+        month, day = _month_number(groups["month"]), int(groups["day"])
+        if groups.get("year"):
+            try:
+                return dt.date(int(groups["year"]), month, day), "day"
+            except ValueError:
+                return None
+        found = _latest_on_or_before(month, day, anchor)
+        return (found, "day") if found else None
+    if kind == "weekday":
+        target = WEEKDAYS.index(groups["weekday"].lower())
+        date = anchor - dt.timedelta(days=(anchor.weekday() - target) % 7)
+        if groups.get("dom"):
+            day_of_month = int(groups["dom"])
+            if date.day != day_of_month:
+                found = _latest_on_or_before(anchor.month, day_of_month, anchor) or date
+                date = found
+        return date, "day"
+    if kind == "relative_day":
+        return anchor + dt.timedelta(days=_RELATIVE_DAYS[groups["rel"].lower()]), "day"
+    if kind == "days_ago":
+        raw = groups["n"].lower()
+        days = int(raw) if raw.isdigit() else NUMBER_WORDS[raw]
+        return anchor - dt.timedelta(days=days), "day"
+    if kind == "week":
+        return anchor + dt.timedelta(days=_WEEK_OFFSETS[groups["week"].lower()]), "week"
+    if kind == "month_year":
+        month = _month_number(groups["month"])
+        year = int(groups["year"]) if groups.get("year") else anchor.year
+        if not groups.get("year") and month > anchor.month:
+            year -= 1
+        return dt.date(year, month, 1), "month"
+    return None
+
+
+def find_dates(sentence: str, anchor: dt.date) -> list[DateMention]:
+    """Every date expression in ``sentence``, resolved against the article date ``anchor``.
+
+    Overlapping matches keep the first pattern in ``_PATTERNS`` order (the most precise).
+    """
+    mentions: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in _PATTERNS:
+        for match in pattern.finditer(sentence):
+            start, end = match.span()
+            if any(start < t_end and t_start < end for t_start, t_end in taken):
+                continue
+            resolved = _resolve(kind, match, anchor)
+            if resolved is None:
+                continue
+            taken.append((start, end))
+            mentions.append(DateMention(start, end, match.group(0), resolved[0], resolved[1]))
+    return sorted(mentions, key=lambda m: m.start)

@@ -1,0 +1,112 @@
+"""Typed, frozen records that cross the pipeline's stage boundaries.
+
+ORM objects never leave ``newswatch.storage``; the stages pass these instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+Mode = Literal["phone_call", "video_call", "meeting", "unspecified"]
+MODES: tuple[Mode, ...] = ("phone_call", "video_call", "meeting", "unspecified")
+MODE_LABELS: dict[str, str] = {
+    "phone_call": "phone call",
+    "video_call": "video call",
+    "meeting": "meeting",
+    "unspecified": "contact",
+}
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article, from a seed file or (later) a feed."""
+
+    ref: str
+    published: dt.date
+    text: str
+    title: str = ""
+    source: str = "seed"
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the whitespace-normalised text: identical content, identical hash."""
+        normalised = " ".join(self.text.split())
+        return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class TopicScore:
+    """How strongly an article matches one tracked topic, and why."""
+
+    topic_id: str
+    score: float
+    matched: bool
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Participant:
+    """An official taking part in a contact, with the office held on the contact's date."""
+
+    official_id: str
+    name: str
+    country: str
+    office: str
+    office_id: str
+    level: str = "senior"
+    defence: bool = True
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A high-level military contact reported by one article."""
+
+    date: dt.date
+    mode: Mode
+    participants: tuple[Participant, ...]
+    location: str | None = None
+    evidence: tuple[str, ...] = ()
+    date_is_explicit: bool = True
+
+    @property
+    def participant_key(self) -> str:
+        """Identity of the participants, independent of order: used to match events."""
+        return "|".join(sorted(p.official_id for p in self.participants))
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Everything the classifier says about one article."""
+
+    article: Article
+    topics: tuple[TopicScore, ...]
+    contact: Contact | None
+
+    @property
+    def matched_topics(self) -> tuple[str, ...]:
+        return tuple(t.topic_id for t in self.topics if t.matched)
+
+
+@dataclass(frozen=True)
+class ReadFailure:
+    """A file that could not be read as an article, with the reason."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """A contact event as stored, for alerting and reporting."""
+
+    id: int
+    date: dt.date
+    mode: Mode
+    location: str | None
+    participants: tuple[Participant, ...]
+    topics: tuple[str, ...]
+    evidence: tuple[str, ...]
+    articles: tuple[tuple[str, str, dt.date], ...] = field(default=())  # (ref, title, published)

@@ -1,0 +1,331 @@
+"""Configuration: the shipped defaults in ``config/`` plus an optional user override folder.
+
+Everything is validated once, here, into typed settings that the rest of newswatch receives as
+arguments; no other module reads configuration files or environment variables.
+
+Files (each may be replaced by a file of the same name in the override folder):
+    newswatch.yaml   countries, the tracked pair, alert settings, venues, notification sources
+    topics.yaml      tracked topics with weighted terms, exclusions and thresholds
+    officials.yaml   the gazetteer: offices and the officials who held them
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from newswatch.errors import ConfigError
+
+CONFIG_FILES = ("newswatch.yaml", "topics.yaml", "officials.yaml")
+ENV_CONFIG_DIR = "NEWSWATCH_CONFIG_DIR"
+ENV_NOTIFY = "NEWSWATCH_NOTIFY"
+ENV_DATABASE_URL = "NEWSWATCH_DATABASE_URL"
+ENV_HOME = "NEWSWATCH_HOME"
+
+Level = Literal["senior", "working"]
+LEVEL_RANK = {"working": 0, "senior": 1}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- newswatch.yaml -------------------------------------------------------------------------
+
+
+class Country(_Strict):
+    name: str
+    names: list[str] = Field(min_length=1, description="words that point to the country in text")
+
+
+class AlertSettings(_Strict):
+    min_level: Level = "senior"
+    title_prefix: str = "military contact"
+
+
+class NotificationSettings(_Strict):
+    urls: list[str] = []
+    apprise_config: str | None = Field(
+        default=None, description="path to an apprise YAML/TEXT config file, relative to the config folder"
+    )
+
+
+class CoreSettings(_Strict):
+    countries: dict[str, Country]
+    tracked_pair: tuple[str, str]
+    alerts: AlertSettings = AlertSettings()
+    notifications: NotificationSettings = NotificationSettings()
+    venues: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _pair_is_defined(self) -> CoreSettings:
+        for code in self.tracked_pair:
+            if code not in self.countries:
+                raise ValueError(f"tracked_pair names {code!r}, which is not under countries")
+        if self.tracked_pair[0] == self.tracked_pair[1]:
+            raise ValueError("tracked_pair must name two different countries")
+        return self
+
+
+# --- topics.yaml ----------------------------------------------------------------------------
+
+
+def _check_patterns(patterns: Mapping[str, float] | list[str]) -> None:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from None
+
+
+class Topic(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    threshold: float = Field(gt=0)
+    require: list[list[str]] = Field(default=[], description="groups of patterns; each group must match at least once")
+    terms: dict[str, float] = Field(min_length=1)
+    exclude: dict[str, float] = {}
+
+    @field_validator("terms", "exclude")
+    @classmethod
+    def _valid_weighted(cls, value: dict[str, float]) -> dict[str, float]:
+        _check_patterns(value)
+        return value
+
+    @field_validator("require")
+    @classmethod
+    def _valid_groups(cls, value: list[list[str]]) -> list[list[str]]:
+        for group in value:
+            _check_patterns(group)
+        return value
+
+
+class TopicsFile(_Strict):
+    topics: list[Topic] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> TopicsFile:
+        ids = [t.id for t in self.topics]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate topic ids: {', '.join(duplicates)}")
+        return self
+
+
+# --- officials.yaml -------------------------------------------------------------------------
+
+
+class OfficeStyle(_Strict):
+    """Another official name of an office, in use from a date ("Secretary of War" from 2025-09-05)."""
+
+    name: str
+    from_: dt.date = Field(alias="from")
+
+
+class Office(_Strict):
+    country: str
+    name: str
+    styles: list[OfficeStyle] = []
+    level: Level
+    defence: bool
+    counterparts: list[str] = []
+    aliases: list[str] = Field(default=[], description="title phrases that name this office without a country word")
+    qualified_aliases: list[str] = Field(
+        default=[], description="generic titles that name this office only after a country word"
+    )
+
+    def name_on(self, day: dt.date) -> str:
+        """The office's name on ``day``: the latest style in use by then, else its name."""
+        current = [style for style in self.styles if style.from_ <= day]
+        return max(current, key=lambda style: style.from_).name if current else self.name
+
+
+class Role(_Strict):
+    office: str
+    from_: dt.date = Field(alias="from")
+    to: dt.date | None = None
+    acting: bool = False
+
+    def held_on(self, day: dt.date) -> bool:
+        return self.from_ <= day and (self.to is None or day <= self.to)
+
+
+class Official(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    country: str
+    surname: str | None = None
+    aliases: list[str] = []
+    roles: list[Role] = Field(min_length=1)
+
+
+class OfficialsFile(_Strict):
+    offices: dict[str, Office]
+    officials: list[Official]
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> OfficialsFile:
+        ids = [o.id for o in self.officials]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate official ids: {', '.join(duplicates)}")
+        for office_id, office in self.offices.items():
+            for counterpart in office.counterparts:
+                if counterpart not in self.offices:
+                    raise ValueError(f"office {office_id}: unknown counterpart {counterpart!r}")
+        for official in self.officials:
+            for role in official.roles:
+                if role.office not in self.offices:
+                    raise ValueError(f"official {official.id}: unknown office {role.office!r}")
+                if role.to is not None and role.to < role.from_:
+                    raise ValueError(f"official {official.id}: role {role.office} ends before it begins")
+        return self
+
+
+# --- the whole --------------------------------------------------------------------------------
+
+
+class Settings(_Strict):
+    """All of newswatch's configuration, validated."""
+
+    core: CoreSettings
+    topics: list[Topic]
+    officials: OfficialsFile
+    config_dir: Path | None = None
+
+    @model_validator(mode="after")
+    def _countries_known(self) -> Settings:
+        for office_id, office in self.officials.offices.items():
+            if office.country not in self.core.countries:
+                raise ValueError(f"officials.yaml: office {office_id} has unknown country {office.country!r}")
+        return self
+
+
+def _default_config_dir() -> Path:
+    return Path(str(resources.files("newswatch.config")))
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}{where}: invalid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _describe(error: ValidationError, path: Path) -> str:
+    lines = []
+    for item in error.errors()[:5]:
+        location = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        lines.append(f"{path}: {location}: {item['msg']}")
+    more = len(error.errors()) - 5
+    if more > 0:
+        lines.append(f"... and {more} more problems")
+    return "\n".join(lines)
+
+
+def _validate(model: type[BaseModel], data: Any, path: Path) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+
+
+def resolve_config_dir(explicit: Path | None = None, environ: Mapping[str, str] | None = None) -> Path | None:
+    """The user's override folder: ``--config`` if given, else ``$NEWSWATCH_CONFIG_DIR``."""
+    environ = os.environ if environ is None else environ
+    if explicit is not None:
+        return explicit
+    value = environ.get(ENV_CONFIG_DIR)
+    return Path(value) if value else None
+
+
+def load_settings(config_dir: Path | None = None) -> Settings:
+    """Load and validate the configuration.
+
+    Args:
+        config_dir: a folder whose ``newswatch.yaml``, ``topics.yaml`` or ``officials.yaml``
+            replace the shipped file of the same name; files it lacks come from the defaults.
+
+    Raises:
+        ConfigError: naming the file and field at fault.
+    """
+    if config_dir is not None and not config_dir.is_dir():
+        raise ConfigError(f"{config_dir}: configuration folder not found")
+    defaults = _default_config_dir()
+
+    def pick(name: str) -> Path:
+        if config_dir is not None and (config_dir / name).is_file():
+            return config_dir / name
+        return defaults / name
+
+    core_path, topics_path, officials_path = (pick(name) for name in CONFIG_FILES)
+    core = _validate(CoreSettings, _load_yaml(core_path), core_path)
+    topics = _validate(TopicsFile, _load_yaml(topics_path), topics_path)
+    officials = _validate(OfficialsFile, _load_yaml(officials_path), officials_path)
+    try:
+        return Settings(core=core, topics=topics.topics, officials=officials, config_dir=config_dir)
+    except ValidationError as exc:
+        raise ConfigError("; ".join(str(e["msg"]) for e in exc.errors())) from None
+
+
+def notification_urls(settings: Settings, cli_urls: list[str], environ: Mapping[str, str] | None = None) -> list[str]:
+    """Notification URLs from the config file, ``$NEWSWATCH_NOTIFY`` and ``--notify``, deduplicated.
+
+    ``$NEWSWATCH_NOTIFY`` holds URLs separated by whitespace or commas.
+    """
+    environ = os.environ if environ is None else environ
+    from_env = [u for u in re.split(r"[\s,]+", environ.get(ENV_NOTIFY, "")) if u]
+    urls: list[str] = []
+    for url in [*settings.core.notifications.urls, *from_env, *cli_urls]:
+        if url not in urls:
+            urls.append(url)
+    return urls
+
+
+def apprise_config_path(settings: Settings) -> Path | None:
+    """The apprise config file named in newswatch.yaml, resolved against the config folder."""
+    name = settings.core.notifications.apprise_config
+    if not name:
+        return None
+    path = Path(os.path.expanduser(name))
+    if not path.is_absolute():
+        path = (settings.config_dir or _default_config_dir()) / path
+    if not path.is_file():
+        raise ConfigError(f"newswatch.yaml: notifications.apprise_config: {path} not found")
+    return path
+
+
+def default_home(environ: Mapping[str, str] | None = None) -> Path:
+    """Where newswatch keeps its default SQLite database: ``$NEWSWATCH_HOME`` or ``~/.newswatch``."""
+    environ = os.environ if environ is None else environ
+    return Path(environ.get(ENV_HOME) or Path.home() / ".newswatch")
+
+
+def database_url(cli_url: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """The database URL: ``--db``, else ``$NEWSWATCH_DATABASE_URL``, else the default SQLite file."""
+    environ = os.environ if environ is None else environ
+    if cli_url:
+        return cli_url
+    if environ.get(ENV_DATABASE_URL):
+        return environ[ENV_DATABASE_URL]
+    return f"sqlite:///{default_home(environ) / 'newswatch.db'}"

@@ -1,0 +1,138 @@
+"""Splitting article text into paragraphs and sentences (pure functions)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Words that end with a full stop without ending a sentence in news copy.
+ABBREVIATIONS = frozenset(
+    [
+        "gen",
+        "adm",
+        "lt",
+        "col",
+        "maj",
+        "capt",
+        "cmdr",
+        "cdr",
+        "sgt",
+        "brig",
+        "cpl",
+        "pvt",
+        "sen",
+        "rep",
+        "gov",
+        "pres",
+        "amb",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "jr",
+        "sr",
+        "no",
+        "nos",
+        "vs",
+        "etc",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "dept",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "u.n",
+        "p.m",
+        "a.m",
+        "calif",
+        "wash",
+        "fla",
+        "mass",
+        "ariz",
+    ]
+)
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# A candidate boundary: terminal punctuation, optional closing quote/bracket, whitespace, then
+# something that can start a sentence.
+_BOUNDARY = re.compile(r"""([.!?]["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-9])""")
+_CJK_BOUNDARY = re.compile(r"(?<=[。！？])")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence with its position: paragraph index and sentence index in the article."""
+
+    text: str
+    paragraph: int
+    index: int
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Paragraphs separated by blank lines, inner line breaks folded, empty ones dropped."""
+    paragraphs = (" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(text))
+    return [p for p in paragraphs if p]
+
+
+def _is_abbreviation(text_before: str) -> bool:
+    """True if the text ends with an abbreviation or an initial, so the full stop is not an end."""
+    match = _WORD_BEFORE.search(text_before)
+    if not match:
+        return False
+    word = match.group(1).rstrip(".")
+    if len(word) == 1 and word.isupper():  # an initial, as in "Charles Q. Brown"
+        return True
+    return word.lower() in ABBREVIATIONS
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Sentences of one paragraph; knows news abbreviations such as "Gen." and "U.S."."""
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(paragraph):
+        end = match.end(1)
+        if match.group(1).startswith(".") and _is_abbreviation(paragraph[start : match.start(1)]):
+            continue
+        sentences.append(paragraph[start:end].strip())
+        start = match.end(2)
+    sentences.append(paragraph[start:].strip())
+    result: list[str] = []
+    for sentence in sentences:
+        result.extend(s.strip() for s in _CJK_BOUNDARY.split(sentence) if s.strip())
+    return result
+
+
+def split_article(text: str) -> list[Sentence]:
+    """All sentences of an article, each tagged with its paragraph."""
+    sentences: list[Sentence] = []
+    for paragraph_index, paragraph in enumerate(split_paragraphs(text)):
+        for sentence in split_sentences(paragraph):
+            sentences.append(Sentence(sentence, paragraph_index, len(sentences)))
+    return sentences
+
+
+def first_sentence(text: str, limit: int = 140) -> str:
+    """The article's first sentence, cut at a word boundary to at most ``limit`` characters."""
+    paragraphs = split_paragraphs(text)
+    if not paragraphs:
+        return ""
+    sentence = split_sentences(paragraphs[0])[0]
+    if len(sentence) <= limit:
+        return sentence
+    return sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"

@@ -1,0 +1,61 @@
+"""Scoring an article against the tracked topics (pure functions)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from newswatch.records import TopicScore
+from newswatch.settings import Topic
+
+MAX_COUNT_PER_TERM = 3  # a term repeated ten times is not ten times the evidence
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _CompiledTopic:
+    topic: Topic
+    require: tuple[re.Pattern[str], ...]
+    terms: tuple[tuple[str, re.Pattern[str], float], ...]
+    exclude: tuple[tuple[str, re.Pattern[str], float], ...]
+
+
+class TopicScorer:
+    """Scores texts against the configured topics; patterns are compiled once."""
+
+    def __init__(self, topics: list[Topic]) -> None:
+        self._topics = [
+            _CompiledTopic(
+                topic,
+                tuple(_compile("|".join(f"(?:{p})" for p in group)) for group in topic.require),
+                tuple((p, _compile(p), w) for p, w in topic.terms.items()),
+                tuple((p, _compile(p), w) for p, w in topic.exclude.items()),
+            )
+            for topic in topics
+        ]
+
+    def score(self, text: str) -> tuple[TopicScore, ...]:
+        """One score per topic, with the matched phrases as evidence (most weighty first)."""
+        return tuple(self._score_one(compiled, text) for compiled in self._topics)
+
+    @staticmethod
+    def _score_one(compiled: _CompiledTopic, text: str) -> TopicScore:
+        score = 0.0
+        evidence: list[tuple[float, str]] = []
+        for _, regex, weight in compiled.terms:
+            matches = [m.group(0) for m in regex.finditer(text)]
+            if matches:
+                score += weight * min(len(matches), MAX_COUNT_PER_TERM)
+                evidence.append((weight * min(len(matches), MAX_COUNT_PER_TERM), f"{matches[0]} ×{len(matches)}"))
+        for label, regex, weight in compiled.exclude:
+            count = sum(1 for _ in regex.finditer(text))
+            if count:
+                score -= weight * min(count, MAX_COUNT_PER_TERM)
+                evidence.append((-weight, f"excluded: {label} ×{count}"))
+        required = all(regex.search(text) for regex in compiled.require)
+        matched = required and score >= compiled.topic.threshold
+        ranked = tuple(text for _, text in sorted(evidence, key=lambda e: -e[0]))
+        return TopicScore(compiled.topic.id, round(score, 2), matched, ranked[:8])

@@ -1,0 +1,96 @@
+"""Connecting to the database and bringing its schema up to date with Alembic."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from newswatch.errors import StorageError
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine for ``url``; a SQLite file's folder is created, foreign keys are enforced.
+
+    Raises:
+        StorageError: the URL is malformed or names a driver that is not installed.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StorageError(f"not a database URL: {url!r}") from None
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(parsed)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_engine(parsed, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as exc:
+        raise StorageError(f"cannot use database {parsed.render_as_string(hide_password=True)}: {exc}") from None
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Run every pending Alembic migration.
+
+    Raises:
+        StorageError: the database cannot be reached or migrated.
+    """
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        command.upgrade(_alembic_config(engine), "head")
+    except OperationalError as exc:
+        raise StorageError(
+            f"cannot reach database {engine.url.render_as_string(hide_password=True)}: {exc.orig}"
+        ) from None
+    except SQLAlchemyError as exc:
+        raise StorageError(
+            f"cannot migrate database {engine.url.render_as_string(hide_password=True)}: {exc}"
+        ) from None
+
+
+def open_database(url: str) -> sessionmaker[Session]:
+    """Connect, migrate the schema to the latest version, and return a session factory."""
+    engine = create_db_engine(url)
+    upgrade_schema(engine)
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session in a transaction: committed on success, rolled back on error."""
+    with sessions() as session, session.begin():
+        yield session
+
+
+def table_names(engine: Engine) -> list[str]:
+    return sorted(inspect(engine).get_table_names())

@@ -1,0 +1,153 @@
+"""The database schema, as SQLAlchemy 2 typed models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dt.datetime: UtcDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+
+
+class ArticleRow(Base):
+    """An article, stored once: its ref and its content are both unique."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(2048), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    published: Mapped[dt.date]
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(32))
+    ingested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    topics: Mapped[list[TopicMatchRow]] = relationship(back_populates="article")
+
+
+class TopicMatchRow(Base):
+    """An article's score on a topic that it matched."""
+
+    __tablename__ = "topic_matches"
+    __table_args__ = (UniqueConstraint("article_id", "topic_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    topic_id: Mapped[str] = mapped_column(String(64), index=True)
+    score: Mapped[float]
+    evidence: Mapped[list[str]]
+
+    article: Mapped[ArticleRow] = relationship(back_populates="topics")
+
+
+class ContactEventRow(Base):
+    """A contact between officials, however many articles report it."""
+
+    __tablename__ = "contact_events"
+    __table_args__ = (Index("ix_contact_events_participant_key_date", "participant_key", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_key: Mapped[str] = mapped_column(String(512))
+    date: Mapped[dt.date]
+    mode: Mapped[str] = mapped_column(String(16))
+    location: Mapped[str | None] = mapped_column(String(256))
+    level: Mapped[str] = mapped_column(String(16))
+    first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    participants: Mapped[list[EventParticipantRow]] = relationship(
+        back_populates="event", order_by="EventParticipantRow.position"
+    )
+    reports: Mapped[list[EventArticleRow]] = relationship(back_populates="event", order_by="EventArticleRow.id")
+    alerts: Mapped[list[AlertRow]] = relationship(back_populates="event", order_by="AlertRow.id")
+
+
+class EventParticipantRow(Base):
+    """An official taking part in an event, with the office held that day."""
+
+    __tablename__ = "event_participants"
+    __table_args__ = (UniqueConstraint("event_id", "official_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("contact_events.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    official_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(256))
+    country: Mapped[str] = mapped_column(String(8))
+    office: Mapped[str] = mapped_column(String(256))
+
+    event: Mapped[ContactEventRow] = relationship(back_populates="participants")
+
+
+class EventArticleRow(Base):
+    """An article reporting an event, with what it said about it."""
+
+    __tablename__ = "event_articles"
+    __table_args__ = (UniqueConstraint("event_id", "article_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("contact_events.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    reported_date: Mapped[dt.date]
+    reported_mode: Mapped[str] = mapped_column(String(16))
+    evidence: Mapped[list[str]]
+
+    event: Mapped[ContactEventRow] = relationship(back_populates="reports")
+    article: Mapped[ArticleRow] = relationship()
+
+
+class AlertRow(Base):
+    """One alert: an event for one notification channel, with its delivery status."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("event_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("contact_events.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(64), doc="fingerprint of the notification URL, or 'console'")
+    channel_label: Mapped[str] = mapped_column(String(256), doc="the URL with its secrets masked")
+    status: Mapped[str] = mapped_column(String(16), index=True, doc="pending | sent | failed")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]
+
+    event: Mapped[ContactEventRow] = relationship(back_populates="alerts")
