@@ -365,8 +365,9 @@ class ContactDetector:
             return None
         mode = self._mode(group, facts, lead_support, day)
         participants = tuple(self._participant(official_id, day) for official_id in group.participants)
-        evidence_sentences = [f.sentence for f in lead_support] + [c.sentence for c in group.candidates]
-        evidence = tuple(dict.fromkeys(s.text for s in sorted(evidence_sentences, key=lambda s: s.index)))
+        # Sentences naming both participants first, then the lead sentences that framed the contact.
+        evidence_sentences = [c.sentence for c in group.candidates] + [f.sentence for f in lead_support]
+        evidence = tuple(dict.fromkeys(s.text for s in evidence_sentences))
         location = self._location(group, sentences, mode, dateline_city, day, anchor)
         return Contact(
             date=day,

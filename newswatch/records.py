@@ -16,7 +16,7 @@ MODE_LABELS: dict[str, str] = {
     "phone_call": "phone call",
     "video_call": "video call",
     "meeting": "meeting",
-    "unspecified": "contact",
+    "unspecified": "talks",
 }
 
 

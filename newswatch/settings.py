@@ -43,6 +43,7 @@ class _Strict(BaseModel):
 
 class Country(_Strict):
     name: str
+    short: str | None = Field(default=None, description='name in alert titles, e.g. "US"')
     names: list[str] = Field(min_length=1, description="words that point to the country in text")
 
 

@@ -43,7 +43,7 @@ def utcnow() -> dt.datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dt.datetime: UtcDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map = {dt.datetime: UtcDateTime(), dict[str, Any]: JSON, list[str]: JSON}  # noqa: RUF012 - SQLAlchemy's API
 
 
 class ArticleRow(Base):

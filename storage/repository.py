@@ -24,20 +24,20 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from newswatch.records import Article, Contact, Participant, StoredEvent, TopicScore
-
-EVENT_DATE_TOLERANCE = dt.timedelta(days=1)  # both sides' readouts: Beijing's date can be a day later
-_MODE_SPECIFICITY = {"unspecified": 0, "meeting": 1, "phone_call": 1, "video_call": 2}
+from newswatch.resolve import EVENT_DATE_TOLERANCE, refined, same_event
 
 
-def _insert_ignore(session: Session, table: Table, values: dict[str, Any]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL."""
+def _insert_ignore(session: Session, table: Table, values: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; True if a row was inserted."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        session.execute(postgresql.insert(table).values(**values).on_conflict_do_nothing())
+        statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
     elif dialect == "sqlite":
-        session.execute(sqlite.insert(table).values(**values).on_conflict_do_nothing())
+        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
     else:  # pragma: no cover - other backends are not supported yet
         raise NotImplementedError(f"database backend {dialect!r} is not supported")
+    result = session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def store_article(session: Session, article: Article) -> tuple[int, bool]:
@@ -47,12 +47,7 @@ def store_article(session: Session, article: Article) -> tuple[int, bool]:
         The stored article's id and whether this call stored it.
     """
     content_hash = article.content_hash
-    existing = session.scalar(
-        select(ArticleRow.id).where(or_(ArticleRow.ref == article.ref, ArticleRow.content_hash == content_hash))
-    )
-    if existing is not None:
-        return existing, False
-    _insert_ignore(
+    inserted = _insert_ignore(
         session,
         ArticleRow.__table__,  # type: ignore[arg-type]
         {
@@ -69,7 +64,7 @@ def store_article(session: Session, article: Article) -> tuple[int, bool]:
         select(ArticleRow.id).where(or_(ArticleRow.ref == article.ref, ArticleRow.content_hash == content_hash))
     )
     assert stored is not None
-    return stored, True
+    return stored, inserted
 
 
 def store_topic_matches(session: Session, article_id: int, topics: Iterable[TopicScore]) -> None:
@@ -88,12 +83,6 @@ def store_topic_matches(session: Session, article_id: int, topics: Iterable[Topi
             )
 
 
-def _modes_compatible(a: str, b: str) -> bool:
-    if "unspecified" in (a, b) or a == b:
-        return True
-    return {a, b} == {"phone_call", "video_call"}  # reports mix up kinds of call
-
-
 def find_matching_event(session: Session, contact: Contact) -> ContactEventRow | None:
     """The stored event this contact is a report of: same participants, dates within a day,
     compatible modes."""
@@ -109,7 +98,7 @@ def find_matching_event(session: Session, contact: Contact) -> ContactEventRow |
         .order_by(ContactEventRow.id)
     ).all()
     for row in rows:
-        if _modes_compatible(row.mode, contact.mode):
+        if same_event(row.date, row.mode, contact):
             return row
     return None
 
@@ -147,12 +136,7 @@ def record_contact(session: Session, article_id: int, contact: Contact, level: s
                 )
             )
     else:
-        if _MODE_SPECIFICITY[contact.mode] > _MODE_SPECIFICITY[event.mode]:
-            event.mode = contact.mode
-        if event.location is None and contact.location:
-            event.location = contact.location
-        if contact.date_is_explicit and contact.date < event.date:
-            event.date = contact.date
+        event.date, event.mode, event.location = refined(event.date, event.mode, event.location, contact)
     _insert_ignore(
         session,
         EventArticleRow.__table__,  # type: ignore[arg-type]

@@ -1,0 +1,338 @@
+"""The ``newswatch`` command line.
+
+Exit codes (one place, documented in ``newswatch --help`` and the README):
+    0  success
+    1  error: bad configuration, unreachable database, unexpected failure (nothing was done)
+    2  usage error: unknown command or option, missing argument
+    3  partial: the run completed, but some files could not be read or some alerts not delivered
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from enum import IntEnum
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from newswatch.errors import NewswatchError
+from newswatch.records import MODE_LABELS, Classification, StoredEvent
+
+
+class ExitStatus(IntEnum):
+    SUCCESS = 0
+    ERROR = 1
+    USAGE = 2
+    PARTIAL = 3
+
+
+EPILOG = (
+    "Exit codes: 0 success, 1 error (nothing done), 2 usage error, "
+    "3 partial (some files unreadable or alerts undelivered; they are retried next run)."
+)
+
+app = typer.Typer(
+    name="newswatch",
+    help="Watch the news for high-level US–China military contacts and alert on new ones.",
+    epilog=EPILOG,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="NEWSWATCH_DATABASE_URL",
+        help="SQLAlchemy database URL [default: ~/.newswatch/newswatch.db].",
+        show_envvar=True,
+    ),
+]
+NotifyOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--notify", help="apprise URL to alert (repeatable); adds to $NEWSWATCH_NOTIFY and the config.", metavar="URL"
+    ),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        envvar="NEWSWATCH_CONFIG_DIR",
+        help="Folder of configuration files overriding the shipped ones.",
+        show_envvar=True,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show framework logs and tracebacks.")]
+PathsArgument = Annotated[
+    list[Path], typer.Argument(help="Seed-format files, or folders of *.txt files.", show_default=False)
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Prefect's temporary server is chatty: telemetry and SQLite lock errors that are noise to a user.
+QUIET_PREFECT = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_LOGGING_SERVER_LEVEL": "ERROR",
+}
+
+
+def _configure_output(debug: bool) -> None:
+    """Quiet by default; ``--debug`` shows newswatch's, Prefect's and apprise's logs."""
+    for name, value in QUIET_PREFECT.items():
+        if debug and name != "PREFECT_SERVER_ANALYTICS_ENABLED":
+            os.environ.setdefault(name, "DEBUG" if "LEVEL" in name else value)
+        else:
+            os.environ.setdefault(name, value)
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not debug:
+        apprise_logger = logging.getLogger("apprise")
+        apprise_logger.addHandler(logging.NullHandler())
+        apprise_logger.propagate = False  # failures are reported by newswatch, once, naming the URL masked
+
+
+def _handle_errors(command: F) -> F:
+    """Turn newswatch's errors into one clear line and exit code 1 (a traceback with --debug)."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = bool(kwargs.get("debug"))
+        _configure_output(debug)
+        try:
+            return command(*args, **kwargs)
+        except NewswatchError as exc:
+            if debug:
+                raise
+            typer.echo(f"newswatch: error: {exc}", err=True)
+            raise typer.Exit(ExitStatus.ERROR) from None
+        except KeyboardInterrupt:
+            typer.echo("newswatch: interrupted", err=True)
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if debug:
+                raise
+            typer.echo(
+                f"newswatch: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True
+            )
+            raise typer.Exit(ExitStatus.ERROR) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _participants_text(event: StoredEvent) -> str:
+    return " – ".join(f"{p.name} ({p.office})" for p in event.participants)
+
+
+def _event_line(event: StoredEvent) -> str:
+    where = f" in {event.location}" if event.location else ""
+    return f"#{event.id} {event.date.isoformat()} {MODE_LABELS[event.mode]}{where}: {_participants_text(event)}"
+
+
+def _event_json(event: StoredEvent, first_seen: Any, alerted: bool) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "date": event.date.isoformat(),
+        "mode": event.mode,
+        "location": event.location,
+        "participants": [{"name": p.name, "country": p.country, "office": p.office} for p in event.participants],
+        "articles": [
+            {"ref": ref, "title": title, "published": published.isoformat()} for ref, title, published in event.articles
+        ],
+        "first_seen": first_seen.isoformat(),
+        "alerted": alerted,
+    }
+
+
+def _classification_json(item: Classification) -> dict[str, Any]:
+    contact = item.contact
+    return {
+        "ref": item.article.ref,
+        "published": item.article.published.isoformat(),
+        "topics": [{"id": t.topic_id, "score": t.score} for t in item.topics if t.matched],
+        "contact": None
+        if contact is None
+        else {
+            "date": contact.date.isoformat(),
+            "mode": contact.mode,
+            "location": contact.location,
+            "participants": [{"name": p.name, "country": p.country, "office": p.office} for p in contact.participants],
+            "evidence": list(contact.evidence),
+        },
+    }
+
+
+@app.command()
+@_handle_errors
+def replay(
+    paths: PathsArgument,
+    db: DbOption = None,
+    notify: NotifyOption = None,
+    config: ConfigOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Replay seed-format article files through the pipeline: classify, store, alert.
+
+    Runs the Prefect flow "newswatch-replay" (on Prefect's temporary local server when no
+    PREFECT_API_URL is set). Articles already stored are skipped; only new contacts alert.
+
+    Example: newswatch replay seeds/
+    """
+    from newswatch.settings import load_settings
+
+    settings = load_settings(config)  # validate before starting Prefect: a config error costs nothing
+    if db:
+        os.environ["NEWSWATCH_DATABASE_URL"] = db
+    if notify:
+        os.environ["NEWSWATCH_NOTIFY"] = " ".join([os.environ.get("NEWSWATCH_NOTIFY", ""), *notify]).strip()
+    from newswatch.flows.replay import configured_channels
+
+    configured_channels(settings)  # a malformed notification URL is an error before the run, too
+    from newswatch.flows.replay import replay as replay_flow
+
+    typer.echo(f"Replaying {', '.join(str(p) for p in paths)} …")
+    report = replay_flow([str(p) for p in paths], str(config) if config else None)
+    for failure in report.failures:
+        typer.echo(f"skipped {failure.path}: {failure.reason}", err=True)
+    already = sum(1 for s in report.stored if not s.new)
+    typer.echo(
+        f"Read {report.read} files: {report.new_articles} new articles, {already} already stored, "
+        f"{len(report.failures)} unreadable."
+    )
+    new_ids = {e.id for e in report.new_events}
+    typer.echo(f"Contacts in these articles: {len(report.events)} ({len(new_ids)} new)")
+    for event in report.events:
+        typer.echo(f"  {'new ' if event.id in new_ids else 'known'} {_event_line(event)}")
+    delivered = [d for d in report.deliveries if d.delivered]
+    failed = [d for d in report.deliveries if not d.delivered]
+    typer.echo(f"Alerts: {len(delivered)} sent, {len(failed)} failed (channels: {', '.join(report.channels)})")
+    for delivery in delivered:
+        typer.echo(f"  sent   #{delivery.event_id} → {delivery.channel}: {delivery.title}")
+    for delivery in failed:
+        typer.echo(f"  failed #{delivery.event_id} → {delivery.error} (will retry next run)", err=True)
+    if report.failures or failed:
+        raise typer.Exit(ExitStatus.PARTIAL)
+
+
+@app.command()
+@_handle_errors
+def classify(
+    paths: PathsArgument,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Classify seed-format files without storing anything: topics and the contact, if any.
+
+    Example: newswatch classify seeds/ --json
+    """
+    from newswatch.classify import Classifier
+    from newswatch.seeds import read_seed_files
+    from newswatch.settings import load_settings
+
+    classifier = Classifier(load_settings(config))
+    articles, failures = read_seed_files(paths)
+    for failure in failures:
+        typer.echo(f"skipped {failure.path}: {failure.reason}", err=True)
+    results = [classifier.classify(article) for article in articles]
+    if as_json:
+        typer.echo(json.dumps([_classification_json(r) for r in results], indent=2, ensure_ascii=False))
+    else:
+        for result in results:
+            topics = ", ".join(f"{t.topic_id} {t.score:g}" for t in result.topics if t.matched) or "no topic"
+            typer.echo(f"{result.article.ref} ({result.article.published.isoformat()}): {topics}")
+            if result.contact:
+                c = result.contact
+                names = " – ".join(f"{p.name} ({p.office})" for p in c.participants)
+                where = f" in {c.location}" if c.location else ""
+                typer.echo(f"  contact {c.date.isoformat()} {MODE_LABELS[c.mode]}{where}: {names}")
+    if failures:
+        raise typer.Exit(ExitStatus.PARTIAL)
+
+
+@app.command()
+@_handle_errors
+def contacts(as_json: JsonOption = False, db: DbOption = None, debug: DebugOption = False) -> None:
+    """List the stored contact events, oldest first.
+
+    Example: newswatch contacts --json
+    """
+    from newswatch.settings import database_url
+    from newswatch.storage import repository
+    from newswatch.storage.database import open_database, transaction
+
+    with transaction(open_database(database_url(db))) as session:
+        events = repository.list_events(session)
+    if as_json:
+        typer.echo(
+            json.dumps([_event_json(e, seen, alerted) for e, seen, alerted in events], indent=2, ensure_ascii=False)
+        )
+        return
+    if not events:
+        typer.echo("No contacts stored yet. Try: newswatch replay seeds/")
+    for event, _, alerted in events:
+        typer.echo(f"{_event_line(event)}{'' if alerted else '  (not alerted yet)'}")
+        for ref, _, published in event.articles:
+            typer.echo(f"    {published.isoformat()} {ref}")
+
+
+@app.command()
+@_handle_errors
+def alerts(as_json: JsonOption = False, db: DbOption = None, debug: DebugOption = False) -> None:
+    """List alerts and their delivery status (URLs shown masked).
+
+    Example: newswatch alerts --json
+    """
+    from newswatch.settings import database_url
+    from newswatch.storage import repository
+    from newswatch.storage.database import open_database, transaction
+
+    with transaction(open_database(database_url(db))) as session:
+        rows = repository.alert_summary(session)
+    if as_json:
+        keys = ("id", "event_id", "channel", "status", "attempts", "last_error")
+        typer.echo(json.dumps([dict(zip(keys, row, strict=True)) for row in rows], indent=2))
+        return
+    if not rows:
+        typer.echo("No alerts yet.")
+    for alert_id, event_id, channel, status, attempts, error in rows:
+        typer.echo(
+            f"alert {alert_id}: event #{event_id} → {channel}: {status} after {attempts} attempt(s){f' ({error})' if error else ''}"
+        )
+
+
+@db_app.command("upgrade")
+@_handle_errors
+def db_upgrade(db: DbOption = None, debug: DebugOption = False) -> None:
+    """Create the database or migrate it to the latest schema (Alembic).
+
+    Example: newswatch db upgrade --db postgresql://user@host/newswatch
+    """
+    from newswatch.settings import database_url
+    from newswatch.storage.database import open_database
+
+    url = database_url(db)
+    open_database(url)
+    from sqlalchemy.engine import make_url
+
+    typer.echo(f"Database {make_url(url).render_as_string(hide_password=True)} is at the latest schema.")
+
+
+def main() -> None:
+    """Entry point of the ``newswatch`` console script."""
+    try:
+        app()
+    except SystemExit as exc:
+        # Click reports usage errors with exit code 2 already; keep every other code as is.
+        sys.exit(exc.code)

@@ -1,0 +1,130 @@
+"""Alerts: rendering the message (pure) and delivering it through apprise, one URL at a time.
+
+apprise returns one boolean for all the URLs of an Apprise object, so every channel gets its own
+object: that tells which URL failed, and gives each its own retry on the next run. URLs carry
+secrets (tokens, passwords): only their masked form is ever shown or stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import apprise
+
+from newswatch.errors import ConfigError, NotificationError
+from newswatch.records import MODE_LABELS, StoredEvent
+from newswatch.settings import Country
+
+CONSOLE_CHANNEL = "console"
+MAX_EVIDENCE_CHARS = 400
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Somewhere alerts go: an apprise URL, or the console when none is configured."""
+
+    fingerprint: str
+    label: str
+    tags: frozenset[str] = frozenset()
+    url: str | None = None
+
+    @property
+    def is_console(self) -> bool:
+        return self.url is None
+
+    def accepts(self, topics: Iterable[str]) -> bool:
+        """A channel with tags only receives alerts about those topics; one without, all alerts."""
+        return not self.tags or bool(self.tags & set(topics))
+
+
+CONSOLE = Channel(CONSOLE_CHANNEL, CONSOLE_CHANNEL)
+
+
+def fingerprint(url: str) -> str:
+    """A stable identity for a URL that does not reveal it."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+def _masked(plugin: apprise.plugins.NotifyBase) -> str:
+    return str(plugin.url(privacy=True)).split("?", 1)[0]
+
+
+def build_channels(urls: Iterable[str], apprise_config: Path | None = None) -> list[Channel]:
+    """Channels for the given URLs and those of an apprise config file.
+
+    Raises:
+        ConfigError: a URL apprise does not understand (shown masked) or an unreadable config.
+    """
+    channels: dict[str, Channel] = {}
+    for url in urls:
+        probe = apprise.Apprise()
+        if not probe.add(url):
+            scheme = url.split("://", 1)[0] if "://" in url else "?"
+            raise ConfigError(f"notification URL not understood by apprise: {scheme}://… (check its syntax)")
+        plugin = probe[0]
+        channels.setdefault(fingerprint(url), Channel(fingerprint(url), _masked(plugin), frozenset(plugin.tags), url))
+    if apprise_config is not None:
+        config = apprise.AppriseConfig()
+        if not config.add(str(apprise_config)):
+            raise ConfigError(f"{apprise_config}: not a readable apprise config file")
+        loaded = apprise.Apprise()
+        loaded.add(config)
+        servers = list(loaded)
+        if not servers:
+            raise ConfigError(f"{apprise_config}: no notification URLs found in this apprise config")
+        for plugin in servers:
+            url = str(plugin.url())
+            key = fingerprint(url)
+            channels.setdefault(key, Channel(key, _masked(plugin), frozenset(plugin.tags), url))
+    return list(channels.values())
+
+
+def pair_label(countries: dict[str, Country], pair: tuple[str, str]) -> str:
+    return "–".join(countries[code].short or countries[code].name for code in pair)
+
+
+def render_alert(event: StoredEvent, countries: dict[str, Country], pair: tuple[str, str]) -> tuple[str, str]:
+    """The alert's title and plain-text body for a stored event."""
+    names = " – ".join(p.name for p in event.participants)
+    mode = MODE_LABELS[event.mode]
+    title = f"{pair_label(countries, pair)} military contact: {names} ({mode}, {event.date.isoformat()})"
+    lines = [
+        "Participants:",
+        *(
+            f"  - {p.name}, {p.office} ({countries[p.country].name if p.country in countries else p.country})"
+            for p in event.participants
+        ),
+        f"Mode: {mode}",
+        f"Date: {event.date.isoformat()}",
+        f"Location: {event.location or 'not stated'}",
+        f"Topics: {', '.join(event.topics) or 'none'}",
+    ]
+    if event.evidence:
+        best = event.evidence[0]
+        if len(best) > MAX_EVIDENCE_CHARS:
+            best = best[:MAX_EVIDENCE_CHARS].rsplit(" ", 1)[0] + "…"
+        lines += ["Evidence:", f"  “{best}”"]
+    lines.append("Sources:")
+    lines += [f"  - {ref} ({published.isoformat()}): {title_}" for ref, title_, published in event.articles]
+    return title, "\n".join(lines)
+
+
+def send(channel: Channel, title: str, body: str) -> None:
+    """Deliver one message to one channel's URL.
+
+    Raises:
+        NotificationError: apprise reported a failure; the message names the channel (masked)
+            and what apprise logged.
+    """
+    assert channel.url is not None, "console alerts are printed, not sent"
+    notifier = apprise.Apprise()
+    notifier.add(channel.url)
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
+        delivered = notifier.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT)
+    if not delivered:
+        logged = " ".join(captured.getvalue().split())
+        raise NotificationError(f"{channel.label}: delivery failed{': ' + logged if logged else ''}")
