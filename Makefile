@@ -1,0 +1,31 @@
+# newswatch — the two commands a new user needs: `make run` and `make test`.
+
+# The first Python 3.11+ on PATH.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo $$p && break; done)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test install lint clean
+
+run: $(INSTALLED)  ## Replay the seed articles through the pipeline into the default SQLite database
+	$(BIN)/newswatch replay seeds/
+
+test: $(INSTALLED)  ## Run the test suite
+	$(BIN)/python -m pytest
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "newswatch needs Python 3.11 or newer on PATH" >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+lint: $(INSTALLED)  ## Static checks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:  ## Remove the virtual environment and caches (not your database)
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

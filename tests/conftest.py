@@ -1,0 +1,95 @@
+"""Shared fixtures: settings, databases (a real SQLite file and a real PostgreSQL), corpora and
+local notifier servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from newswatch.classify import Classifier
+from newswatch.settings import Settings, load_settings
+from tests.notifier_servers import json_receiver, smtp_receiver  # noqa: F401 - fixtures
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+DEV_CORPUS = REPO.parent / "shared" / "corpus" / "dev"
+POSTGRES_URL = os.environ.get("NEWSWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+def classifier(settings: Settings) -> Classifier:
+    return Classifier(settings)
+
+
+@pytest.fixture(scope="session")
+def dev_corpus() -> tuple[Path, dict[str, dict]]:
+    """The labelled development corpus beside the checkout (absent in a user's clone)."""
+    labels = DEV_CORPUS / "labels.json"
+    if not labels.is_file():
+        pytest.skip(f"development corpus not found at {DEV_CORPUS} (it ships beside the checkout, not in it)")
+    return DEV_CORPUS, json.loads(labels.read_text(encoding="utf-8"))
+
+
+def _postgres_available() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+        return None
+    except OperationalError as exc:
+        return str(exc.orig).strip().splitlines()[0]
+
+
+@pytest.fixture(scope="session")
+def postgres_status() -> str | None:
+    return _postgres_available()
+
+
+@pytest.fixture
+def postgres_url(postgres_status: str | None) -> Iterator[str]:
+    """A PostgreSQL URL whose tables live in a fresh schema, dropped afterwards."""
+    if postgres_status is not None:
+        message = (
+            f"PostgreSQL not reachable at {POSTGRES_URL} ({postgres_status}); start it "
+            "(pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set "
+            "NEWSWATCH_TEST_POSTGRES_URL"
+        )
+        if os.environ.get("NEWSWATCH_REQUIRE_POSTGRES"):
+            pytest.fail(message)
+        pytest.skip(message)
+    schema = f"nw_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test on a real SQLite file and on a real PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'newswatch.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'newswatch.db'}"

@@ -1,0 +1,138 @@
+"""Contact detection on the seeds and on articles written for these tests, one class each."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from newswatch.classify import Classifier
+from newswatch.records import Article
+from newswatch.seeds import read_seed_file
+from tests.conftest import SEEDS
+
+
+def _article(text: str, published: str = "2024-04-17") -> Article:
+    return Article(ref="test.txt", published=dt.date.fromisoformat(published), text=text)
+
+
+def _names(contact) -> list[str]:
+    return sorted(p.name for p in contact.participants)
+
+
+def test_seed_000_austin_dong_on_tuesday(classifier: Classifier) -> None:
+    result = classifier.classify(read_seed_file(SEEDS / "000_fa17d5cd43c4c00b.txt"))
+    contact = result.contact
+    assert contact is not None
+    assert contact.date == dt.date(2024, 4, 16)  # "on Tuesday" in an article of Wednesday 2024-04-17
+    assert _names(contact) == ["Dong Jun", "Lloyd Austin"]
+    assert {p.office for p in contact.participants} == {"Secretary of Defense", "Minister of National Defense"}
+    assert contact.mode == "unspecified"  # the seed never says how they talked
+    assert any("Dong Jun told US counterpart Lloyd Austin" in s for s in contact.evidence)
+    assert set(result.matched_topics) == {"us-china-military", "taiwan", "south-china-sea"}
+
+
+def test_seed_004_brown_liu_video_call_thursday_night(classifier: Classifier) -> None:
+    contact = classifier.classify(read_seed_file(SEEDS / "004_ec52301a8b636dd9.txt")).contact
+    assert contact is not None
+    assert contact.date == dt.date(2023, 12, 21)  # "Thursday night (21)"
+    assert contact.mode == "video_call"
+    assert _names(contact) == ["Charles Q. Brown Jr.", "Liu Zhenli"]
+    assert contact.location is None
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "date", "mode", "names"),
+    [
+        (
+            "Secretary of War Pete Hegseth spoke by phone with Chinese Defense Minister Adm. Dong Jun on Friday, "
+            "the Pentagon said, their first call since Hegseth took office.",
+            "2025-09-12",
+            "2025-09-12",
+            "phone_call",
+            ["Dong Jun", "Pete Hegseth"],
+        ),
+        (
+            "KUALA LUMPUR — The Pentagon chief met his Chinese counterpart on the sidelines of a regional "
+            "security meeting in Kuala Lumpur on Friday.\n\nHegseth and Dong Jun held talks for about an hour.",
+            "2025-11-01",
+            "2025-10-31",
+            "meeting",
+            ["Dong Jun", "Pete Hegseth"],
+        ),
+        (
+            "Gen. Mark Milley, chairman of the Joint Chiefs of Staff, held a video conference with Gen. Li Zuocheng, "
+            "chief of the Joint Staff Department, on Wednesday, a spokesman said.",
+            "2021-01-08",
+            "2021-01-06",
+            "video_call",
+            ["Li Zuocheng", "Mark Milley"],
+        ),
+        (
+            "U.S. Defence Secretary Lloyd Austin and Chinese Defence Minister Wei Fenghe held talks in Phnom Penh "
+            "on Tuesday, on the sidelines of a gathering of regional defence ministers.",
+            "2022-11-23",
+            "2022-11-22",
+            "meeting",  # "held talks in Phnom Penh … on the sidelines": in person
+            ["Lloyd Austin", "Wei Fenghe"],
+        ),
+    ],
+    ids=["secretary-of-war-phone", "pentagon-chief-counterpart", "cjcs-jsd-video", "british-spelling-talks"],
+)
+def test_contacts_phrased_in_other_ways(
+    classifier: Classifier, text: str, published: str, date: str, mode: str, names: list[str]
+) -> None:
+    contact = classifier.classify(_article(text, published)).contact
+    assert contact is not None
+    assert contact.date.isoformat() == date
+    assert contact.mode == mode
+    assert _names(contact) == names
+
+
+def test_secretary_of_war_styling_applies_from_september_2025(classifier: Classifier) -> None:
+    text = "Pete Hegseth held a video call with Chinese Defense Minister Dong Jun on Tuesday, the Pentagon said."
+    contact = classifier.classify(_article(text, "2025-09-10")).contact
+    assert contact is not None
+    assert {p.office for p in contact.participants} == {"Secretary of War", "Minister of National Defense"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A refused request.
+        "China declined a U.S. request for a call between Defense Secretary Lloyd Austin and Defense Minister "
+        "Li Shangfu, the Pentagon said on Tuesday.",
+        # A meeting planned for the future.
+        "Defense Secretary Lloyd Austin will meet Chinese Defense Minister Dong Jun in Singapore next week, "
+        "officials said on Tuesday.",
+        # A handshake without talks.
+        "Austin and Chinese Defense Minister Li Shangfu shook hands at the opening dinner but held no talks, "
+        "a U.S. official said.",
+        # Leaders, not defence officials.
+        "President Joe Biden and Chinese President Xi Jinping met for four hours on Wednesday near San Francisco.",
+        # Diplomats, not defence officials.
+        "Secretary of State Antony Blinken held talks with Foreign Minister Wang Yi in Beijing on Friday.",
+        # Another pair of countries with a tracked official.
+        "Russia's defense minister, Andrei Belousov, held talks with his Chinese counterpart Dong Jun in Beijing on Monday.",
+        "Defence Minister Richard Marles met China's defence minister, Admiral Dong Jun, on Saturday in Singapore.",
+        # Working-level talks.
+        "U.S. and Chinese defense officials held two days of policy talks at the Pentagon this week, led by a deputy "
+        "assistant secretary and a Chinese major general.",
+        # An article about something else that mentions a past contact in its last paragraph.
+        "Chinese coast guard ships fired water cannon at a Philippine supply boat near Second Thomas Shoal on Sunday."
+        "\n\nManila protested the incident.\n\nAustin and Dong last held talks in Singapore in May.",
+    ],
+    ids=[
+        "refused",
+        "planned",
+        "handshake",
+        "presidents",
+        "diplomats",
+        "russia-china",
+        "australia-china",
+        "working-level",
+        "background",
+    ],
+)
+def test_not_contacts(classifier: Classifier, text: str) -> None:
+    assert classifier.classify(_article(text, "2024-06-20")).contact is None
