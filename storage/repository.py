@@ -36,8 +36,8 @@ def _insert_ignore(session: Session, table: Table, values: dict[str, Any]) -> bo
         statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
     else:  # pragma: no cover - other backends are not supported yet
         raise NotImplementedError(f"database backend {dialect!r} is not supported")
-    result = session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    inserted = session.execute(statement.returning(table.c.id)).first()
+    return inserted is not None
 
 
 def store_article(session: Session, article: Article) -> tuple[int, bool]:

@@ -76,5 +76,5 @@ def test_a_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
 
 
 def test_parse_is_pure_and_names_the_ref() -> None:
-    with pytest.raises(SeedFileError, match="^x.txt: no date header"):
+    with pytest.raises(SeedFileError, match=r"^x\.txt: no date header"):
         parse_seed_text("no header here", "x.txt")

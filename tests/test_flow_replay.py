@@ -1,0 +1,88 @@
+"""End to end through the Prefect flow: seeds → classify → store → alerts to a real HTTP endpoint
+(apprise json://) and a real SMTP server (apprise mailto://), both on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEEDS
+from tests.notifier_servers import JsonReceiver, SmtpReceiver
+
+
+@pytest.fixture(scope="module", autouse=True)
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One temporary Prefect server (SQLite) for the module, with its state in a temp folder."""
+    home = tmp_path_factory.mktemp("prefect")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("PREFECT_HOME", str(home))
+    patch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+    patch.undo()
+
+
+def _replay(monkeypatch: pytest.MonkeyPatch, database_url: str, urls: list[str], paths: list[Path]):
+    from newswatch.flows.replay import replay
+
+    monkeypatch.setenv("NEWSWATCH_DATABASE_URL", database_url)
+    monkeypatch.setenv("NEWSWATCH_NOTIFY", " ".join(urls))
+    return replay([str(p) for p in paths])
+
+
+def test_one_alert_per_event_per_url_and_never_twice(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, json_receiver: JsonReceiver, smtp_receiver: SmtpReceiver
+) -> None:
+    urls = [json_receiver.url, smtp_receiver.url]
+    report = _replay(monkeypatch, database_url, urls, [SEEDS])
+    assert sorted((e.date.isoformat(), e.mode) for e in report.events) == [
+        ("2023-12-21", "video_call"),
+        ("2024-04-16", "unspecified"),
+    ]
+    assert len(report.deliveries) == 4 and all(d.delivered for d in report.deliveries)
+    json_receiver.wait_for(2)
+    smtp_receiver.wait_for(2)
+    titles = sorted(m["title"] for m in json_receiver.messages)
+    assert titles == [
+        "US–China military contact: Charles Q. Brown Jr. – Liu Zhenli (video call, 2023-12-21)",
+        "US–China military contact: Lloyd Austin – Dong Jun (talks, 2024-04-16)",
+    ]
+    assert sorted(m.subject for m in smtp_receiver.messages) == titles
+
+    again = _replay(monkeypatch, database_url, urls, [SEEDS])
+    assert again.new_articles == 0 and again.deliveries == []
+    assert len(json_receiver.messages) == 2 and len(smtp_receiver.messages) == 2
+
+
+def test_a_notifier_that_is_down_is_retried_on_the_next_run_exactly_once(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, json_receiver: JsonReceiver, smtp_receiver: SmtpReceiver
+) -> None:
+    urls = [json_receiver.url, smtp_receiver.url]
+    json_receiver.stop()
+    first = _replay(monkeypatch, sqlite_url, urls, [SEEDS])
+    failed = [d for d in first.deliveries if not d.delivered]
+    assert len(failed) == 2 and all("127.0.0.1" in (d.error or "") for d in failed)
+    assert len(smtp_receiver.wait_for(2)) == 2
+
+    json_receiver.start()
+    second = _replay(monkeypatch, sqlite_url, urls, [SEEDS])
+    assert [d.delivered for d in second.deliveries] == [True, True]
+    assert len(json_receiver.wait_for(2)) == 2
+
+    third = _replay(monkeypatch, sqlite_url, urls, [SEEDS])
+    assert third.deliveries == []
+    assert len(json_receiver.messages) == 2 and len(smtp_receiver.messages) == 2
+
+
+def test_without_any_url_alerts_go_to_the_console_once(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = _replay(monkeypatch, sqlite_url, [], [SEEDS])
+    assert [d.channel for d in first.deliveries] == ["console", "console"]
+    assert capsys.readouterr().out.count("ALERT US–China military contact") == 2
+    second = _replay(monkeypatch, sqlite_url, [], [SEEDS])
+    assert second.deliveries == []

@@ -1,0 +1,83 @@
+"""Alert rendering, channels built from URLs (secrets masked) and delivery to real local servers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from newswatch.errors import ConfigError, NotificationError
+from newswatch.notify import build_channels, render_alert, send
+from newswatch.records import Participant, StoredEvent
+from newswatch.settings import Settings
+from tests.notifier_servers import JsonReceiver, SmtpReceiver
+
+EVENT = StoredEvent(
+    id=7,
+    date=dt.date(2024, 4, 16),
+    mode="video_call",
+    location=None,
+    participants=(
+        Participant("lloyd-austin", "Lloyd Austin", "us", "Secretary of Defense", "us-secdef"),
+        Participant("dong-jun", "Dong Jun", "cn", "Minister of National Defense", "cn-defmin"),
+    ),
+    topics=("taiwan", "us-china-military"),
+    evidence=("Dong Jun told US counterpart Lloyd Austin on Tuesday, according to a Beijing readout.",),
+    articles=(("000_fa17d5cd43c4c00b.txt", "China has said its defence minister…", dt.date(2024, 4, 17)),),
+)
+
+
+def test_alert_title_and_body(settings: Settings) -> None:
+    title, body = render_alert(EVENT, settings.core.countries, settings.core.tracked_pair)
+    assert title == "US–China military contact: Lloyd Austin – Dong Jun (video call, 2024-04-16)"
+    for expected in (
+        "Lloyd Austin, Secretary of Defense (United States)",
+        "Dong Jun, Minister of National Defense (China)",
+        "Mode: video call",
+        "Date: 2024-04-16",
+        "Location: not stated",
+        "Topics: taiwan, us-china-military",
+        "Dong Jun told US counterpart Lloyd Austin",
+        "000_fa17d5cd43c4c00b.txt (2024-04-17)",
+    ):
+        assert expected in body
+
+
+def test_channels_mask_secrets_and_keep_tags(tmp_path: Path) -> None:
+    config = tmp_path / "apprise.yml"
+    config.write_text("urls:\n  - json://127.0.0.1:9/hook:\n      tag: taiwan\n", encoding="utf-8")
+    channels = build_channels(["mailto://user:hunter2@127.0.0.1:25?from=nw@example.com&to=a@example.com"], config)
+    assert len(channels) == 2
+    assert "hunter2" not in channels[0].label and "127.0.0.1" in channels[0].label
+    assert channels[1].tags == frozenset({"taiwan"})
+    assert channels[1].accepts(["taiwan", "us-china-military"]) and not channels[1].accepts(["south-china-sea"])
+    assert channels[0].accepts(["anything"])
+
+
+def test_a_url_apprise_does_not_know_is_a_config_error_without_the_secret() -> None:
+    with pytest.raises(ConfigError) as info:
+        build_channels(["nosuchscheme://token-s3cret@example.com"])
+    assert "s3cret" not in str(info.value)
+    assert "nosuchscheme" in str(info.value)
+
+
+def test_send_reaches_a_local_http_endpoint_and_smtp_server(
+    json_receiver: JsonReceiver, smtp_receiver: SmtpReceiver
+) -> None:
+    for channel in build_channels([json_receiver.url, smtp_receiver.url]):
+        send(channel, "a title", "line one\nline two")
+    assert json_receiver.wait_for(1) and smtp_receiver.wait_for(1)
+    assert json_receiver.messages[0]["title"] == "a title"
+    assert json_receiver.messages[0]["message"] == "line one\nline two"
+    assert smtp_receiver.messages[0].subject == "a title"
+    assert "line two" in smtp_receiver.messages[0].text
+
+
+def test_a_failing_endpoint_raises_naming_the_masked_url(json_receiver: JsonReceiver) -> None:
+    json_receiver.fail_with(500)
+    (channel,) = build_channels([json_receiver.url])
+    with pytest.raises(NotificationError) as info:
+        send(channel, "t", "b")
+    assert str(info.value).startswith(channel.label)
+    assert "delivery failed" in str(info.value)

@@ -1,0 +1,137 @@
+"""Storage on a real SQLite file and a real PostgreSQL: idempotent ingest, event resolution,
+alert rows, and migrations that build exactly the models' schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from newswatch.storage import repository
+from newswatch.storage.database import create_db_engine, open_database, transaction
+from newswatch.storage.models import AlertRow, ArticleRow, Base, ContactEventRow, EventArticleRow
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from newswatch.classify import Classifier
+from newswatch.notify import Channel
+from newswatch.pipeline import store_classifications
+from newswatch.records import Article, Contact, Participant
+from newswatch.seeds import read_seed_files
+from tests.conftest import SEEDS
+
+AUSTIN = Participant("lloyd-austin", "Lloyd Austin", "us", "Secretary of Defense", "us-secdef")
+DONG = Participant("dong-jun", "Dong Jun", "cn", "Minister of National Defense", "cn-defmin")
+CHANNELS = [Channel("a" * 16, "json://127.0.0.1/a"), Channel("b" * 16, "mailto://127.0.0.1", frozenset({"taiwan"}))]
+
+
+def _contact(day: str, mode: str = "unspecified", location: str | None = None) -> Contact:
+    return Contact(dt.date.fromisoformat(day), mode, (AUSTIN, DONG), location)  # type: ignore[arg-type]
+
+
+def _article(ref: str, text: str, day: str = "2024-04-17") -> Article:
+    return Article(ref=ref, published=dt.date.fromisoformat(day), text=text, title=text[:20])
+
+
+def _count(sessions: sessionmaker[Session], model: type) -> int:
+    with transaction(sessions) as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_ingesting_the_same_articles_again_changes_nothing(database_url: str, classifier: Classifier) -> None:
+    sessions = open_database(database_url)
+    articles, _ = read_seed_files([SEEDS])
+    first = store_classifications(sessions, [classifier.classify(a) for a in articles], CHANNELS)
+    counts = [_count(sessions, m) for m in (ArticleRow, ContactEventRow, EventArticleRow, AlertRow)]
+    second = store_classifications(sessions, [classifier.classify(a) for a in articles], CHANNELS)
+    assert [s.new for s in first] == [True, True] and [s.new_event for s in first] == [True, True]
+    assert [s.new for s in second] == [False, False]
+    assert [_count(sessions, m) for m in (ArticleRow, ContactEventRow, EventArticleRow, AlertRow)] == counts
+    # Both seeds match taiwan, so the taiwan-tagged channel gets them too: two events x two channels.
+    assert counts == [2, 2, 2, 4]
+
+
+def test_same_content_under_another_ref_is_not_stored_again(database_url: str) -> None:
+    sessions = open_database(database_url)
+    with transaction(sessions) as session:
+        first_id, first_new = repository.store_article(session, _article("a.txt", "Same text."))
+        second_id, second_new = repository.store_article(session, _article("b.txt", "Same   text."))
+    assert (first_new, second_new) == (True, False)
+    assert first_id == second_id
+
+
+def test_reports_of_one_contact_make_one_event_refined_by_later_reports(database_url: str) -> None:
+    sessions = open_database(database_url)
+    with transaction(sessions) as session:
+        a, _ = repository.store_article(session, _article("a.txt", "first"))
+        b, _ = repository.store_article(session, _article("b.txt", "second"))
+        c, _ = repository.store_article(session, _article("c.txt", "third"))
+        d, _ = repository.store_article(session, _article("d.txt", "fourth"))
+        event, created = repository.record_contact(session, a, _contact("2024-09-10"))
+        same, created_again = repository.record_contact(session, b, _contact("2024-09-09", "video_call"))
+        same_call, _ = repository.record_contact(session, c, _contact("2024-09-09", "phone_call"))
+        other, created_other = repository.record_contact(session, d, _contact("2024-05-31", "meeting", "Singapore"))
+    assert created and not created_again and created_other
+    assert event == same == same_call != other
+    with transaction(sessions) as session:
+        stored = repository.get_event(session, event)
+    # Beijing's date a day later joins; the earlier explicit date and the more precise mode win.
+    assert (stored.date, stored.mode) == (dt.date(2024, 9, 9), "video_call")
+    assert [ref for ref, _, _ in stored.articles] == ["a.txt", "b.txt", "c.txt"]
+
+
+def test_a_meeting_and_a_call_days_apart_are_different_events(database_url: str) -> None:
+    sessions = open_database(database_url)
+    with transaction(sessions) as session:
+        a, _ = repository.store_article(session, _article("a.txt", "first"))
+        b, _ = repository.store_article(session, _article("b.txt", "second"))
+        first, _ = repository.record_contact(session, a, _contact("2024-04-16", "video_call"))
+        second, created = repository.record_contact(session, b, _contact("2024-04-17", "meeting"))
+    assert created and first != second
+
+
+def test_alerts_are_queued_once_per_event_and_channel(database_url: str) -> None:
+    sessions = open_database(database_url)
+    with transaction(sessions) as session:
+        article, _ = repository.store_article(session, _article("a.txt", "text"))
+        event, _ = repository.record_contact(session, article, _contact("2024-04-16"))
+        repository.queue_alerts(session, event, [(c.fingerprint, c.label) for c in CHANNELS])
+        repository.queue_alerts(session, event, [(c.fingerprint, c.label) for c in CHANNELS])
+        pending = repository.undelivered_alerts(session, [c.fingerprint for c in CHANNELS])
+        repository.mark_alert(session, pending[0][0], delivered=False, error="down")
+        repository.mark_alert(session, pending[1][0], delivered=True)
+    with transaction(sessions) as session:
+        still = repository.undelivered_alerts(session, [c.fingerprint for c in CHANNELS])
+        summary = repository.alert_summary(session)
+    assert len(pending) == 2
+    assert [a[0] for a in still] == [pending[0][0]]
+    assert [(status, attempts, error) for _, _, _, status, attempts, error in summary] == [
+        ("failed", 1, "down"),
+        ("sent", 1, None),
+    ]
+
+
+def test_migrations_build_exactly_the_models_schema(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    open_database(database_url)
+    engine = create_db_engine(database_url)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_an_unreachable_database_is_one_clear_error() -> None:
+    from newswatch.errors import StorageError
+
+    with pytest.raises(StorageError, match="cannot reach database postgresql"):
+        open_database("postgresql://nobody@127.0.0.1:1/none")
+    with pytest.raises(StorageError, match="not a database URL"):
+        open_database("not a url")
+
+
+def test_sqlite_engine_enforces_foreign_keys(sqlite_url: str) -> None:
+    sessions = open_database(sqlite_url)
+    with pytest.raises(Exception, match="FOREIGN KEY"), transaction(sessions) as session:
+        repository.queue_alerts(session, 999, [("x" * 16, "x")])
