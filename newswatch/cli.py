@@ -19,6 +19,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import click
 import typer
 
 from newswatch.errors import NewswatchError
@@ -112,6 +113,8 @@ def _handle_errors(command: F) -> F:
         _configure_output(debug)
         try:
             return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.ClickException):
+            raise
         except NewswatchError as exc:
             if debug:
                 raise

@@ -62,7 +62,8 @@ def store_classifications(
 def _store_one(session: Session, item: Classification, channels: Sequence[Channel]) -> StoredArticle:
     article_id, new = repository.store_article(session, item.article)
     if not new:
-        return StoredArticle(item.article.ref, new=False)
+        known = repository.event_of_article(session, article_id)
+        return StoredArticle(item.article.ref, new=False, event_id=known)
     repository.store_topic_matches(session, article_id, item.topics)
     if item.contact is None:
         return StoredArticle(item.article.ref, new=True)

@@ -70,7 +70,7 @@ def upgrade_schema(engine: Engine) -> None:
         command.upgrade(_alembic_config(engine), "head")
     except OperationalError as exc:
         raise StorageError(
-            f"cannot reach database {engine.url.render_as_string(hide_password=True)}: {exc.orig}"
+            f"cannot reach database {engine.url.render_as_string(hide_password=True)}: {' '.join(str(exc.orig).split())}"
         ) from None
     except SQLAlchemyError as exc:
         raise StorageError(

@@ -152,6 +152,13 @@ def record_contact(session: Session, article_id: int, contact: Contact, level: s
     return event.id, created
 
 
+def event_of_article(session: Session, article_id: int) -> int | None:
+    """The event a stored article reports, if any."""
+    return session.scalar(
+        select(EventArticleRow.event_id).where(EventArticleRow.article_id == article_id).order_by(EventArticleRow.id)
+    )
+
+
 def queue_alerts(session: Session, event_id: int, channels: Sequence[tuple[str, str]]) -> None:
     """Queue one pending alert for the event per channel (fingerprint, masked label)."""
     for channel, label in channels:
