@@ -364,7 +364,8 @@ class ContactDetector:
         if not self._qualifies(group.participants, day):
             return None
         mode = self._mode(group, facts, lead_support, day)
-        participants = tuple(self._participant(official_id, day) for official_id in group.participants)
+        first, second = group.participants
+        participants = (self._participant(first, day, second), self._participant(second, day, first))
         # Sentences naming both participants first, then the lead sentences that framed the contact.
         evidence_sentences = [c.sentence for c in group.candidates] + [f.sentence for f in lead_support]
         evidence = tuple(dict.fromkeys(s.text for s in evidence_sentences))
@@ -472,9 +473,9 @@ class ContactDetector:
             return dateline_city
         return None
 
-    def _participant(self, official_id: str, day: dt.date) -> Participant:
+    def _participant(self, official_id: str, day: dt.date, other_id: str) -> Participant:
         official = self.gazetteer.officials[official_id]
-        role, office = self.gazetteer.role_on(official_id, day)
+        role, office = self.gazetteer.role_on(official_id, day, self.gazetteer.counterpart_offices(other_id, day))
         name = office.name_on(day)
         return Participant(
             official_id=official.id,

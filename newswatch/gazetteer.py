@@ -141,8 +141,12 @@ class Gazetteer:
         ]
         return [official for _, official in sorted(found, key=lambda pair: pair[0])]
 
-    def role_on(self, official_id: str, day: dt.date) -> tuple[Role, Office]:
-        """The official's most senior role on ``day``; outside every tenure, the nearest role."""
+    def role_on(self, official_id: str, day: dt.date, prefer: frozenset[str] = frozenset()) -> tuple[Role, Office]:
+        """The official's most senior role on ``day``; outside every tenure, the nearest role.
+
+        Among equally senior roles, one whose office is in ``prefer`` wins (Wei Fenghe talking to
+        a Secretary of Defense did so as defence minister, not as a CMC member).
+        """
         official = self.officials[official_id]
 
         def distance(role: Role) -> int:
@@ -153,12 +157,18 @@ class Gazetteer:
             assert role.to is not None
             return (day - role.to).days
 
-        def rank(role: Role) -> tuple[int, int, int]:
+        def rank(role: Role) -> tuple[int, int, bool, int]:
             office = self.offices[role.office]
-            return (distance(role), -LEVEL_RANK[office.level], -int(office.defence))
+            return (distance(role), -LEVEL_RANK[office.level], role.office not in prefer, -int(office.defence))
 
         role = min(official.roles, key=rank)
         return role, self.offices[role.office]
+
+    def counterpart_offices(self, official_id: str, day: dt.date) -> frozenset[str]:
+        """Offices that are customary counterparts of any office the official holds on ``day``."""
+        official = self.officials[official_id]
+        held = [r for r in official.roles if r.held_on(day)] or [self.role_on(official_id, day)[0]]
+        return frozenset(c for role in held for c in self.offices[role.office].counterparts)
 
     def counterpart_of(self, official_id: str, country: str, day: dt.date) -> str | None:
         """The holder of the customary counterpart office in ``country`` on ``day``, if unique."""
