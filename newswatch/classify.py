@@ -19,8 +19,9 @@ class Classifier:
 
     def classify(self, article: Article) -> Classification:
         """Score the article against every topic and detect the contact it reports, if any."""
+        contact = self.contacts.detect(article)
         return Classification(
             article=article,
-            topics=self.topics.score(article.text),
-            contact=self.contacts.detect(article),
+            topics=self.topics.score(article.text, reports_contact=contact is not None),
+            contact=contact,
         )

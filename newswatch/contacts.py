@@ -96,10 +96,16 @@ _MODALS = re.compile(
     r"|\bgreet|\bif\b|\bwhether\b|\bunless\b|\bprevist|\bplanea|\bpróxim|将于|计划",
     re.IGNORECASE,
 )
-_CLAUSE_START = re.compile(r"[,;:—–(]\s*|\bthat\s+|\bbut\s+|\bwhile\s+")
+_CLAUSE_START = re.compile(r"[,;:—–(]\s*|\b(?:that|but|while|after|before|following)\s+")
+# Where the place of a meeting can no longer be stated: "…on Friday, a day after X met Y in Busan".
+_LOCATION_STOP = re.compile(r"\b(?:after|before|since|when|while|following|ahead of)\b|[;—–]")
 # Text after these words speaks of an earlier contact ("the first meeting since Austin sat down
 # with Wei"): predicates and officials there are background.
 _BACKGROUND_TAIL = re.compile(r"\bsince\b|\bpredecessor|\bsuccessor", re.IGNORECASE)
+_REPORTED_ON = re.compile(
+    r"\b(?:said|says|announced|reported|confirmed|disclosed|stated|told reporters|told a news conference)\s+(?:late\s+|early\s+)?(?:on\s+)?$",
+    re.IGNORECASE,
+)
 _IN_PLACE = re.compile(r"\b(?:in|at) (?P<place>(?:[A-Z][\w'’-]+)(?:\s+[A-Z][\w'’-]+){0,2})")
 _NOT_PLACES = frozenset(
     [
@@ -153,6 +159,7 @@ class _Candidate:
     participants: tuple[str, str]
     date: DateMention | None
     mode: str
+    predicate_start: int = 0
 
 
 @dataclass
@@ -298,7 +305,7 @@ class ContactDetector:
                 if options:
                     nearest = min(options, key=lambda m: abs(m.start - predicate.start))
                     chosen[side] = nearest.official_id  # type: ignore[assignment]
-            date = self._nearest_date(facts.dates, predicate)
+            date = self._nearest_date(facts.dates, predicate, text)
             for counterpart in (m for m in in_scope if m.kind == "counterpart"):
                 assert counterpart.country is not None
                 other = side_b if counterpart.country == side_a else side_a
@@ -309,12 +316,17 @@ class ContactDetector:
                     if resolved:
                         chosen[counterpart.country] = resolved
             if side_a in chosen and side_b in chosen:
-                facts.candidates.append(_Candidate(sentence, (chosen[side_a], chosen[side_b]), date, predicate.mode))
+                facts.candidates.append(
+                    _Candidate(sentence, (chosen[side_a], chosen[side_b]), date, predicate.mode, predicate.start)
+                )
         return facts
 
     @staticmethod
-    def _nearest_date(dates: list[DateMention], predicate: _Predicate) -> DateMention | None:
-        precise = [d for d in dates if d.precision == "day"] or dates
+    def _nearest_date(dates: list[DateMention], predicate: _Predicate, text: str = "") -> DateMention | None:
+        """The date nearest the predicate, day-precise ones first; the date of a report
+        ("the Pentagon said on Wednesday") is not the date of the contact."""
+        usable = [d for d in dates if not _REPORTED_ON.search(text, max(0, d.start - 30), d.start)]
+        precise = [d for d in usable if d.precision == "day"] or usable
         if not precise:
             return None
         return min(precise, key=lambda d: abs(d.start - predicate.end))
@@ -363,6 +375,10 @@ class ContactDetector:
         day = date_mention.date if date_mention else anchor
         if not self._qualifies(group.participants, day):
             return None
+        if date_mention is None or date_mention.precision != "day":
+            refined = self._supporting_date(group, facts, day)
+            if refined is not None:
+                date_mention, day = refined, refined.date
         mode = self._mode(group, facts, lead_support, day)
         first, second = group.participants
         participants = (self._participant(first, day, second), self._participant(second, day, first))
@@ -383,7 +399,7 @@ class ContactDetector:
     def _lead_date(lead_support: list[_SentenceFacts]) -> DateMention | None:
         for fact in lead_support:
             for predicate in fact.predicates:
-                date = ContactDetector._nearest_date(fact.dates, predicate)
+                date = ContactDetector._nearest_date(fact.dates, predicate, fact.sentence.text)
                 if date is not None and date.precision == "day":
                     return date
         return None
@@ -428,6 +444,28 @@ class ContactDetector:
                 return group, True
         return None
 
+    def _supporting(self, group: _Group, facts: list[_SentenceFacts], day: dt.date) -> list[_SentenceFacts]:
+        """Sentences that speak of the contact without naming anyone else ("The two spoke by video",
+        "the call took place on Monday"): a predicate, no other official, no other country, no
+        date that contradicts the contact's."""
+        members = set(group.participants)
+        foreign = set(self.gazetteer.countries) - set(self.gazetteer.pair)
+        return [
+            fact
+            for fact in facts
+            if fact.predicates
+            and fact.officials <= members
+            and not fact.countries & foreign
+            and (not fact.dates or any(_same_time(d, day) for d in fact.dates))
+        ]
+
+    def _supporting_date(self, group: _Group, facts: list[_SentenceFacts], day: dt.date) -> DateMention | None:
+        for fact in self._supporting(group, facts, day):
+            precise = [d for d in fact.dates if d.precision == "day" and _same_time(d, day)]
+            if precise:
+                return min(precise, key=lambda d: min(abs(d.start - p.end) for p in fact.predicates))
+        return None
+
     def _mode(
         self, group: _Group, facts: list[_SentenceFacts], lead_support: list[_SentenceFacts], day: dt.date
     ) -> Mode:
@@ -435,14 +473,7 @@ class ContactDetector:
         sentences that speak of it without naming anyone else ("The two spoke by video")."""
         modes = [c.mode for c in group.candidates]
         modes += [p.mode for f in lead_support for p in f.predicates]
-        members = set(group.participants)
-        foreign = set(self.gazetteer.countries) - set(self.gazetteer.pair)
-        for fact in facts:
-            if not fact.predicates or not fact.officials <= members or fact.countries & foreign:
-                continue
-            if fact.dates and not any(_same_time(d, day) for d in fact.dates):
-                continue
-            modes += [p.mode for p in fact.predicates]
+        modes += [p.mode for fact in self._supporting(group, facts, day) for p in fact.predicates]
         best = max(modes, key=lambda m: _MODE_RANK[m])
         return "phone_call" if best == "call" else best  # type: ignore[return-value]
 
@@ -458,8 +489,10 @@ class ContactDetector:
         if mode in ("phone_call", "video_call"):
             return None
         texts = [c.sentence.text for c in group.candidates]
-        for text in texts:
-            for match in _IN_PLACE.finditer(text):
+        for candidate in group.candidates:
+            text = candidate.sentence.text
+            stop = _LOCATION_STOP.search(text, candidate.predicate_start)
+            for match in _IN_PLACE.finditer(text, candidate.predicate_start, stop.start() if stop else len(text)):
                 place = match.group("place")
                 if place.split()[0] not in _NOT_PLACES and not any(
                     w in place for w in ("Command", "Ministry", "Department")

@@ -94,6 +94,9 @@ class Topic(_Strict):
     require: list[list[str]] = Field(default=[], description="groups of patterns; each group must match at least once")
     terms: dict[str, float] = Field(min_length=1)
     exclude: dict[str, float] = {}
+    contact_weight: float = Field(
+        default=0, description="added to the score when the article reports a contact between the tracked pair"
+    )
 
     @field_validator("terms", "exclude")
     @classmethod

@@ -37,14 +37,21 @@ class TopicScorer:
             for topic in topics
         ]
 
-    def score(self, text: str) -> tuple[TopicScore, ...]:
-        """One score per topic, with the matched phrases as evidence (most weighty first)."""
-        return tuple(self._score_one(compiled, text) for compiled in self._topics)
+    def score(self, text: str, reports_contact: bool = False) -> tuple[TopicScore, ...]:
+        """One score per topic, with the matched phrases as evidence (most weighty first).
+
+        ``reports_contact`` adds each topic's ``contact_weight``: an article reporting a contact
+        between the tracked pair is evidence for the topic that follows such contacts.
+        """
+        return tuple(self._score_one(compiled, text, reports_contact) for compiled in self._topics)
 
     @staticmethod
-    def _score_one(compiled: _CompiledTopic, text: str) -> TopicScore:
+    def _score_one(compiled: _CompiledTopic, text: str, reports_contact: bool) -> TopicScore:
         score = 0.0
         evidence: list[tuple[float, str]] = []
+        if reports_contact and compiled.topic.contact_weight:
+            score += compiled.topic.contact_weight
+            evidence.append((compiled.topic.contact_weight, "reports a contact"))
         for _, regex, weight in compiled.terms:
             matches = [m.group(0) for m in regex.finditer(text)]
             if matches:
@@ -55,7 +62,9 @@ class TopicScorer:
             if count:
                 score -= weight * min(count, MAX_COUNT_PER_TERM)
                 evidence.append((-weight, f"excluded: {label} ×{count}"))
-        required = all(regex.search(text) for regex in compiled.require)
+        # A reported contact names both countries' officials, whatever words the text uses.
+        contact_counts = reports_contact and compiled.topic.contact_weight > 0
+        required = contact_counts or all(regex.search(text) for regex in compiled.require)
         matched = required and score >= compiled.topic.threshold
         ranked = tuple(text for _, text in sorted(evidence, key=lambda e: -e[0]))
         return TopicScore(compiled.topic.id, round(score, 2), matched, ranked[:8])
