@@ -28,6 +28,11 @@ from newswatch.records import Article, Contact, Mode, Participant
 from newswatch.settings import LEVEL_RANK, Level
 from newswatch.text import Sentence, split_article
 
+_WHEN_WORDS = (
+    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|the\s+(?:morning|evening|night|afternoon|sidelines)"
+    r"|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|\d)"
+)
+
 # Contact predicates, each with the mode it implies ("call" is a call of unknown kind).
 _PREDICATES: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -50,7 +55,9 @@ _PREDICATES: list[tuple[str, re.Pattern[str]]] = [
     (
         "call",
         re.compile(
-            r"\bcalls?\b(?!\s+(?:for|on|upon)\b)|\bcalled\b(?!\s+(?:for|on|upon|it|them|him|her|the|a|an|this|that)\b)"
+            # "a call on Tuesday" is a call; "called on Washington to…" and "calls for" are not.
+            r"\bcalls?\b(?!\s+(?:for|upon)\b)(?!\s+on\s+(?!" + _WHEN_WORDS + r"))"
+            r"|\bcalled\b(?!\s+(?:for|upon|it|them|him|her|the|a|an|this|that)\b)(?!\s+on\s+(?!" + _WHEN_WORDS + r"))"
             r"|\bllamada\b",
             re.IGNORECASE,
         ),

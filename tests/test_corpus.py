@@ -1,8 +1,10 @@
-"""Regression on the labelled development corpus (read in place beside the checkout)."""
+"""Regression on the labelled corpora: the development corpus (read in place beside the
+checkout) and the project's own corpus in tests/corpus/."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -18,6 +20,8 @@ from tests.conftest import DEV_CORPUS, SEEDS
 
 LABELS = DEV_CORPUS / "labels.json"
 DEV_FILES = sorted(p.name for p in DEV_CORPUS.glob("*.txt")) if DEV_CORPUS.is_dir() else ["(corpus absent)"]
+OWN_CORPUS = Path(__file__).parent / "corpus"
+OWN_LABELS = json.loads((OWN_CORPUS / "labels.json").read_text(encoding="utf-8"))
 SEED_EVENTS = {"000_fa17d5cd43c4c00b.txt": "2024-04-16-austin-dong", "004_ec52301a8b636dd9.txt": "2023-12-21-brown-liu"}
 
 
@@ -32,6 +36,24 @@ def test_dev_article(name: str, dev_corpus: tuple[Path, dict], classifier: Class
     assert contact is not None, f"{name}: expected a contact on {label['date']}"
     assert sorted(p.name for p in contact.participants) == sorted(label["us"] + label["cn"])
     assert abs(contact.date - dt.date.fromisoformat(label["date"])) <= dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize("name", sorted(OWN_LABELS))
+def test_own_corpus_article_exactly(name: str, classifier: Classifier) -> None:
+    label = OWN_LABELS[name]["contact"]
+    contact = classifier.classify(read_seed_file(OWN_CORPUS / name)).contact
+    if label is None:
+        assert contact is None, f"{name}: no contact expected ({OWN_LABELS[name]['note']}), found {contact}"
+        return
+    assert contact is not None, f"{name}: expected a contact ({OWN_LABELS[name]['note']})"
+    found = {
+        "date": contact.date.isoformat(),
+        "mode": contact.mode,
+        "us": [p.name for p in contact.participants if p.country == "us"],
+        "cn": [p.name for p in contact.participants if p.country == "cn"],
+        "location": contact.location,
+    }
+    assert found == label
 
 
 def test_dev_corpus_precision_and_recall(dev_corpus: tuple[Path, dict], classifier: Classifier) -> None:
