@@ -12,6 +12,7 @@ from pathlib import Path
 from newswatch.storage.database import open_database
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from sqlalchemy.orm import Session, sessionmaker
 
 from newswatch.classify import Classifier
 from newswatch.notify import CONSOLE, Channel, build_channels
@@ -63,17 +64,15 @@ def classify_articles(articles: list[Article], settings: Settings) -> list[Class
 
 @task(cache_policy=NO_CACHE)
 def store_results(
-    classifications: list[Classification], settings: Settings, channels: list[Channel]
+    sessions: sessionmaker[Session], classifications: list[Classification], channels: list[Channel]
 ) -> list[StoredArticle]:
     """Store articles, topics and contact events; queue alerts for new events."""
-    sessions = open_database(database_url(None))
     return store_classifications(sessions, classifications, channels)
 
 
 @task(cache_policy=NO_CACHE)
-def send_alerts(settings: Settings, channels: list[Channel]) -> list[Delivery]:
+def send_alerts(sessions: sessionmaker[Session], settings: Settings, channels: list[Channel]) -> list[Delivery]:
     """Deliver pending alerts, including those that failed on earlier runs."""
-    sessions = open_database(database_url(None))
     return deliver_alerts(sessions, channels, settings)
 
 
@@ -87,10 +86,11 @@ def replay(paths: list[str], config_dir: str | None = None) -> RunReport:
     """
     settings = load_settings(Path(config_dir) if config_dir else None)
     channels = configured_channels(settings)
+    sessions = open_database(database_url(None))
     articles, failures = read_articles(paths)
     classifications = classify_articles(articles, settings)
-    stored = store_results(classifications, settings, channels)
-    deliveries = send_alerts(settings, channels)
+    stored = store_results(sessions, classifications, channels)
+    deliveries = send_alerts(sessions, settings, channels)
     event_ids = {s.event_id for s in stored if s.event_id is not None} | {d.event_id for d in deliveries}
-    events = load_events(open_database(database_url(None)), event_ids)
+    events = load_events(sessions, event_ids)
     return RunReport(len(articles) + len(failures), failures, stored, events, deliveries, [c.label for c in channels])

@@ -9,20 +9,24 @@ Exit codes (one place, documented in ``newswatch --help`` and the README):
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import IntEnum
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from newswatch.errors import NewswatchError
-from newswatch.records import MODE_LABELS, Classification, StoredEvent
+from newswatch.records import MODE_LABELS, Classification, Participant, StoredEvent
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 class ExitStatus(IntEnum):
@@ -53,6 +57,7 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
+        metavar="URL",
         envvar="NEWSWATCH_DATABASE_URL",
         help="SQLAlchemy database URL [default: ~/.newswatch/newswatch.db].",
         show_envvar=True,
@@ -68,6 +73,7 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option(
         "--config",
+        metavar="DIR",
         envvar="NEWSWATCH_CONFIG_DIR",
         help="Folder of configuration files overriding the shipped ones.",
         show_envvar=True,
@@ -76,10 +82,11 @@ ConfigOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show framework logs and tracebacks.")]
 PathsArgument = Annotated[
-    list[Path], typer.Argument(help="Seed-format files, or folders of *.txt files.", show_default=False)
+    list[Path], typer.Argument(help="Seed-format files, or folders of *.txt files.", show_default=False, metavar="PATH")
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 # Prefect defaults that make a normal run print only what a user needs. Each was checked on a
 # fresh PREFECT_HOME with the pinned Prefect; a variable the user has set wins.
@@ -136,13 +143,23 @@ def _handle_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _participants_text(event: StoredEvent) -> str:
-    return " – ".join(f"{p.name} ({p.office})" for p in event.participants)
+def _contact_text(day: dt.date, mode: str, location: str | None, participants: Sequence[Participant]) -> str:
+    where = f" in {location}" if location else ""
+    names = " – ".join(f"{p.name} ({p.office})" for p in participants)
+    return f"{day.isoformat()} {MODE_LABELS[mode]}{where}: {names}"
 
 
 def _event_line(event: StoredEvent) -> str:
-    where = f" in {event.location}" if event.location else ""
-    return f"#{event.id} {event.date.isoformat()} {MODE_LABELS[event.mode]}{where}: {_participants_text(event)}"
+    return f"#{event.id} {_contact_text(event.date, event.mode, event.location, event.participants)}"
+
+
+def _in_database(db: str | None, read: Callable[[Session], T]) -> T:
+    """Open the database (migrating it if needed) and read from it in one transaction."""
+    from newswatch.settings import database_url
+    from newswatch.storage.database import open_database, transaction
+
+    with transaction(open_database(database_url(db))) as session:
+        return read(session)
 
 
 def _event_json(event: StoredEvent, first_seen: Any, alerted: bool) -> dict[str, Any]:
@@ -259,9 +276,7 @@ def classify(
             typer.echo(f"{result.article.ref} ({result.article.published.isoformat()}): {topics}")
             if result.contact:
                 c = result.contact
-                names = " – ".join(f"{p.name} ({p.office})" for p in c.participants)
-                where = f" in {c.location}" if c.location else ""
-                typer.echo(f"  contact {c.date.isoformat()} {MODE_LABELS[c.mode]}{where}: {names}")
+                typer.echo(f"  contact {_contact_text(c.date, c.mode, c.location, c.participants)}")
     if failures:
         raise typer.Exit(ExitStatus.PARTIAL)
 
@@ -273,12 +288,9 @@ def contacts(as_json: JsonOption = False, db: DbOption = None, debug: DebugOptio
 
     Example: newswatch contacts --json
     """
-    from newswatch.settings import database_url
     from newswatch.storage import repository
-    from newswatch.storage.database import open_database, transaction
 
-    with transaction(open_database(database_url(db))) as session:
-        events = repository.list_events(session)
+    events = _in_database(db, repository.list_events)
     if as_json:
         typer.echo(
             json.dumps([_event_json(e, seen, alerted) for e, seen, alerted in events], indent=2, ensure_ascii=False)
@@ -299,12 +311,9 @@ def alerts(as_json: JsonOption = False, db: DbOption = None, debug: DebugOption 
 
     Example: newswatch alerts --json
     """
-    from newswatch.settings import database_url
     from newswatch.storage import repository
-    from newswatch.storage.database import open_database, transaction
 
-    with transaction(open_database(database_url(db))) as session:
-        rows = repository.alert_summary(session)
+    rows = _in_database(db, repository.alert_summary)
     if as_json:
         keys = ("id", "event_id", "channel", "status", "attempts", "last_error")
         typer.echo(json.dumps([dict(zip(keys, row, strict=True)) for row in rows], indent=2))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -79,6 +79,14 @@ class CoreSettings(_Strict):
 # --- topics.yaml ----------------------------------------------------------------------------
 
 
+def _duplicates(ids: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for value in ids:
+        (repeated if value in seen else seen).add(value)
+    return sorted(repeated)
+
+
 def _check_patterns(patterns: Mapping[str, float] | list[str]) -> None:
     for pattern in patterns:
         try:
@@ -117,8 +125,7 @@ class TopicsFile(_Strict):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> TopicsFile:
-        ids = [t.id for t in self.topics]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        duplicates = _duplicates(t.id for t in self.topics)
         if duplicates:
             raise ValueError(f"duplicate topic ids: {', '.join(duplicates)}")
         return self
@@ -177,8 +184,7 @@ class OfficialsFile(_Strict):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> OfficialsFile:
-        ids = [o.id for o in self.officials]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        duplicates = _duplicates(o.id for o in self.officials)
         if duplicates:
             raise ValueError(f"duplicate official ids: {', '.join(duplicates)}")
         for office_id, office in self.offices.items():
