@@ -28,6 +28,8 @@ from newswatch.records import MODE_LABELS, Classification, Participant, StoredEv
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from newswatch.flows.tasks import RunReport
+
 
 class ExitStatus(IntEnum):
     SUCCESS = 0
@@ -153,6 +155,29 @@ def _event_line(event: StoredEvent) -> str:
     return f"#{event.id} {_contact_text(event.date, event.mode, event.location, event.participants)}"
 
 
+def _export_secrets(db: str | None, notify: list[str] | None) -> None:
+    """Hand --db and --notify to the flow through its environment: Prefect stores flow parameters."""
+    if db:
+        os.environ["NEWSWATCH_DATABASE_URL"] = db
+    if notify:
+        os.environ["NEWSWATCH_NOTIFY"] = " ".join([os.environ.get("NEWSWATCH_NOTIFY", ""), *notify]).strip()
+
+
+def _print_outcome(report: RunReport) -> None:
+    """The contacts a run saw and the alerts it sent."""
+    new_ids = {e.id for e in report.new_events}
+    typer.echo(f"Contacts in these articles: {len(report.events)} ({len(new_ids)} new)")
+    for event in report.events:
+        typer.echo(f"  {'new ' if event.id in new_ids else 'known'} {_event_line(event)}")
+    delivered = [d for d in report.deliveries if d.delivered]
+    failed = [d for d in report.deliveries if not d.delivered]
+    typer.echo(f"Alerts: {len(delivered)} sent, {len(failed)} failed (channels: {', '.join(report.channels)})")
+    for delivery in delivered:
+        typer.echo(f"  sent   #{delivery.event_id} → {delivery.channel}: {delivery.title}")
+    for delivery in failed:
+        typer.echo(f"  failed #{delivery.event_id} → {delivery.error} (will retry next run)", err=True)
+
+
 def _in_database(db: str | None, read: Callable[[Session], T]) -> T:
     """Open the database (migrating it if needed) and read from it in one transaction."""
     from newswatch.settings import database_url
@@ -214,11 +239,8 @@ def replay(
     from newswatch.settings import load_settings
 
     settings = load_settings(config)  # validate before starting Prefect: a config error costs nothing
-    if db:
-        os.environ["NEWSWATCH_DATABASE_URL"] = db
-    if notify:
-        os.environ["NEWSWATCH_NOTIFY"] = " ".join([os.environ.get("NEWSWATCH_NOTIFY", ""), *notify]).strip()
-    from newswatch.flows.replay import configured_channels
+    _export_secrets(db, notify)
+    from newswatch.flows.tasks import configured_channels
 
     configured_channels(settings)  # a malformed notification URL is an error before the run, too
     from newswatch.flows.replay import replay as replay_flow
@@ -232,19 +254,108 @@ def replay(
         f"Read {report.read} files: {report.new_articles} new articles, {already} already stored, "
         f"{len(report.failures)} unreadable."
     )
-    new_ids = {e.id for e in report.new_events}
-    typer.echo(f"Contacts in these articles: {len(report.events)} ({len(new_ids)} new)")
-    for event in report.events:
-        typer.echo(f"  {'new ' if event.id in new_ids else 'known'} {_event_line(event)}")
-    delivered = [d for d in report.deliveries if d.delivered]
-    failed = [d for d in report.deliveries if not d.delivered]
-    typer.echo(f"Alerts: {len(delivered)} sent, {len(failed)} failed (channels: {', '.join(report.channels)})")
-    for delivery in delivered:
-        typer.echo(f"  sent   #{delivery.event_id} → {delivery.channel}: {delivery.title}")
-    for delivery in failed:
-        typer.echo(f"  failed #{delivery.event_id} → {delivery.error} (will retry next run)", err=True)
-    if report.failures or failed:
+    _print_outcome(report)
+    if report.failures or any(not d.delivered for d in report.deliveries):
         raise typer.Exit(ExitStatus.PARTIAL)
+
+
+@app.command()
+@_handle_errors
+def run(
+    feed: Annotated[
+        list[str] | None,
+        typer.Option("--feed", metavar="URL", help="Poll this feed instead of config/feeds.yaml (repeatable)."),
+    ] = None,
+    db: DbOption = None,
+    notify: NotifyOption = None,
+    config: ConfigOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """One monitoring cycle: poll the feeds, fetch new articles, classify, store, alert.
+
+    Polls the enabled feeds of feeds.yaml (or only the --feed URLs) with conditional GET, fetches
+    each new item's page and extracts the article (the feed's summary when that fails), then
+    alerts on new contacts. A failing feed is reported and the others complete.
+
+    Example: newswatch run --feed https://news.usni.org/feed
+    """
+    from newswatch.settings import load_settings
+
+    settings = load_settings(config)
+    _export_secrets(db, notify)
+    from newswatch.flows.tasks import configured_channels
+
+    configured_channels(settings)
+    if not feed and not any(f.enabled for f in settings.feeds):
+        raise NewswatchError("no feeds to poll: enable some in feeds.yaml or give --feed URL")
+    from newswatch.flows.monitor import monitor
+
+    report = monitor(list(feed) if feed else None, str(config) if config else None)
+    for poll in report.failed:
+        typer.echo(f"feed failed: {poll.feed.label}: {poll.error}", err=True)
+    for poll in report.polls:
+        if poll.error is None and poll.warning:
+            typer.echo(f"feed warning: {poll.feed.label}: {poll.warning}", err=True)
+    for ref, reason in report.page_failures.items():
+        typer.echo(f"page not fetched, summary used: {ref}: {reason}", err=True)
+    run = report.run
+    duplicates = sum(1 for s in run.stored if s.duplicate_of is not None)
+    typer.echo(
+        f"Feeds: {len(report.polls)} polled, {len(report.not_modified)} not modified, {len(report.failed)} failed. "
+        f"New articles: {run.new_articles} ({duplicates} near-duplicates)."
+    )
+    _print_outcome(run)
+    for notice in report.notices:
+        typer.echo(f"  operator notice {'sent' if notice.delivered else 'NOT sent'}: {notice.title}")
+    if report.failed or any(not d.delivered for d in run.deliveries):
+        raise typer.Exit(ExitStatus.PARTIAL)
+
+
+@app.command()
+@_handle_errors
+def feeds(as_json: JsonOption = False, db: DbOption = None, debug: DebugOption = False) -> None:
+    """Show each polled feed's health: last poll and success, status, items, failures, last error.
+
+    Example: newswatch feeds --json
+    """
+    from newswatch.storage import repository
+
+    rows = _in_database(db, repository.list_feeds)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        typer.echo("No feed polled yet. Try: newswatch run")
+    for row in rows:
+        state = f"failing ×{row['consecutive_failures']}: {row['last_error']}" if row["consecutive_failures"] else "ok"
+        typer.echo(
+            f"{row['name']}: {state}; last poll {row['last_poll']}, HTTP {row['status']}, "
+            f"{row['entries_seen']} entries, {row['new_items']} new"
+        )
+
+
+@app.command()
+@_handle_errors
+def articles(
+    as_json: JsonOption = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many, newest first.")] = 50,
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """List stored articles, newest first: ref, title, date, feed, topics, duplicate_of, text source.
+
+    Example: newswatch articles --limit 20 --json
+    """
+    from newswatch.storage import repository
+
+    rows = _in_database(db, lambda session: repository.list_articles(session, limit))
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        extra = f" (near-copy of {row['duplicate_of']})" if row["duplicate_of"] else ""
+        typer.echo(f"{row['published']} {row['ref']} [{row['text_source']}] {', '.join(row['topics']) or '-'}{extra}")
+        typer.echo(f"    {row['title']}")
 
 
 @app.command()

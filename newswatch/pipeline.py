@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from newswatch.dedup import is_near_duplicate, text_fingerprint
 from newswatch.errors import NotificationError
+from newswatch.monitor import FeedPoll
 from newswatch.notify import Channel, render_alert, send
 from newswatch.records import Classification, StoredEvent
 from newswatch.settings import Settings
@@ -28,6 +30,7 @@ class StoredArticle:
     new: bool
     event_id: int | None = None
     new_event: bool = False
+    duplicate_of: int | None = None
 
 
 @dataclass(frozen=True)
@@ -60,18 +63,29 @@ def store_classifications(
 
 
 def _store_one(session: Session, item: Classification, channels: Sequence[Channel]) -> StoredArticle:
-    article_id, new = repository.store_article(session, item.article)
+    simhash = duplicate_of = None
+    if item.article.source == "feed":
+        simhash = text_fingerprint(item.article.text)
+        duplicate_of = next(
+            (
+                original
+                for original, other in repository.near_duplicate_candidates(session, item.article.published)
+                if is_near_duplicate(simhash, other)
+            ),
+            None,
+        )
+    article_id, new = repository.store_article(session, item.article, simhash, duplicate_of)
     if not new:
         known = repository.event_of_article(session, article_id)
         return StoredArticle(item.article.ref, new=False, event_id=known)
     repository.store_topic_matches(session, article_id, item.topics)
     if item.contact is None:
-        return StoredArticle(item.article.ref, new=True)
+        return StoredArticle(item.article.ref, new=True, duplicate_of=duplicate_of)
     event_id, new_event = repository.record_contact(session, article_id, item.contact)
     if new_event:
         topics = item.matched_topics
         repository.queue_alerts(session, event_id, [(c.fingerprint, c.label) for c in channels if c.accepts(topics)])
-    return StoredArticle(item.article.ref, True, event_id, new_event)
+    return StoredArticle(item.article.ref, True, event_id, new_event, duplicate_of)
 
 
 def deliver_alerts(
@@ -111,3 +125,74 @@ def load_events(sessions: sessionmaker[Session], event_ids: Iterable[int]) -> li
     """The stored events with these ids, in id order."""
     with transaction(sessions) as session:
         return [repository.get_event(session, event_id) for event_id in sorted(set(event_ids))]
+
+
+@dataclass(frozen=True)
+class FeedNotice:
+    """An operator message about a feed's health, and whether it was delivered everywhere."""
+
+    feed_url: str
+    kind: str  # failing | recovered
+    title: str
+    delivered: bool
+    errors: tuple[str, ...] = ()
+
+
+def record_feed_health(
+    sessions: sessionmaker[Session],
+    polls: Sequence[FeedPoll],
+    new_items: dict[str, int],
+    channels: Sequence[Channel],
+    failure_alert_after: int,
+    echo: Callable[[str], None] = print,
+) -> list[FeedNotice]:
+    """Record each poll's outcome; tell the operator once when a feed has failed
+    ``failure_alert_after`` times in a row, and once when it works again.
+
+    A notice that could not be delivered is tried again on the next run.
+    """
+    notices: list[FeedNotice] = []
+    for poll in polls:
+        with transaction(sessions) as session:
+            feed = repository.record_feed_poll(
+                session,
+                poll.feed.url,
+                poll.feed.label,
+                status=poll.status,
+                error=poll.error,
+                warning=poll.warning,
+                etag=poll.etag,
+                last_modified=poll.last_modified,
+                entries_seen=len(poll.entries),
+                new_items=new_items.get(poll.feed.url, 0),
+            )
+            failures, alerted = feed.consecutive_failures, feed.failure_alerted
+        if poll.error is not None and failures >= failure_alert_after and not alerted:
+            title = f"newswatch: feed failing: {poll.feed.label}"
+            body = f"{poll.feed.url} has failed {failures} times in a row.\nLast error: {poll.error}"
+            kind, flag = "failing", True
+        elif poll.error is None and alerted:
+            title = f"newswatch: feed recovered: {poll.feed.label}"
+            body = f"{poll.feed.url} works again (HTTP {poll.status})."
+            kind, flag = "recovered", False
+        else:
+            continue
+        errors = _send_everywhere(channels, title, body, echo)
+        if not errors:
+            with transaction(sessions) as session:
+                repository.set_failure_alerted(session, poll.feed.url, flag)
+        notices.append(FeedNotice(poll.feed.url, kind, title, not errors, tuple(errors)))
+    return notices
+
+
+def _send_everywhere(channels: Sequence[Channel], title: str, body: str, echo: Callable[[str], None]) -> list[str]:
+    errors = []
+    for channel in channels:
+        try:
+            if channel.is_console:
+                echo(f"NOTICE {title}\n{body}")
+            else:
+                send(channel, title, body)
+        except NotificationError as exc:
+            errors.append(str(exc))
+    return errors

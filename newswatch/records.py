@@ -29,6 +29,14 @@ class Article:
     text: str
     title: str = ""
     source: str = "seed"
+    # Feed items only: where the item came from and how its text and date were obtained.
+    guid: str | None = None
+    feed_url: str | None = None
+    text_source: str | None = None  # page | summary
+    published_source: str | None = None  # page | feed | fetched
+    author: str | None = None
+    site_name: str | None = None
+    language: str | None = None
 
     @property
     def content_hash(self) -> str:

@@ -24,11 +24,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from newswatch.errors import ConfigError
 
-CONFIG_FILES = ("newswatch.yaml", "topics.yaml", "officials.yaml")
+CONFIG_FILES = ("newswatch.yaml", "topics.yaml", "officials.yaml", "feeds.yaml")
 ENV_CONFIG_DIR = "NEWSWATCH_CONFIG_DIR"
 ENV_NOTIFY = "NEWSWATCH_NOTIFY"
 ENV_DATABASE_URL = "NEWSWATCH_DATABASE_URL"
 ENV_HOME = "NEWSWATCH_HOME"
+ENV_ALLOW_PRIVATE = "NEWSWATCH_ALLOW_PRIVATE_NETWORKS"
 
 Level = Literal["senior", "working"]
 LEVEL_RANK = {"working": 0, "senior": 1}
@@ -59,12 +60,33 @@ class NotificationSettings(_Strict):
     )
 
 
+class MonitorSettings(_Strict):
+    """How feeds and pages are fetched, and when a failing feed is reported."""
+
+    allow_private_networks: bool = Field(
+        default=False, description="fetch URLs that resolve to private, loopback or link-local addresses"
+    )
+    failure_alert_after: int = Field(default=3, ge=1, description="consecutive failures before an operator alert")
+    concurrency: int = Field(default=8, ge=1, le=64, description="feeds or pages fetched at once")
+    per_host_concurrency: int = Field(default=2, ge=1, le=16)
+    connect_timeout: float = Field(default=5.0, gt=0)
+    read_timeout: float = Field(default=15.0, gt=0)
+    total_timeout: float = Field(default=30.0, gt=0)
+    max_feed_bytes: int = Field(default=10_000_000, ge=1024)
+    max_page_bytes: int = Field(default=5_000_000, ge=1024)
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    retries: int = Field(default=2, ge=0, le=10)
+    backoff_seconds: float = Field(default=0.5, ge=0)
+    respect_robots: bool = True
+
+
 class CoreSettings(_Strict):
     countries: dict[str, Country]
     tracked_pair: tuple[str, str]
     alerts: AlertSettings = AlertSettings()
     notifications: NotificationSettings = NotificationSettings()
     venues: dict[str, str] = {}
+    monitor: MonitorSettings = MonitorSettings()
 
     @model_validator(mode="after")
     def _pair_is_defined(self) -> CoreSettings:
@@ -73,6 +95,33 @@ class CoreSettings(_Strict):
                 raise ValueError(f"tracked_pair names {code!r}, which is not under countries")
         if self.tracked_pair[0] == self.tracked_pair[1]:
             raise ValueError("tracked_pair must name two different countries")
+        return self
+
+
+# --- feeds.yaml -----------------------------------------------------------------------------
+
+
+class FeedConfig(_Strict):
+    url: str = Field(pattern=r"^https?://\S+$", description="the feed's address (RSS or Atom)")
+    name: str | None = None
+    interval_minutes: int = Field(default=30, ge=1, description="poll at most this often")
+    full_text: bool = Field(default=True, description="fetch each new item's page and extract the article")
+    language: str | None = None
+    enabled: bool = True
+
+    @property
+    def label(self) -> str:
+        return self.name or self.url
+
+
+class FeedsFile(_Strict):
+    feeds: list[FeedConfig] = []
+
+    @model_validator(mode="after")
+    def _unique_urls(self) -> FeedsFile:
+        duplicates = _duplicates(f.url for f in self.feeds)
+        if duplicates:
+            raise ValueError(f"feeds listed twice: {', '.join(duplicates)}")
         return self
 
 
@@ -209,6 +258,7 @@ class Settings(_Strict):
     core: CoreSettings
     topics: list[Topic]
     officials: OfficialsFile
+    feeds: list[FeedConfig] = []
     config_dir: Path | None = None
 
     @model_validator(mode="after")
@@ -288,12 +338,13 @@ def load_settings(config_dir: Path | None = None) -> Settings:
             return config_dir / name
         return defaults / name
 
-    core_path, topics_path, officials_path = (pick(name) for name in CONFIG_FILES)
+    core_path, topics_path, officials_path, feeds_path = (pick(name) for name in CONFIG_FILES)
     core = _validate(CoreSettings, _load_yaml(core_path), core_path)
     topics = _validate(TopicsFile, _load_yaml(topics_path), topics_path)
     officials = _validate(OfficialsFile, _load_yaml(officials_path), officials_path)
+    feeds = _validate(FeedsFile, _load_yaml(feeds_path), feeds_path)
     try:
-        return Settings(core=core, topics=topics.topics, officials=officials, config_dir=config_dir)
+        return Settings(core=core, topics=topics.topics, officials=officials, feeds=feeds.feeds, config_dir=config_dir)
     except ValidationError as exc:
         raise ConfigError("; ".join(str(e["msg"]) for e in exc.errors())) from None
 
@@ -339,3 +390,11 @@ def database_url(cli_url: str | None, environ: Mapping[str, str] | None = None) 
     if environ.get(ENV_DATABASE_URL):
         return environ[ENV_DATABASE_URL]
     return f"sqlite:///{default_home(environ) / 'newswatch.db'}"
+
+
+def monitor_settings(settings: Settings, environ: Mapping[str, str] | None = None) -> MonitorSettings:
+    """The monitor settings, with ``$NEWSWATCH_ALLOW_PRIVATE_NETWORKS=1`` allowing private addresses."""
+    environ = os.environ if environ is None else environ
+    if environ.get(ENV_ALLOW_PRIVATE, "").strip().lower() in ("1", "true", "yes"):
+        return settings.core.monitor.model_copy(update={"allow_private_networks": True})
+    return settings.core.monitor

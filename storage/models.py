@@ -57,8 +57,20 @@ class ArticleRow(Base):
     text: Mapped[str] = mapped_column(Text)
     published: Mapped[dt.date]
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    source: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(32), doc="seed | feed")
     ingested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Feed items only:
+    guid: Mapped[str | None] = mapped_column(String(2048), index=True)
+    feed_url: Mapped[str | None] = mapped_column(String(2048))
+    text_source: Mapped[str | None] = mapped_column(String(16), doc="page | summary: how the text was obtained")
+    published_source: Mapped[str | None] = mapped_column(String(16), doc="page | feed | fetched")
+    author: Mapped[str | None] = mapped_column(String(512))
+    site_name: Mapped[str | None] = mapped_column(String(512))
+    language: Mapped[str | None] = mapped_column(String(16))
+    simhash: Mapped[str | None] = mapped_column(String(16), doc="64-bit SimHash of the text, hex")
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), doc="the article this one is a near-copy of"
+    )
 
     topics: Mapped[list[TopicMatchRow]] = relationship(back_populates="article")
 
@@ -151,3 +163,24 @@ class AlertRow(Base):
     sent_at: Mapped[dt.datetime | None]
 
     event: Mapped[ContactEventRow] = relationship(back_populates="alerts")
+
+
+class FeedRow(Base):
+    """A polled feed's state: validators for conditional GET, and its health."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    name: Mapped[str] = mapped_column(String(256))
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    last_polled_at: Mapped[dt.datetime | None]
+    last_success_at: Mapped[dt.datetime | None]
+    last_status: Mapped[int | None]
+    entries_seen: Mapped[int] = mapped_column(default=0, doc="entries in the last successful poll")
+    new_items: Mapped[int] = mapped_column(default=0, doc="new items in the last successful poll")
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_warning: Mapped[str | None] = mapped_column(Text)
+    failure_alerted: Mapped[bool] = mapped_column(default=False, doc="an operator alert about its failures was sent")

@@ -16,6 +16,7 @@ from newswatch.storage.models import (
     ContactEventRow,
     EventArticleRow,
     EventParticipantRow,
+    FeedRow,
     TopicMatchRow,
     utcnow,
 )
@@ -40,7 +41,9 @@ def _insert_ignore(session: Session, table: Table, values: dict[str, Any]) -> bo
     return inserted is not None
 
 
-def store_article(session: Session, article: Article) -> tuple[int, bool]:
+def store_article(
+    session: Session, article: Article, simhash: str | None = None, duplicate_of: int | None = None
+) -> tuple[int, bool]:
     """Store an article unless its ref or its content is already stored.
 
     Returns:
@@ -58,6 +61,15 @@ def store_article(session: Session, article: Article) -> tuple[int, bool]:
             "content_hash": content_hash,
             "source": article.source,
             "ingested_at": utcnow(),
+            "guid": article.guid,
+            "feed_url": article.feed_url,
+            "text_source": article.text_source,
+            "published_source": article.published_source,
+            "author": article.author,
+            "site_name": article.site_name,
+            "language": article.language,
+            "simhash": simhash,
+            "duplicate_of_id": duplicate_of,
         },
     )
     stored = session.scalar(
@@ -65,6 +77,35 @@ def store_article(session: Session, article: Article) -> tuple[int, bool]:
     )
     assert stored is not None
     return stored, inserted
+
+
+def known_items(session: Session, guids: Iterable[str], refs: Iterable[str]) -> set[str]:
+    """Which of these feed GUIDs and article refs (canonical URLs) are already stored."""
+    guids, refs = set(guids), set(refs)
+    known: set[str] = set()
+    for chunk in _chunks(sorted(guids)):
+        known.update(g for g in session.scalars(select(ArticleRow.guid).where(ArticleRow.guid.in_(chunk))) if g)
+    for chunk in _chunks(sorted(refs)):
+        known.update(session.scalars(select(ArticleRow.ref).where(ArticleRow.ref.in_(chunk))))
+    return known
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterable[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def near_duplicate_candidates(session: Session, published: dt.date, window_days: int = 3) -> list[tuple[int, str]]:
+    """(id, simhash) of original articles published within a few days of ``published``."""
+    rows = session.execute(
+        select(ArticleRow.id, ArticleRow.simhash).where(
+            ArticleRow.simhash.is_not(None),
+            ArticleRow.duplicate_of_id.is_(None),
+            ArticleRow.published >= published - dt.timedelta(days=window_days),
+            ArticleRow.published <= published + dt.timedelta(days=window_days),
+        )
+    ).all()
+    return [(row.id, row.simhash) for row in rows]
 
 
 def store_topic_matches(session: Session, article_id: int, topics: Iterable[TopicScore]) -> None:
@@ -250,3 +291,110 @@ def alert_summary(session: Session) -> list[tuple[int, int, str, str, int, str |
         ).order_by(AlertRow.id)
     ).all()
     return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+# --- feeds ---------------------------------------------------------------------------------
+
+
+def feed_validators(session: Session, urls: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
+    """The ETag and Last-Modified stored for each known feed, for conditional GET."""
+    rows = session.execute(select(FeedRow.url, FeedRow.etag, FeedRow.last_modified).where(FeedRow.url.in_(list(urls))))
+    return {row.url: (row.etag, row.last_modified) for row in rows}
+
+
+def record_feed_poll(
+    session: Session,
+    url: str,
+    name: str,
+    *,
+    status: int | None,
+    error: str | None,
+    warning: str | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    entries_seen: int | None = None,
+    new_items: int | None = None,
+) -> FeedRow:
+    """Record one poll of a feed; returns the feed's updated row (failure count, alert flag)."""
+    _insert_ignore(
+        session,
+        FeedRow.__table__,
+        {
+            "url": url,
+            "name": name,
+            "entries_seen": 0,
+            "new_items": 0,
+            "consecutive_failures": 0,
+            "failure_alerted": False,
+        },
+    )  # type: ignore[arg-type]
+    feed = session.scalars(select(FeedRow).where(FeedRow.url == url).with_for_update()).one()
+    now = utcnow()
+    feed.name = name
+    feed.last_polled_at = now
+    feed.last_status = status
+    if error is None:
+        feed.last_success_at = now
+        feed.consecutive_failures = 0
+        feed.last_error = None
+        feed.last_warning = warning
+        if status != 304:
+            feed.etag, feed.last_modified = etag, last_modified
+            feed.entries_seen = entries_seen or 0
+        feed.new_items = new_items or 0
+    else:
+        feed.consecutive_failures += 1
+        feed.last_error = error
+    session.flush()
+    return feed
+
+
+def set_failure_alerted(session: Session, url: str, alerted: bool) -> None:
+    feed = session.scalars(select(FeedRow).where(FeedRow.url == url)).one()
+    feed.failure_alerted = alerted
+
+
+def list_feeds(session: Session) -> list[dict[str, Any]]:
+    """Every polled feed's health, as plain values."""
+    rows = session.scalars(select(FeedRow).order_by(FeedRow.name, FeedRow.url)).all()
+    return [
+        {
+            "url": row.url,
+            "name": row.name,
+            "last_poll": row.last_polled_at.isoformat() if row.last_polled_at else None,
+            "last_success": row.last_success_at.isoformat() if row.last_success_at else None,
+            "status": row.last_status,
+            "entries_seen": row.entries_seen,
+            "new_items": row.new_items,
+            "consecutive_failures": row.consecutive_failures,
+            "last_error": row.last_error,
+            "last_warning": row.last_warning,
+        }
+        for row in rows
+    ]
+
+
+def list_articles(session: Session, limit: int) -> list[dict[str, Any]]:
+    """The most recently stored articles, newest first, as plain values."""
+    rows = session.scalars(
+        select(ArticleRow).options(selectinload(ArticleRow.topics)).order_by(ArticleRow.id.desc()).limit(limit)
+    ).all()
+    originals = {
+        row.id: row.ref
+        for row in session.scalars(
+            select(ArticleRow).where(ArticleRow.id.in_([r.duplicate_of_id for r in rows if r.duplicate_of_id]))
+        )
+    }
+    return [
+        {
+            "ref": row.ref,
+            "title": row.title,
+            "published": row.published.isoformat(),
+            "feed": row.feed_url,
+            "topics": sorted(t.topic_id for t in row.topics),
+            "duplicate_of": originals.get(row.duplicate_of_id) if row.duplicate_of_id else None,
+            "text_source": row.text_source or "file",
+            "published_source": row.published_source or "file",
+        }
+        for row in rows
+    ]

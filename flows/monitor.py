@@ -1,0 +1,134 @@
+"""The monitor flow: poll feeds → pick new items → fetch and extract pages → classify → store and
+resolve events → alert, and record each feed's health."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from newswatch.flows.tasks import RunReport, classify_articles, configured_channels, send_alerts, store_results
+from newswatch.storage import repository
+from newswatch.storage.database import open_database, transaction
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy.orm import Session, sessionmaker
+
+from newswatch.fetch import Fetcher
+from newswatch.monitor import (
+    FeedPoll,
+    NewItem,
+    build_article,
+    fetch_item_page,
+    fetch_policy,
+    in_parallel,
+    poll_feed,
+    select_new_items,
+)
+from newswatch.notify import Channel
+from newswatch.pipeline import FeedNotice, load_events, record_feed_health
+from newswatch.records import Article
+from newswatch.settings import FeedConfig, MonitorSettings, database_url, load_settings, monitor_settings
+
+
+@dataclass(frozen=True)
+class MonitorReport:
+    """What a monitoring cycle did."""
+
+    polls: list[FeedPoll]
+    run: RunReport
+    notices: list[FeedNotice]
+    page_failures: dict[str, str]
+
+    @property
+    def failed(self) -> list[FeedPoll]:
+        return [p for p in self.polls if p.error is not None]
+
+    @property
+    def not_modified(self) -> list[FeedPoll]:
+        return [p for p in self.polls if p.not_modified]
+
+
+@task(cache_policy=NO_CACHE)
+def poll_feeds(
+    fetcher: Fetcher, sessions: sessionmaker[Session], feeds: list[FeedConfig], monitor: MonitorSettings
+) -> list[FeedPoll]:
+    """Poll every feed concurrently (bounded), with conditional GET from the stored validators."""
+    with transaction(sessions) as session:
+        validators = repository.feed_validators(session, [f.url for f in feeds])
+    return in_parallel(
+        lambda feed: poll_feed(fetcher, feed, validators.get(feed.url, (None, None)), monitor.max_feed_bytes),
+        feeds,
+        monitor.concurrency,
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def find_new_items(sessions: sessionmaker[Session], polls: list[FeedPoll]) -> list[NewItem]:
+    """Entries whose GUID or canonical link is not stored yet."""
+    from newswatch.monitor import item_ref
+
+    entries = [entry for poll in polls for entry in poll.entries]
+    with transaction(sessions) as session:
+        known = repository.known_items(session, [e.guid for e in entries], [item_ref(e) for e in entries])
+    return select_new_items(polls, known)
+
+
+@task(cache_policy=NO_CACHE)
+def fetch_articles(
+    fetcher: Fetcher, items: list[NewItem], monitor: MonitorSettings
+) -> tuple[list[Article], dict[str, str]]:
+    """Fetch each new item's page concurrently and extract the article (the summary if that fails)."""
+    pages = in_parallel(lambda item: fetch_item_page(fetcher, item), items, monitor.concurrency)
+    fetched_at = dt.datetime.now(dt.UTC)
+    articles = [build_article(item, page, fetched_at) for item, (page, _) in zip(items, pages, strict=True)]
+    failures = {item.ref: reason for item, (_, reason) in zip(items, pages, strict=True) if reason}
+    return articles, failures
+
+
+@task(cache_policy=NO_CACHE)
+def update_feed_health(
+    sessions: sessionmaker[Session],
+    polls: list[FeedPoll],
+    items: list[NewItem],
+    channels: list[Channel],
+    monitor: MonitorSettings,
+) -> list[FeedNotice]:
+    """Record each feed's poll; one operator notice when a feed keeps failing, one when it recovers."""
+    new_items: dict[str, int] = {}
+    for item in items:
+        new_items[item.feed.url] = new_items.get(item.feed.url, 0) + 1
+    return record_feed_health(sessions, polls, new_items, channels, monitor.failure_alert_after)
+
+
+@flow(name="newswatch-monitor", log_prints=False, validate_parameters=True)
+def monitor(feed_urls: list[str] | None = None, config_dir: str | None = None) -> MonitorReport:
+    """One monitoring cycle over the enabled feeds of feeds.yaml, or over ``feed_urls`` only.
+
+    Args:
+        feed_urls: poll these feeds instead of the configured ones.
+        config_dir: a folder of configuration overrides (see newswatch.settings).
+    """
+    settings = load_settings(Path(config_dir) if config_dir else None)
+    options = monitor_settings(settings)
+    channels = configured_channels(settings)
+    sessions = open_database(database_url(None))
+    configured = {f.url: f for f in settings.feeds}
+    feeds = (
+        [configured.get(url) or FeedConfig(url=url) for url in feed_urls]
+        if feed_urls
+        else [f for f in settings.feeds if f.enabled]
+    )
+    with Fetcher(fetch_policy(options)) as fetcher:
+        polls = poll_feeds(fetcher, sessions, feeds, options)
+        items = find_new_items(sessions, polls)
+        articles, page_failures = fetch_articles(fetcher, items, options)
+    classifications = classify_articles(articles, settings)
+    stored = store_results(sessions, classifications, channels)
+    notices = update_feed_health(sessions, polls, items, channels, options)
+    deliveries = send_alerts(sessions, settings, channels)
+    event_ids = {s.event_id for s in stored if s.event_id is not None} | {d.event_id for d in deliveries}
+    run = RunReport(
+        len(articles), [], stored, load_events(sessions, event_ids), deliveries, [c.label for c in channels]
+    )
+    return MonitorReport(polls, run, notices, page_failures)

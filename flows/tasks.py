@@ -1,0 +1,63 @@
+"""Prefect tasks shared by the flows: thin wrappers over newswatch's stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy.orm import Session, sessionmaker
+
+from newswatch.classify import Classifier
+from newswatch.notify import CONSOLE, Channel, build_channels
+from newswatch.pipeline import Delivery, StoredArticle, deliver_alerts, store_classifications
+from newswatch.records import Article, Classification, ReadFailure, StoredEvent
+from newswatch.settings import Settings, apprise_config_path, notification_urls
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What a run did, for the command line and for callers."""
+
+    read: int
+    failures: list[ReadFailure]
+    stored: list[StoredArticle]
+    events: list[StoredEvent]
+    deliveries: list[Delivery]
+    channels: list[str] = field(default_factory=list)
+
+    @property
+    def new_articles(self) -> int:
+        return sum(1 for s in self.stored if s.new)
+
+    @property
+    def new_events(self) -> list[StoredEvent]:
+        new_ids = {s.event_id for s in self.stored if s.new_event}
+        return [e for e in self.events if e.id in new_ids]
+
+
+def configured_channels(settings: Settings, extra_urls: list[str] | None = None) -> list[Channel]:
+    """The notification channels from config, environment and ``extra_urls``; the console if none."""
+    urls = notification_urls(settings, extra_urls or [])
+    return build_channels(urls, apprise_config_path(settings)) or [CONSOLE]
+
+
+@task(cache_policy=NO_CACHE)
+def classify_articles(articles: list[Article], settings: Settings) -> list[Classification]:
+    """Score topics and detect contacts, all articles in one task (a task per article costs ~10 ms)."""
+    classifier = Classifier(settings)
+    return [classifier.classify(article) for article in articles]
+
+
+@task(cache_policy=NO_CACHE)
+def store_results(
+    sessions: sessionmaker[Session], classifications: list[Classification], channels: list[Channel]
+) -> list[StoredArticle]:
+    """Store articles, topics and contact events; queue alerts for new events."""
+    return store_classifications(sessions, classifications, channels)
+
+
+@task(cache_policy=NO_CACHE)
+def send_alerts(sessions: sessionmaker[Session], settings: Settings, channels: list[Channel]) -> list[Delivery]:
+    """Deliver pending alerts, including those that failed on earlier runs."""
+    return deliver_alerts(sessions, channels, settings)

@@ -1,0 +1,166 @@
+"""One monitoring cycle's stages before classification: poll feeds, pick new items, fetch and
+extract their pages. I/O goes through a Fetcher; deciding what is new is pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+from newswatch.extract import extract_page
+from newswatch.feeds import FeedEntry, FeedError, parse_feed
+from newswatch.fetch import Fetcher, FetchError, FetchPolicy
+from newswatch.records import Article
+from newswatch.settings import FeedConfig, MonitorSettings
+from newswatch.text import first_sentence
+from newswatch.urls import canonical_url
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class FeedPoll:
+    """The outcome of polling one feed."""
+
+    feed: FeedConfig
+    status: int | None
+    entries: tuple[FeedEntry, ...] = ()
+    error: str | None = None
+    warning: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """A feed entry not seen before, with the reference it will be stored under."""
+
+    feed: FeedConfig
+    entry: FeedEntry
+    ref: str
+
+
+def fetch_policy(monitor: MonitorSettings) -> FetchPolicy:
+    return FetchPolicy(
+        connect_timeout=monitor.connect_timeout,
+        read_timeout=monitor.read_timeout,
+        total_timeout=monitor.total_timeout,
+        max_bytes=monitor.max_page_bytes,
+        max_redirects=monitor.max_redirects,
+        retries=monitor.retries,
+        backoff_seconds=monitor.backoff_seconds,
+        per_host_concurrency=monitor.per_host_concurrency,
+        allow_private_networks=monitor.allow_private_networks,
+        respect_robots=monitor.respect_robots,
+    )
+
+
+def in_parallel(function: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
+    """``function`` over ``items`` on a bounded thread pool, results in the items' order."""
+    if len(items) <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="newswatch-fetch") as pool:
+        return list(pool.map(function, items))
+
+
+def poll_feed(
+    fetcher: Fetcher, feed: FeedConfig, validators: tuple[str | None, str | None], max_bytes: int
+) -> FeedPoll:
+    """Fetch (conditionally) and parse one feed; any failure is recorded, never raised."""
+    etag, last_modified = validators
+    try:
+        result = fetcher.fetch(
+            feed.url, etag=etag, last_modified=last_modified, accept=FEED_ACCEPT, max_bytes=max_bytes
+        )
+    except FetchError as exc:
+        return FeedPoll(feed, exc.status, error=exc.reason)
+    if result.not_modified:
+        return FeedPoll(feed, 304, etag=etag, last_modified=last_modified)
+    try:
+        parsed = parse_feed(result.body, result.headers, result.url)
+    except FeedError as exc:
+        return FeedPoll(feed, result.status, error=str(exc).removeprefix(f"{result.url}: "))
+    return FeedPoll(
+        feed,
+        result.status,
+        parsed.entries,
+        warning=parsed.warning,
+        etag=result.headers.get("etag"),
+        last_modified=result.headers.get("last-modified"),
+    )
+
+
+def item_ref(entry: FeedEntry) -> str:
+    """Where a feed item is stored: its canonical link, else its GUID."""
+    return canonical_url(entry.link) if entry.link else entry.guid
+
+
+def select_new_items(polls: Iterable[FeedPoll], known: set[str]) -> list[NewItem]:
+    """Entries whose GUID and canonical link are both unknown, each once even if several feeds carry it."""
+    items: list[NewItem] = []
+    seen = set(known)
+    for poll in polls:
+        for entry in poll.entries:
+            ref = item_ref(entry)
+            if ref in seen or entry.guid in seen:
+                continue
+            seen.update((ref, entry.guid))
+            items.append(NewItem(poll.feed, entry, ref))
+    return items
+
+
+def build_article(item: NewItem, page: bytes | None, fetched_at: dt.datetime) -> Article:
+    """An Article from a feed item and, if it could be fetched, its page.
+
+    The text is the page's article when trafilatura finds one, else the feed's summary; the
+    date is the page's, else the entry's, else the fetch time. Both record which.
+    """
+    extracted = extract_page(page, item.entry.link) if page else None
+    entry = item.entry
+    if extracted is not None:
+        text, text_source = extracted.text, "page"
+    else:
+        text, text_source = entry.summary or entry.title, "summary"
+    if extracted is not None and extracted.published is not None:
+        published, published_source = extracted.published, "page"
+    elif entry.published is not None:
+        published, published_source = entry.published.date(), "feed"
+    else:
+        published, published_source = fetched_at.date(), "fetched"
+    title = (extracted.title if extracted and extracted.title else entry.title) or first_sentence(text)
+    return Article(
+        ref=item.ref,
+        published=published,
+        text=text,
+        title=title,
+        source="feed",
+        guid=entry.guid,
+        feed_url=item.feed.url,
+        text_source=text_source,
+        published_source=published_source,
+        author=extracted.author if extracted else None,
+        site_name=extracted.site_name if extracted else None,
+        language=(extracted.language if extracted else None) or item.feed.language,
+    )
+
+
+def fetch_item_page(fetcher: Fetcher, item: NewItem) -> tuple[bytes | None, str | None]:
+    """The item's page, or None and the reason it could not be had (robots, HTTP error…)."""
+    if not item.feed.full_text or not item.entry.link:
+        return None, None
+    try:
+        return fetcher.fetch(item.entry.link, accept=PAGE_ACCEPT, check_robots=True).body, None
+    except FetchError as exc:
+        return None, exc.reason
