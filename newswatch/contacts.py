@@ -148,6 +148,7 @@ _DATELINE = re.compile(
     r"\A(?P<city>[A-Z][A-Z.'’ -]{2,}?)(?:,\s*[A-Z][\w.]*(?:\s+\d{1,2})?)?\s*(?:\([^)]*\))?\s*[—–-]{1,2}\s"
 )
 _DATELINE_NOT_PLACES = frozenset({"ANALYSIS", "COMMENTARY", "OPINION", "EDITORIAL", "UPDATE", "EXCLUSIVE"})
+LEAD_MIN_WORDS = 20  # a shorter first paragraph is a headline or a kicker, not the lead
 _MODE_RANK = {"video_call": 4, "phone_call": 3, "meeting": 2, "call": 1, "unspecified": 0}
 
 
@@ -372,7 +373,7 @@ class ContactDetector:
             day_dates = [d for d in fact.dates if d.precision == "day"]
             if day_dates:
                 previous_date[fact.sentence.paragraph] = day_dates[-1]
-        lead = [f for f in facts if f.sentence.paragraph == sentences[0].paragraph]
+        lead = [f for f in facts if f.sentence.paragraph in self._lead_paragraphs(sentences)]
         chosen = self._lead_group(groups, lead)
         if chosen is None:
             return None
@@ -401,6 +402,13 @@ class ContactDetector:
             evidence=evidence,
             date_is_explicit=date_mention is not None,
         )
+
+    @staticmethod
+    def _lead_paragraphs(sentences: Sequence[Sentence]) -> set[int]:
+        """The first paragraph, and the next one too when the first is only a headline."""
+        first = sentences[0].paragraph
+        words = sum(len(s.text.split()) for s in sentences if s.paragraph == first)
+        return {first, first + 1} if words < LEAD_MIN_WORDS else {first}
 
     @staticmethod
     def _lead_date(lead_support: list[_SentenceFacts]) -> DateMention | None:
@@ -435,7 +443,7 @@ class ContactDetector:
         if not set(self.gazetteer.pair) <= countries:
             return None
         lead_officials = set().union(*(f.officials for f in lead))
-        lead_paragraph = lead[0].sentence.paragraph
+        lead_paragraph = lead[-1].sentence.paragraph
         for group in ordered:
             if not any(c.sentence.paragraph <= lead_paragraph + 2 for c in group.candidates):
                 continue

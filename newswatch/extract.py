@@ -29,6 +29,17 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
+def _normalised(text: str) -> str:
+    return " ".join(text.replace("…", " ").split()).lower()
+
+
+def _is_headline(paragraph: str, title: str) -> bool:
+    if not title:
+        return False
+    first, headline = _normalised(paragraph), _normalised(title)
+    return first == headline or (len(first) > 20 and (headline.startswith(first) or first.startswith(headline)))
+
+
 def extract_page(html: bytes, url: str) -> ExtractedPage | None:
     """The article in a page, or None when trafilatura finds no article text in it.
 
@@ -48,9 +59,12 @@ def extract_page(html: bytes, url: str) -> ExtractedPage | None:
     if len(text) < MIN_TEXT_CHARS:
         return None
     paragraphs = [line.strip() for line in text.splitlines() if line.strip()]
+    title = document.title or ""
+    if len(paragraphs) > 1 and _is_headline(paragraphs[0], title):
+        paragraphs = paragraphs[1:]  # the page's <h1>, repeated as the text's first line
     return ExtractedPage(
         text="\n\n".join(paragraphs),
-        title=document.title or "",
+        title=title,
         author=document.author or None,
         published=_date(document.date),
         site_name=document.sitename or None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newswatch.fetch import FetchError, Fetcher, FetchPolicy, check_address
+from newswatch.fetch import Fetcher, FetchError, FetchPolicy, check_address
 
 
 @pytest.mark.parametrize(

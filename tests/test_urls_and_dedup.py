@@ -38,7 +38,5 @@ def test_different_reports_of_the_same_event_are_not_near_duplicates() -> None:
     corpus = Path(__file__).parent / "corpus"
     articles, _ = read_seed_files([SEEDS, corpus])
     fingerprints = [text_fingerprint(a.text) for a in articles]
-    closest = max(
-        similarity(a, b) for i, a in enumerate(fingerprints) for b in fingerprints[i + 1 :]
-    )
+    closest = max(similarity(a, b) for i, a in enumerate(fingerprints) for b in fingerprints[i + 1 :])
     assert closest < 0.9
