@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from newswatch.classify import Classifier
 from newswatch.settings import Settings, load_settings
+from tests.feed_site import feed_site  # noqa: F401 - fixture
 from tests.notifier_servers import json_receiver, smtp_receiver  # noqa: F401 - fixtures
 
 REPO = Path(__file__).resolve().parent.parent
@@ -93,3 +94,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'newswatch.db'}"
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One temporary Prefect server (SQLite) for the test session, its state in a temp folder;
+    started only when a test needs flows."""
+    home = tmp_path_factory.mktemp("prefect")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("PREFECT_HOME", str(home))
+    patch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    patch.setenv("DO_NOT_TRACK", "1")
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+    patch.undo()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,18 +11,9 @@ from tests.conftest import SEEDS
 from tests.notifier_servers import JsonReceiver, SmtpReceiver
 
 
-@pytest.fixture(scope="module", autouse=True)
-def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """One temporary Prefect server (SQLite) for the module, with its state in a temp folder."""
-    home = tmp_path_factory.mktemp("prefect")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("PREFECT_HOME", str(home))
-    patch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-    patch.undo()
+@pytest.fixture(autouse=True)
+def _prefect(prefect_server: None) -> None:
+    """Every test here runs flows on the session's temporary Prefect server."""
 
 
 def _replay(monkeypatch: pytest.MonkeyPatch, database_url: str, urls: list[str], paths: list[Path]):
