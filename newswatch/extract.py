@@ -37,7 +37,9 @@ def _is_headline(paragraph: str, title: str) -> bool:
     if not title:
         return False
     first, headline = _normalised(paragraph), _normalised(title)
-    return first == headline or (len(first) > 20 and (headline.startswith(first) or first.startswith(headline)))
+    # The <h1> may be the title cut short, never longer than it: a first paragraph that merely
+    # starts with the title (a title made from the lead sentence) is the article's lead.
+    return first == headline or (len(first) > 20 and headline.startswith(first))
 
 
 def extract_page(html: bytes, url: str) -> ExtractedPage | None:
