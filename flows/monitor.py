@@ -19,6 +19,7 @@ from newswatch.monitor import (
     FeedPoll,
     NewItem,
     build_article,
+    due_feeds,
     fetch_item_page,
     fetch_policy,
     in_parallel,
@@ -102,23 +103,29 @@ def update_feed_health(
 
 
 @flow(name="newswatch-monitor", log_prints=False, validate_parameters=True)
-def monitor(feed_urls: list[str] | None = None, config_dir: str | None = None) -> MonitorReport:
-    """One monitoring cycle over the enabled feeds of feeds.yaml, or over ``feed_urls`` only.
+def monitor(
+    feed_urls: list[str] | None = None, config_dir: str | None = None, ignore_intervals: bool = False
+) -> MonitorReport:
+    """One monitoring cycle over the enabled feeds of feeds.yaml that are due, or over ``feed_urls``.
 
     Args:
-        feed_urls: poll these feeds instead of the configured ones.
+        feed_urls: poll these feeds (now) instead of the configured ones.
         config_dir: a folder of configuration overrides (see newswatch.settings).
+        ignore_intervals: poll every enabled feed, even one polled less than its interval ago.
     """
     settings = load_settings(Path(config_dir) if config_dir else None)
     options = monitor_settings(settings)
     channels = configured_channels(settings)
     sessions = open_database(database_url(None))
     configured = {f.url: f for f in settings.feeds}
-    feeds = (
-        [configured.get(url) or FeedConfig(url=url) for url in feed_urls]
-        if feed_urls
-        else [f for f in settings.feeds if f.enabled]
-    )
+    if feed_urls:
+        feeds = [configured.get(url) or FeedConfig(url=url) for url in feed_urls]
+    else:
+        feeds = [f for f in settings.feeds if f.enabled]
+        if not ignore_intervals:
+            with transaction(sessions) as session:
+                polled = repository.last_polls(session, [f.url for f in feeds])
+            feeds = due_feeds(feeds, polled, dt.datetime.now(dt.UTC))
     with Fetcher(fetch_policy(options)) as fetcher:
         polls = poll_feeds(fetcher, sessions, feeds, options)
         items = find_new_items(sessions, polls)

@@ -266,6 +266,9 @@ def run(
         list[str] | None,
         typer.Option("--feed", metavar="URL", help="Poll this feed instead of config/feeds.yaml (repeatable)."),
     ] = None,
+    poll_all: Annotated[
+        bool, typer.Option("--all", help="Poll every enabled feed now, even those polled less than their interval ago.")
+    ] = False,
     db: DbOption = None,
     notify: NotifyOption = None,
     config: ConfigOption = None,
@@ -273,7 +276,8 @@ def run(
 ) -> None:
     """One monitoring cycle: poll the feeds, fetch new articles, classify, store, alert.
 
-    Polls the enabled feeds of feeds.yaml (or only the --feed URLs) with conditional GET, fetches
+    Polls the enabled feeds of feeds.yaml that are due by their interval_minutes (or only the
+    --feed URLs, or all with --all) with conditional GET, fetches
     each new item's page and extracts the article (the feed's summary when that fails), then
     alerts on new contacts. A failing feed is reported and the others complete.
 
@@ -290,7 +294,7 @@ def run(
         raise NewswatchError("no feeds to poll: enable some in feeds.yaml or give --feed URL")
     from newswatch.flows.monitor import monitor
 
-    report = monitor(list(feed) if feed else None, str(config) if config else None)
+    report = monitor(list(feed) if feed else None, str(config) if config else None, ignore_intervals=poll_all)
     for poll in report.failed:
         typer.echo(f"feed failed: {poll.feed.label}: {poll.error}", err=True)
     for poll in report.polls:

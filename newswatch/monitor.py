@@ -52,6 +52,19 @@ class NewItem:
     ref: str
 
 
+INTERVAL_SLACK = dt.timedelta(minutes=1)  # a run scheduled every N minutes must not skip a feed due every N
+
+
+def due_feeds(feeds: Sequence[FeedConfig], last_polled: dict[str, dt.datetime], now: dt.datetime) -> list[FeedConfig]:
+    """Feeds never polled, or last polled at least their ``interval_minutes`` ago."""
+    return [
+        feed
+        for feed in feeds
+        if feed.url not in last_polled
+        or now - last_polled[feed.url] >= dt.timedelta(minutes=feed.interval_minutes) - INTERVAL_SLACK
+    ]
+
+
 def fetch_policy(monitor: MonitorSettings) -> FetchPolicy:
     return FetchPolicy(
         connect_timeout=monitor.connect_timeout,

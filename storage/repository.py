@@ -302,6 +302,12 @@ def feed_validators(session: Session, urls: Iterable[str]) -> dict[str, tuple[st
     return {row.url: (row.etag, row.last_modified) for row in rows}
 
 
+def last_polls(session: Session, urls: Iterable[str]) -> dict[str, dt.datetime]:
+    """When each known feed was last polled."""
+    rows = session.execute(select(FeedRow.url, FeedRow.last_polled_at).where(FeedRow.url.in_(list(urls))))
+    return {row.url: row.last_polled_at for row in rows if row.last_polled_at is not None}
+
+
 def record_feed_poll(
     session: Session,
     url: str,

@@ -4,6 +4,7 @@ guard, deduplication, fallbacks, and feed-health notices."""
 
 from __future__ import annotations
 
+import json
 import os
 from importlib import resources
 from pathlib import Path
@@ -240,3 +241,24 @@ def test_a_feed_failing_three_times_alerts_once_and_once_when_it_recovers(
     assert [n.kind for n in recovered] == ["recovered"]
     titles = [m["title"] for m in env.wait_for(3) if m["title"].startswith("newswatch:")]
     assert titles == ["newswatch: feed failing: " + flaky, "newswatch: feed recovered: " + flaky]
+
+
+def test_run_command_prints_a_summary_and_exits_3_when_a_feed_fails(
+    feed_site: FeedSite, env: JsonReceiver, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from newswatch.cli import ExitStatus, app
+
+    good = feed_site.add_feed("world", "rss2", [_publish(feed_site, SEEDS / "004_ec52301a8b636dd9.txt")])
+    config = _config(tmp_path)
+    arguments = ["run", "--feed", good, "--feed", feed_site.url(ERROR_FEED), "--config", str(config)]
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == ExitStatus.PARTIAL, result.output
+    assert "Feeds: 2 polled, 0 not modified, 1 failed. New articles: 1 (0 near-duplicates)." in result.output
+    assert f"feed failed: {feed_site.url(ERROR_FEED)}: HTTP 500" in result.output
+    assert "Alerts: 1 sent, 0 failed" in result.output
+    listed = CliRunner().invoke(app, ["feeds", "--json"])
+    health = {row["url"]: row for row in json.loads(listed.output)}
+    assert health[good]["status"] == 200 and health[good]["entries_seen"] == 1 and health[good]["new_items"] == 1
+    assert health[feed_site.url(ERROR_FEED)]["consecutive_failures"] == 1
