@@ -28,6 +28,7 @@ from newswatch.records import MODE_LABELS, Classification, Participant, StoredEv
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from newswatch.evaluate import Evaluation
     from newswatch.flows.tasks import RunReport
 
 
@@ -36,11 +37,13 @@ class ExitStatus(IntEnum):
     ERROR = 1
     USAGE = 2
     PARTIAL = 3
+    BELOW_THRESHOLD = 4
 
 
 EPILOG = (
     "Exit codes: 0 success, 1 error (nothing done), 2 usage error, "
-    "3 partial (some files unreadable or alerts undelivered; they are retried next run)."
+    "3 partial (some files unreadable or alerts undelivered; they are retried next run), "
+    "4 eval below a threshold."
 )
 
 app = typer.Typer(
@@ -134,6 +137,10 @@ def _handle_errors(command: F) -> F:
         except KeyboardInterrupt:
             typer.echo("newswatch: interrupted", err=True)
             raise typer.Exit(130) from None
+        except BrokenPipeError:
+            # The reader went away (`newswatch contacts --json | head`): stop quietly.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(ExitStatus.SUCCESS) from None
         except Exception as exc:
             if debug:
                 raise
@@ -394,6 +401,105 @@ def classify(
                 typer.echo(f"  contact {_contact_text(c.date, c.mode, c.location, c.participants)}")
     if failures:
         raise typer.Exit(ExitStatus.PARTIAL)
+
+
+@app.command("eval")
+@_handle_errors
+def eval_command(
+    paths: PathsArgument,
+    labels: Annotated[Path, typer.Option("--labels", metavar="FILE", help="labels.json of the corpus.")],
+    as_json: JsonOption = False,
+    min_f1: Annotated[float, typer.Option("--min-f1", help="Fail below this contact F1.")] = 0.0,
+    min_precision: Annotated[float, typer.Option("--min-precision", help="Fail below this contact precision.")] = 0.0,
+    min_recall: Annotated[float, typer.Option("--min-recall", help="Fail below this contact recall.")] = 0.0,
+    max_split: Annotated[int, typer.Option("--max-split", help="Fail above this many split events.")] = 1_000_000,
+    max_merged: Annotated[int, typer.Option("--max-merged", help="Fail above this many merged events.")] = 1_000_000,
+    min_date_accuracy: Annotated[
+        float, typer.Option("--min-date-accuracy", help="Fail below this share of dates within a day.")
+    ] = 0.0,
+    min_participant_accuracy: Annotated[
+        float, typer.Option("--min-participant-accuracy", help="Fail below this share of exact participants.")
+    ] = 0.0,
+    config: ConfigOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Measure contact detection on a labelled corpus, replayed into a throwaway database.
+
+    Prints contact precision, recall and F1 (overall and per language), events found against
+    expected, split and merged events, date and participant accuracy, topic precision and recall,
+    and one line per error naming the file. Exits 4 when a figure is below its threshold.
+
+    Example: newswatch eval ../shared/corpus/dev --labels ../shared/corpus/dev/labels.json --min-f1 0.97 --max-split 0 --max-merged 0
+    """
+    import tempfile
+
+    from newswatch.classify import Classifier
+    from newswatch.evaluate import evaluate, load_labels
+    from newswatch.pipeline import store_classifications
+    from newswatch.seeds import read_seed_files
+    from newswatch.settings import load_settings
+    from newswatch.storage.database import open_database
+
+    settings = load_settings(config)
+    expected = load_labels(labels)
+    articles, failures = read_seed_files(paths)
+    for failure in failures:
+        typer.echo(f"skipped {failure.path}: {failure.reason}", err=True)
+    articles = [a for a in articles if a.ref in expected]
+    classifier = Classifier(settings)
+    classifications = [classifier.classify(article) for article in articles]
+    with tempfile.TemporaryDirectory(prefix="newswatch-eval-") as folder:
+        stored = store_classifications(open_database(f"sqlite:///{folder}/eval.db"), classifications, [])
+    result = evaluate(classifications, expected, {s.ref: s.event_id for s in stored})
+    checks = [
+        ("contact F1", result.contacts.f1, min_f1, False),
+        ("contact precision", result.contacts.precision, min_precision, False),
+        ("contact recall", result.contacts.recall, min_recall, False),
+        ("split events", len(result.split_events), max_split, True),
+        ("merged events", len(result.merged_events), max_merged, True),
+        ("date accuracy", result.date_accuracy, min_date_accuracy, False),
+        ("participant accuracy", result.participant_accuracy, min_participant_accuracy, False),
+    ]
+    failed = [
+        f"{name} {value:g} {'>' if at_most else '<'} {limit:g}"
+        for name, value, limit, at_most in checks
+        if (value > limit if at_most else value < limit)
+    ]
+    if as_json:
+        typer.echo(json.dumps({**result.as_dict(), "below_thresholds": failed}, indent=2, ensure_ascii=False))
+    else:
+        _print_evaluation(result)
+        for line in failed:
+            typer.echo(f"BELOW THRESHOLD: {line}")
+    if failed:
+        raise typer.Exit(ExitStatus.BELOW_THRESHOLD)
+
+
+def _print_evaluation(result: Evaluation) -> None:
+    c = result.contacts
+    typer.echo(f"Articles: {result.articles}")
+    typer.echo(
+        f"Contacts: precision {c.precision:.3f}, recall {c.recall:.3f}, F1 {c.f1:.3f} "
+        f"(tp {c.true_positive}, fp {c.false_positive}, fn {c.false_negative})"
+    )
+    for language, score in sorted(result.by_language.items()):
+        typer.echo(f"  {language}: precision {score.precision:.3f}, recall {score.recall:.3f}, F1 {score.f1:.3f}")
+    typer.echo(
+        f"Events: {result.events_found} found, {result.events_expected} expected; "
+        f"{len(result.split_events)} split, {len(result.merged_events)} merged"
+    )
+    typer.echo(
+        f"Dates within a day: {result.dates_within_a_day}/{result.matched_contacts} (exact {result.dates_exact}); "
+        f"participants exact: {result.participants_exact}/{result.matched_contacts}; "
+        f"modes exact: {result.modes_exact}/{result.matched_contacts}"
+    )
+    typer.echo("Topics:")
+    for topic, score in sorted(result.topics.items()):
+        typer.echo(f"  {topic}: precision {score.precision:.3f}, recall {score.recall:.3f}")
+    if result.errors:
+        typer.echo(f"Errors ({len(result.errors)}):")
+        for error in result.errors:
+            typer.echo(f"  {error}")
 
 
 @app.command()

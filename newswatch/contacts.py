@@ -153,6 +153,14 @@ _MODE_RANK = {"video_call": 4, "phone_call": 3, "meeting": 2, "call": 1, "unspec
 
 
 @dataclass(frozen=True)
+class Detection:
+    """What the detector found in an article."""
+
+    contact: Contact | None
+    officials: frozenset[str]
+
+
+@dataclass(frozen=True)
 class _Predicate:
     start: int
     end: int
@@ -348,20 +356,35 @@ class ContactDetector:
     # --- the article -----------------------------------------------------------------------
 
     def detect(self, article: Article) -> Contact | None:
-        """The contact the article reports, or None.
+        """The contact the article reports, or None."""
+        return self.analyse(article).contact
+
+    def analyse(self, article: Article) -> Detection:
+        """The contact the article reports, if any, and the officials it names.
 
         Args:
             article: the article; its publication date anchors relative dates.
 
         Returns:
-            The contact with its date, mode, participants, location and evidence sentences.
+            The contact with its date, mode, participants, location and evidence sentences, and
+            the gazetteer ids of every official the article refers to.
         """
         body, dateline_city = _strip_dateline(article.text)
         sentences = split_article(body)
         if not sentences:
-            return None
+            return Detection(None, frozenset())
+        mentions = self._mentions(sentences, article.published)
+        officials = frozenset(m.official_id for ms in mentions for m in ms if m.official_id)
+        return Detection(self._contact(article, sentences, mentions, dateline_city), officials)
+
+    def _contact(
+        self,
+        article: Article,
+        sentences: list[Sentence],
+        mentions: list[list[Mention]],
+        dateline_city: str | None,
+    ) -> Contact | None:
         anchor = article.published
-        mentions = self._mentions(sentences, anchor)
         facts = [self._analyse(s, m, anchor) for s, m in zip(sentences, mentions, strict=True)]
         groups: dict[tuple[str, str], list[_Group]] = {}
         previous_date: dict[int, DateMention] = {}

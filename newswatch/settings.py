@@ -154,6 +154,9 @@ class Topic(_Strict):
     contact_weight: float = Field(
         default=0, description="added to the score when the article reports a contact between the tracked pair"
     )
+    officials_weight: float = Field(
+        default=0, description="added when the article names defence officials of both tracked countries"
+    )
 
     @field_validator("terms", "exclude")
     @classmethod

@@ -37,21 +37,26 @@ class TopicScorer:
             for topic in topics
         ]
 
-    def score(self, text: str, reports_contact: bool = False) -> tuple[TopicScore, ...]:
+    def score(self, text: str, reports_contact: bool = False, names_both_sides: bool = False) -> tuple[TopicScore, ...]:
         """One score per topic, with the matched phrases as evidence (most weighty first).
 
         ``reports_contact`` adds each topic's ``contact_weight``: an article reporting a contact
         between the tracked pair is evidence for the topic that follows such contacts.
+        ``names_both_sides`` adds ``officials_weight``: the article names defence officials of
+        both tracked countries.
         """
-        return tuple(self._score_one(compiled, text, reports_contact) for compiled in self._topics)
+        return tuple(self._score_one(compiled, text, reports_contact, names_both_sides) for compiled in self._topics)
 
     @staticmethod
-    def _score_one(compiled: _CompiledTopic, text: str, reports_contact: bool) -> TopicScore:
+    def _score_one(compiled: _CompiledTopic, text: str, reports_contact: bool, names_both_sides: bool) -> TopicScore:
         score = 0.0
         evidence: list[tuple[float, str]] = []
         if reports_contact and compiled.topic.contact_weight:
             score += compiled.topic.contact_weight
             evidence.append((compiled.topic.contact_weight, "reports a contact"))
+        if names_both_sides and compiled.topic.officials_weight:
+            score += compiled.topic.officials_weight
+            evidence.append((compiled.topic.officials_weight, "names defence officials of both countries"))
         for _, regex, weight in compiled.terms:
             matches = [m.group(0) for m in regex.finditer(text)]
             if matches:

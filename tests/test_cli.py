@@ -15,7 +15,17 @@ from newswatch.cli import ExitStatus, app
 from tests.conftest import SEEDS
 
 runner = CliRunner()
-COMMANDS = [["replay"], ["classify"], ["contacts"], ["alerts"], ["db", "upgrade"]]
+COMMANDS = [
+    ["replay"],
+    ["run"],
+    ["feeds"],
+    ["articles"],
+    ["classify"],
+    ["eval"],
+    ["contacts"],
+    ["alerts"],
+    ["db", "upgrade"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
