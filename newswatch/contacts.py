@@ -39,7 +39,7 @@ _PREDICATES: list[tuple[str, re.Pattern[str]]] = [
         "video_call",
         re.compile(
             r"\bvideo[- ]?(?:call|link|conference|teleconference|chat|talks?|meeting)s?\b|\bby video\b"
-            r"|\bvideoconference\b|\bteleconference\b|\bvirtual (?:meeting|talks|call)\b|视频通话|视频会议"
+            r"|\bvideoconference\b|\bteleconference\b|\bvirtual (?:meeting|talks|call)\b|视频通话|视频会议|视频会晤"
             r"|\bvideollamada\b|\bvideoconferencia\b",
             re.IGNORECASE,
         ),
@@ -66,7 +66,8 @@ _PREDICATES: list[tuple[str, re.Pattern[str]]] = [
         "meeting",
         re.compile(
             r"\bmet\b|\bmeets?\b|\bmeeting\b|\bface[- ]to[- ]face\b|\bin[- ]person\b|\bsat down\b|\bsit[- ]down\b"
-            r"|\bvisit(?:ed|s|ing)?\b|\breceived\b|\bhosted\b|\bon the sidelines\b|会见|会晤|会谈"
+            r"|\bvisit(?:ed|s|ing)?\b|\breceived\b|\bhosted\b|\bon the sidelines\b|会见|会晤|会谈|会面|见面"
+            r"|\breunió\b|\breunieron\b|\bencuentro\b|\bcara a cara\b|\bal margen\b|\brecibió\b|\bvisitó\b"
             r"|\bse reunió\b|\breunión\b|\bse reunieron\b",
             re.IGNORECASE,
         ),
@@ -76,7 +77,8 @@ _PREDICATES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\bspoke\b|\bspeaks?\b|\bspeaking\b|\btalk(?:s|ed)?\b|\bconversations?\b|\bexchanged? views\b"
             r"|\bexchanges?\b|\bsession\b|\bdiscuss(?:ed|ions?)\b|\bheld (?:a |an )?(?:candid |in-depth )?(?:exchange|discussion)"
-            r"|\bdialogue\b|通话|交谈|\bconversaron\b|\bhablaron\b|\bconversación\b",
+            r"|\bdialogue\b|通话|交谈|通电话|\bconversaron\b|\bhablaron\b|\bconversación\b|\bconversó\b|\bhabló\b"
+            r"|\bconversaciones\b|\bmantuvieron\b|\bsostuvieron\b|\bdialogaron\b",
             re.IGNORECASE,
         ),
     ),
@@ -93,22 +95,24 @@ _REFUSALS = re.compile(
     r"|\b(?:did not|didn't|never|has not|have not|had not|hasn't|haven't) (?:yet )?(?:meet|met|hold|held|speak|spoken|talk|take|had)\b"
     r"|\bwithout (?:success|a meeting)\b|\bfail(?:ed|s)? to\b|\bunanswered\b"
     r"|\brequest(?:ed|s)?\b|\bpropos|\bsought\b|\bseek(?:s|ing)?\b|\btr(?:ied|ying|ies) to\b|\bask(?:ed|s)? for\b"
-    r"|\bhandshake|\bshook hands\b|\brechaz|\bse negó\b|拒绝|取消",
+    r"|\bhandshake|\bshook hands\b|\brechaz|\bse neg[óa]\b|\bsolicitud\b|\bpetición\b|\bcancel[óa]\b|\bsuspendi"
+    r"|\bno se (?:reuni|habl)|拒绝|取消|推迟|请求|婉拒",
     re.IGNORECASE,
 )
 _MODALS = re.compile(
     r"\bwill\b|\bwould\b|\bshall\b|\bexpect|\bplan(?:s|ned|ning)?\b|\bscheduled\b|\bset to\b|\bdue to\b"
     r"|\b(?:is|are) to\b|\bupcoming\b|\bnext (?:week|month|year)\b|\blater this\b|\bhope|\baim(?:s|ed)? to\b"
     r"|\bintend|\bprepar|\bcould\b|\bmay\b|\bmight\b|\bagree(?:d|s)? to\b|\bagreement to\b|\bpledg|\binvit"
-    r"|\bgreet|\bif\b|\bwhether\b|\bunless\b|\bprevist|\bplanea|\bpróxim|将于|计划",
+    r"|\bgreet|\bif\b|\bwhether\b|\bunless\b|\bprevist|\bplanea|\bpróxim|\bse espera\b|\bpodría|\bsi\b"
+    r"|\bse reunirá|\bhablará|\bmantendrá|\besperaba|\bespera\b|\ben el futuro\b|将于|将|计划|希望|拟|即将|可能|如果|是否",
     re.IGNORECASE,
 )
-_CLAUSE_START = re.compile(r"[,;:—–(]\s*|\b(?:that|but|while|after|before|following)\s+")
+_CLAUSE_START = re.compile(r"[,;:—–(，；：]\s*|\b(?:that|but|while|after|before|following|que|pero)\s+")
 # Where the place of a meeting can no longer be stated: "…on Friday, a day after X met Y in Busan".
 _LOCATION_STOP = re.compile(r"\b(?:after|before|since|when|while|following|ahead of)\b|[;—–]")
 # Text after these words speaks of an earlier contact ("the first meeting since Austin sat down
 # with Wei"): predicates and officials there are background.
-_BACKGROUND_TAIL = re.compile(r"\bsince\b|\bpredecessor|\bsuccessor", re.IGNORECASE)
+_BACKGROUND_TAIL = re.compile(r"\bsince\b|\bpredecessor|\bsuccessor|\bdesde\b|\bpredecesor|以来", re.IGNORECASE)
 _REPORTED_ON = re.compile(
     r"\b(?:said|says|announced|reported|confirmed|disclosed|stated|told reporters|told a news conference)\s+(?:late\s+|early\s+)?(?:on\s+)?$",
     re.IGNORECASE,
@@ -145,7 +149,7 @@ _NOT_PLACES = frozenset(
     ]
 )
 _DATELINE = re.compile(
-    r"\A(?P<city>[A-Z][A-Z.'’ -]{2,}?)(?:,\s*[A-Z][\w.]*(?:\s+\d{1,2})?)?\s*(?:\([^)]*\))?\s*[—–-]{1,2}\s"
+    r"\A(?P<city>[A-ZÀ-Ý][A-ZÀ-Ý.'’ -]{2,}?)(?:,\s*[A-Z][\w.]*(?:\s+\d{1,2})?)?\s*(?:\([^)]*\))?\s*[—–-]{1,2}\s"
 )
 _DATELINE_NOT_PLACES = frozenset({"ANALYSIS", "COMMENTARY", "OPINION", "EDITORIAL", "UPDATE", "EXCLUSIVE"})
 LEAD_MIN_WORDS = 20  # a shorter first paragraph is a headline or a kicker, not the lead
@@ -232,7 +236,18 @@ def _same_time(mention: DateMention, day: dt.date) -> bool:
     return abs((mention.date - day).days) <= slack
 
 
+# "新华社北京4月17日电" / "新华社北京4月17日电（记者某某）": agency, city, date of filing.
+_CJK_DATELINE = re.compile(
+    r"\A(?:新华社|中新社|人民日报|央视新闻)?(?P<city>[\u4e00-\u9fff]{2,4}?)\d{1,2}月\d{1,2}日电(?:（[^）]*）)?\s*"
+)
+_CJK_CITIES = {"北京": "Beijing", "华盛顿": "Washington", "新加坡": "Singapore", "上海": "Shanghai", "纽约": "New York"}
+
+
 def _strip_dateline(text: str) -> tuple[str, str | None]:
+    cjk = _CJK_DATELINE.match(text)
+    if cjk:
+        city = cjk.group("city").removeprefix("新华社")
+        return text[cjk.end() :], _CJK_CITIES.get(city)
     match = _DATELINE.match(text)
     if not match:
         return text, None

@@ -15,6 +15,19 @@ from typing import Literal
 Precision = Literal["day", "week", "month"]
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAY_NUMBERS = {
+    **{name: number for number, name in enumerate(WEEKDAYS)},
+    **{
+        name: number
+        for number, name in enumerate(("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"))
+    },
+    **{name: number for number, name in enumerate("一二三四五六日")},
+    "天": 6,
+}
+SPANISH_MONTHS = {
+    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7, "agosto": 8,
+    "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
+}  # fmt: skip
 MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
     "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
@@ -45,6 +58,18 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"(?:\s+(?:morning|afternoon|evening|night))?(?:\s*\((?P<dom>\d{1,2})\))?",
         ),
     ),
+    (
+        "es_day_month",
+        re.compile(
+            r"\b(?P<day>\d{1,2})\s+de\s+(?P<month>" + "|".join(SPANISH_MONTHS) + r")(?:\s+de\s+(?P<year>\d{4}))?\b",
+            re.IGNORECASE,
+        ),
+    ),
+    ("es_weekday", re.compile(r"\b(?P<weekday>lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b", re.IGNORECASE)),
+    ("cjk_weekday", re.compile(r"(?:星期|周)(?P<weekday>[一二三四五六日天])")),
+    ("cjk_day", re.compile(r"(?<![月\d])(?P<d>\d{1,2})日")),
+    ("cjk_relative", re.compile(r"(?P<rel>昨天|昨日|今天|今日|前天)")),
+    ("es_relative", re.compile(r"\b(?P<rel>ayer|hoy|anteayer)\b", re.IGNORECASE)),
     (
         "relative_day",
         re.compile(
@@ -124,8 +149,25 @@ def _resolve(kind: str, match: re.Match[str], anchor: dt.date) -> tuple[dt.date,
                 return None
         found = _latest_on_or_before(month, day, anchor)
         return (found, "day") if found else None
-    if kind == "weekday":
-        target = WEEKDAYS.index(groups["weekday"].lower())
+    if kind == "es_day_month":
+        month, day = SPANISH_MONTHS[groups["month"].lower()], int(groups["day"])
+        if groups.get("year"):
+            try:
+                return dt.date(int(groups["year"]), month, day), "day"
+            except ValueError:
+                return None
+        found = _latest_on_or_before(month, day, anchor)
+        return (found, "day") if found else None
+    if kind == "cjk_day":
+        found = _latest_on_or_before(anchor.month, int(groups["d"]), anchor) or _latest_on_or_before(
+            (anchor.month - 2) % 12 + 1, int(groups["d"]), anchor
+        )
+        return (found, "day") if found else None
+    if kind in ("cjk_relative", "es_relative"):
+        offsets = {"昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "前天": -2, "ayer": -1, "hoy": 0, "anteayer": -2}
+        return anchor + dt.timedelta(days=offsets[groups["rel"].lower()]), "day"
+    if kind in ("weekday", "es_weekday", "cjk_weekday"):
+        target = WEEKDAY_NUMBERS[groups["weekday"].lower()]
         date = anchor - dt.timedelta(days=(anchor.weekday() - target) % 7)
         if groups.get("dom"):
             day_of_month = int(groups["dom"])

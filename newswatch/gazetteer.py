@@ -23,11 +23,14 @@ RANK_WORDS = (
     r"(?:Air Force |Navy |Army |Marine |Chinese |PLA |U\.S\. )?"
     r"(?:Gen|Adm|Lt|Col|Maj|Capt|Vice Adm|Rear Adm|Lt\. Gen|Maj\. Gen|Senior Col|Sen|Rep|Mr|Ms|Mrs|Dr)\.?"
     r"|General|Admiral|Colonel|Secretary|Minister|Chairman|President|Ambassador|Commander"
+    r"|general|almirante|secretario|ministro|jefe|comandante"
 )
 _CAPITALISED_NAME = r"[A-Z][\w'’-]+(?:\s+[A-Z]\.)*(?:\s+[A-Z][\w'’-]+)+"
 _FOLLOWING_NAME = re.compile(rf"\A,?\s*(?:(?:{RANK_WORDS})\s+)*(?P<name>{_CAPITALISED_NAME})")
 _RANK_BEFORE = re.compile(rf"(?:{RANK_WORDS})\s+$")
-_CLAUSE_BREAK = re.compile(r"[,;:(—–]|\band\b|\bwith\b|\bby\b|\bfrom\b")
+_CLAUSE_BREAK = re.compile(r"[,;:(—–，、；：（]|\band\b|\bwith\b|\bby\b|\bfrom\b|\by\b|\bcon\b|与|和|同")
+# A country adjective after the title, as Spanish puts it: "el ministro de Defensa chino".
+_POSTNOMINAL_WINDOW = 16
 _QUALIFIER_WINDOW = 45
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -276,7 +279,17 @@ class Gazetteer:
         if breaks:
             window = window[breaks[-1].end() :]
         countries = self.find_countries(window)
-        return countries[-1][2] if countries else None
+        if countries:
+            return countries[-1][2]
+        return self._postnominal(text, start)
+
+    def _postnominal(self, text: str, start: int) -> str | None:
+        """A country word right after a title ("ministro de Defensa chino"), before any comma."""
+        match = self._title_index.find(text[start:])
+        end = start + (match[0][1] if match and match[0][0] == 0 else 0)
+        window = text[end : end + _POSTNOMINAL_WINDOW].split(",", 1)[0]
+        countries = [c for c in self.find_countries(window) if c[0] <= 2]
+        return countries[0][2] if countries else None
 
     def find_titles(self, text: str, names: list[Mention]) -> list[Mention]:
         """Standalone titles ("the Pentagon chief", "his Chinese counterpart"), not yet resolved.

@@ -11,8 +11,16 @@ from newswatch.settings import Topic
 MAX_COUNT_PER_TERM = 3  # a term repeated ten times is not ten times the evidence
 
 
-def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _bounded(pattern: str) -> str:
+    """Whole words for alphabetic terms; Chinese has no spaces, so no word boundaries there."""
+    return f"(?:{pattern})" if _CJK.search(pattern) else rf"(?<![\w-])(?:{pattern})(?![\w-])"
+
+
+def _compile(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(_bounded(p) for p in patterns), re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -30,7 +38,7 @@ class TopicScorer:
         self._topics = [
             _CompiledTopic(
                 topic,
-                tuple(_compile("|".join(f"(?:{p})" for p in group)) for group in topic.require),
+                tuple(_compile(*group) for group in topic.require),
                 tuple((p, _compile(p), w) for p, w in topic.terms.items()),
                 tuple((p, _compile(p), w) for p, w in topic.exclude.items()),
             )

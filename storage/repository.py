@@ -399,6 +399,7 @@ def list_articles(session: Session, limit: int) -> list[dict[str, Any]]:
             "feed": row.feed_url,
             "topics": sorted(t.topic_id for t in row.topics),
             "duplicate_of": originals.get(row.duplicate_of_id) if row.duplicate_of_id else None,
+            "language": row.language,
             "text_source": row.text_source or "file",
             "published_source": row.published_source or "file",
         }
