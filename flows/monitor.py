@@ -131,7 +131,7 @@ def monitor(
         items = find_new_items(sessions, polls)
         articles, page_failures = fetch_articles(fetcher, items, options)
     classifications = classify_articles(articles, settings)
-    stored = store_results(sessions, classifications, channels)
+    stored = store_results(sessions, classifications, channels, settings)
     notices = update_feed_health(sessions, polls, items, channels, options)
     deliveries = send_alerts(sessions, settings, channels)
     event_ids = {s.event_id for s in stored if s.event_id is not None} | {d.event_id for d in deliveries}

@@ -51,10 +51,10 @@ def classify_articles(articles: list[Article], settings: Settings) -> list[Class
 
 @task(cache_policy=NO_CACHE)
 def store_results(
-    sessions: sessionmaker[Session], classifications: list[Classification], channels: list[Channel]
+    sessions: sessionmaker[Session], classifications: list[Classification], channels: list[Channel], settings: Settings
 ) -> list[StoredArticle]:
     """Store articles, topics and contact events; queue alerts for new events."""
-    return store_classifications(sessions, classifications, channels)
+    return store_classifications(sessions, classifications, channels, settings.core.alerts.notify_planned)
 
 
 @task(cache_policy=NO_CACHE)

@@ -18,7 +18,8 @@ class Classifier:
     def __init__(self, settings: Settings) -> None:
         self.gazetteer = Gazetteer(settings)
         self.topics = TopicScorer(settings.topics)
-        self.contacts = ContactDetector(self.gazetteer, settings.core.venues, settings.core.alerts.min_level)
+        alerts = settings.core.alerts
+        self.contacts = ContactDetector(self.gazetteer, settings.core.venues, alerts.min_level, alerts.recency_days)
 
     def classify(self, article: Article) -> Classification:
         """Score the article against every topic and detect the contact it reports, if any."""

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from newswatch.errors import NewswatchError
-from newswatch.records import MODE_LABELS, Classification, Participant, StoredEvent
+from newswatch.records import MODE_LABELS, Classification, Contact, Participant, StoredEvent
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -159,7 +159,9 @@ def _contact_text(day: dt.date, mode: str, location: str | None, participants: S
 
 
 def _event_line(event: StoredEvent) -> str:
-    return f"#{event.id} {_contact_text(event.date, event.mode, event.location, event.participants)}"
+    notes = [note for note, on in (("planned", event.status == "planned"), ("newly reported", event.historical)) if on]
+    suffix = f" ({', '.join(notes)})" if notes else ""
+    return f"#{event.id} {_contact_text(event.date, event.mode, event.location, event.participants)}{suffix}"
 
 
 def _export_secrets(db: str | None, notify: list[str] | None) -> None:
@@ -175,7 +177,8 @@ def _print_outcome(report: RunReport) -> None:
     new_ids = {e.id for e in report.new_events}
     typer.echo(f"Contacts in these articles: {len(report.events)} ({len(new_ids)} new)")
     for event in report.events:
-        typer.echo(f"  {'new ' if event.id in new_ids else 'known'} {_event_line(event)}")
+        state = "new  " if event.id in new_ids else "known"
+        typer.echo(f"  {state} {_event_line(event)}")
     delivered = [d for d in report.deliveries if d.delivered]
     failed = [d for d in report.deliveries if not d.delivered]
     typer.echo(f"Alerts: {len(delivered)} sent, {len(failed)} failed (channels: {', '.join(report.channels)})")
@@ -206,24 +209,40 @@ def _event_json(event: StoredEvent, first_seen: Any, alerted: bool) -> dict[str,
         ],
         "first_seen": first_seen.isoformat(),
         "alerted": alerted,
+        "status": event.status,
+        "historical": event.historical,
+        "evidence": list(event.evidence[:5]),
+        "confidence": event.confidence,
+        "sources": event.sources,
+        "matched": list(event.rules[:12]),
+    }
+
+
+def _contact_json(contact: Contact) -> dict[str, Any]:
+    return {
+        "date": contact.date.isoformat(),
+        "mode": contact.mode,
+        "location": contact.location,
+        "participants": [{"name": p.name, "country": p.country, "office": p.office} for p in contact.participants],
+        "evidence": list(contact.evidence),
+        "status": contact.status,
+        "historical": contact.historical,
+        "confidence": contact.confidence,
+        "matched": list(contact.rules),
     }
 
 
 def _classification_json(item: Classification) -> dict[str, Any]:
+    """``contact`` is a contact that took place; a meeting announced for later is ``planned``."""
     contact = item.contact
+    held = contact is not None and contact.status == "held"
     return {
         "ref": item.article.ref,
         "published": item.article.published.isoformat(),
+        "language": item.article.language,
         "topics": [{"id": t.topic_id, "score": t.score} for t in item.topics if t.matched],
-        "contact": None
-        if contact is None
-        else {
-            "date": contact.date.isoformat(),
-            "mode": contact.mode,
-            "location": contact.location,
-            "participants": [{"name": p.name, "country": p.country, "office": p.office} for p in contact.participants],
-            "evidence": list(contact.evidence),
-        },
+        "contact": _contact_json(contact) if contact is not None and held else None,
+        "planned": _contact_json(contact) if contact is not None and not held else None,
     }
 
 
@@ -398,7 +417,9 @@ def classify(
             typer.echo(f"{result.article.ref} ({result.article.published.isoformat()}): {topics}")
             if result.contact:
                 c = result.contact
-                typer.echo(f"  contact {_contact_text(c.date, c.mode, c.location, c.participants)}")
+                typer.echo(
+                    f"  {c.status if c.status == 'planned' else 'contact'} {_contact_text(c.date, c.mode, c.location, c.participants)}"
+                )
     if failures:
         raise typer.Exit(ExitStatus.PARTIAL)
 
@@ -536,14 +557,14 @@ def alerts(as_json: JsonOption = False, db: DbOption = None, debug: DebugOption 
 
     rows = _in_database(db, repository.alert_summary)
     if as_json:
-        keys = ("id", "event_id", "channel", "status", "attempts", "last_error")
+        keys = ("id", "event_id", "kind", "channel", "status", "attempts", "last_error")
         typer.echo(json.dumps([dict(zip(keys, row, strict=True)) for row in rows], indent=2))
         return
     if not rows:
         typer.echo("No alerts yet.")
-    for alert_id, event_id, channel, status, attempts, error in rows:
+    for alert_id, event_id, kind, channel, status, attempts, error in rows:
         typer.echo(
-            f"alert {alert_id}: event #{event_id} → {channel}: {status} after {attempts} attempt(s){f' ({error})' if error else ''}"
+            f"alert {alert_id} ({kind}): event #{event_id} → {channel}: {status} after {attempts} attempt(s){f' ({error})' if error else ''}"
         )
 
 

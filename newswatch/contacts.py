@@ -99,12 +99,18 @@ _REFUSALS = re.compile(
     r"|\bno se (?:reuni|habl)|拒绝|取消|推迟|请求|婉拒",
     re.IGNORECASE,
 )
-_MODALS = re.compile(
-    r"\bwill\b|\bwould\b|\bshall\b|\bexpect|\bplan(?:s|ned|ning)?\b|\bscheduled\b|\bset to\b|\bdue to\b"
-    r"|\b(?:is|are) to\b|\bupcoming\b|\bnext (?:week|month|year)\b|\blater this\b|\bhope|\baim(?:s|ed)? to\b"
-    r"|\bintend|\bprepar|\bcould\b|\bmay\b|\bmight\b|\bagree(?:d|s)? to\b|\bagreement to\b|\bpledg|\binvit"
-    r"|\bgreet|\bif\b|\bwhether\b|\bunless\b|\bprevist|\bplanea|\bpróxim|\bse espera\b|\bpodría|\bsi\b"
-    r"|\bse reunirá|\bhablará|\bmantendrá|\besperaba|\bespera\b|\ben el futuro\b|将于|将|计划|希望|拟|即将|可能|如果|是否",
+# Plans: the contact is announced, not held ("will meet", "expected to sit down", "将于").
+_PLANS = re.compile(
+    r"\bwill\b|\bshall\b|\bexpect|\bplan(?:s|ned|ning)?\b|\bscheduled\b|\bset to\b|\bdue to\b"
+    r"|\b(?:is|are) to\b|\bupcoming\b|\bnext (?:week|month|year)\b|\blater this\b|\bagree(?:d|s)? to\b"
+    r"|\bagreement to\b|\bpledg|\binvit|\bprepar|\bintend"
+    r"|\bprevist|\bplanea|\bpróxim|\bse espera\b|\bse reunirá|\bhablará|\bmantendrá|将于|将|计划|拟|即将",
+    re.IGNORECASE,
+)
+# Conditions and wishes: nothing happened and nothing is set ("could meet", "hopes to talk").
+_CONDITIONS = re.compile(
+    r"\bwould\b|\bcould\b|\bmay\b|\bmight\b|\bhope|\baim(?:s|ed)? to\b|\bgreet|\bif\b|\bwhether\b"
+    r"|\bunless\b|\bpodría|\bsi\b|\besperaba|\bespera\b|\ben el futuro\b|希望|可能|如果|是否",
     re.IGNORECASE,
 )
 _CLAUSE_START = re.compile(r"[,;:—–(，；：]\s*|\b(?:that|but|while|after|before|following|que|pero)\s+")
@@ -180,6 +186,9 @@ class _Candidate:
     date: DateMention | None
     mode: str
     predicate_start: int = 0
+    predicate_text: str = ""
+    references: tuple[str, ...] = ()
+    named: bool = True
 
 
 @dataclass
@@ -190,6 +199,7 @@ class _SentenceFacts:
     officials: set[str]
     dates: list[DateMention]
     candidates: list[_Candidate] = field(default_factory=list)
+    planned: list[_Candidate] = field(default_factory=list)
 
 
 @dataclass
@@ -219,13 +229,21 @@ def _find_predicates(text: str) -> list[_Predicate]:
     return sorted(found, key=lambda p: p.start)
 
 
-def _is_blocked(text: str, predicate: _Predicate) -> bool:
-    before = text[: predicate.end]
-    if _REFUSALS.search(before):
-        return True
+def _blocker(text: str, predicate: _Predicate) -> str | None:
+    """Why a predicate is not a contact that took place: refused, conditional or planned."""
+    if _REFUSALS.search(text, 0, predicate.end):
+        return "refused"
     clause_starts = [m.end() for m in _CLAUSE_START.finditer(text, 0, predicate.start)]
     clause = text[clause_starts[-1] if clause_starts else 0 : predicate.end]
-    return _MODALS.search(clause) is not None
+    if _CONDITIONS.search(clause):
+        return "conditional"
+    if _PLANS.search(clause):
+        return "planned"
+    return None
+
+
+def _is_blocked(text: str, predicate: _Predicate) -> bool:
+    return _blocker(text, predicate) is not None
 
 
 def _same_time(mention: DateMention, day: dt.date) -> bool:
@@ -243,6 +261,19 @@ _CJK_DATELINE = re.compile(
 _CJK_CITIES = {"北京": "Beijing", "华盛顿": "Washington", "新加坡": "Singapore", "上海": "Shanghai", "纽约": "New York"}
 
 
+def _confidence(in_lead: bool, named: bool, exact_date: bool, mode_stated: bool, sentences: int) -> float:
+    """How sure the detector is, from how directly the article states the contact."""
+    score = 0.5 + 0.2 * in_lead + 0.1 * named + 0.1 * exact_date + 0.05 * mode_stated + 0.05 * (sentences > 1)
+    return round(min(score, 1.0), 2)
+
+
+def _rules(candidates: Sequence[_Candidate]) -> tuple[str, ...]:
+    """What matched: the predicates and how each participant was recognised."""
+    found = [f"predicate “{c.predicate_text}” ({c.mode})" for c in candidates]
+    found += [reference for c in candidates for reference in c.references]
+    return tuple(dict.fromkeys(found))
+
+
 def _strip_dateline(text: str) -> tuple[str, str | None]:
     cjk = _CJK_DATELINE.match(text)
     if cjk:
@@ -258,10 +289,13 @@ def _strip_dateline(text: str) -> tuple[str, str | None]:
 class ContactDetector:
     """Finds the contact an article reports, using the gazetteer and the configured venues."""
 
-    def __init__(self, gazetteer: Gazetteer, venues: dict[str, str], min_level: Level = "senior") -> None:
+    def __init__(
+        self, gazetteer: Gazetteer, venues: dict[str, str], min_level: Level = "senior", recency_days: int = 30
+    ) -> None:
         self.gazetteer = gazetteer
         self.venues = venues
         self.min_level = min_level
+        self.recency_days = recency_days
 
     # --- references to officials -------------------------------------------------------
 
@@ -306,19 +340,20 @@ class ContactDetector:
     # --- candidates ----------------------------------------------------------------------
 
     def _analyse(self, sentence: Sentence, mentions: list[Mention], anchor: dt.date) -> _SentenceFacts:
-        """What one sentence says: its live predicates, the countries and officials it refers to,
-        its dates and its candidate contacts."""
+        """What one sentence says: its live and planned predicates, the countries and officials it
+        refers to, its dates and its candidate contacts."""
         text = sentence.text
         tail = _BACKGROUND_TAIL.search(text)
         limit = tail.start() if tail else len(text)
-        predicates = [p for p in _find_predicates(text) if p.end <= limit and not _is_blocked(text, p)]
+        found = [p for p in _find_predicates(text) if p.end <= limit]
         # "X told Y": a contact only if Y, right after "told", is an official.
         for match in _TOLD.finditer(text[:limit]):
             after = [m for m in mentions if match.end() <= m.start < match.end() + _TOLD_OBJECT_WINDOW]
             if after and after[0].official_id and re.fullmatch(r"[\s\w.,'’-]*", text[match.end() : after[0].start]):
-                told = _Predicate(match.start(), match.end(), "unspecified")
-                if not _is_blocked(text, told):
-                    predicates.append(told)
+                found.append(_Predicate(match.start(), match.end(), "unspecified"))
+        blockers = [_blocker(text, p) for p in found]
+        predicates = [p for p, why in zip(found, blockers, strict=True) if why is None]
+        planned = [p for p, why in zip(found, blockers, strict=True) if why == "planned"]
         in_scope = [m for m in mentions if m.start < limit]
         facts = _SentenceFacts(
             sentence=sentence,
@@ -328,29 +363,59 @@ class ContactDetector:
             officials={m.official_id for m in in_scope if m.official_id},
             dates=find_dates(text, anchor),
         )
-        side_a, side_b = self.gazetteer.pair
-        for predicate in predicates:
-            chosen: dict[str, str] = {}
-            for side in (side_a, side_b):
-                options = [m for m in in_scope if m.country == side and m.official_id]
-                if options:
-                    nearest = min(options, key=lambda m: abs(m.start - predicate.start))
-                    chosen[side] = nearest.official_id  # type: ignore[assignment]
-            date = self._nearest_date(facts.dates, predicate, text)
-            for counterpart in (m for m in in_scope if m.kind == "counterpart"):
-                assert counterpart.country is not None
-                other = side_b if counterpart.country == side_a else side_a
-                if counterpart.country not in chosen and other in chosen:
-                    resolved = self.gazetteer.counterpart_of(
-                        chosen[other], counterpart.country, date.date if date else anchor
-                    )
-                    if resolved:
-                        chosen[counterpart.country] = resolved
-            if side_a in chosen and side_b in chosen:
-                facts.candidates.append(
-                    _Candidate(sentence, (chosen[side_a], chosen[side_b]), date, predicate.mode, predicate.start)
-                )
+        facts.candidates = [c for p in predicates if (c := self._candidate(sentence, p, in_scope, facts.dates, anchor))]
+        if planned:
+            ahead = find_dates(text, anchor, future=True)
+            facts.planned = [c for p in planned if (c := self._candidate(sentence, p, in_scope, ahead, anchor))]
         return facts
+
+    def _candidate(
+        self,
+        sentence: Sentence,
+        predicate: _Predicate,
+        mentions: list[Mention],
+        dates: list[DateMention],
+        anchor: dt.date,
+    ) -> _Candidate | None:
+        """The official of each side nearest the predicate ("his Chinese counterpart" resolved
+        through the other's office), or None when a side is missing."""
+        text = sentence.text
+        side_a, side_b = self.gazetteer.pair
+        chosen: dict[str, Mention] = {}
+        for side in (side_a, side_b):
+            options = [m for m in mentions if m.country == side and m.official_id]
+            if options:
+                chosen[side] = min(options, key=lambda m: abs(m.start - predicate.start))
+        date = self._nearest_date(dates, predicate, text)
+        for counterpart in (m for m in mentions if m.kind == "counterpart"):
+            assert counterpart.country is not None
+            other = side_b if counterpart.country == side_a else side_a
+            if counterpart.country not in chosen and other in chosen:
+                resolved = self.gazetteer.counterpart_of(
+                    chosen[other].official_id or "", counterpart.country, date.date if date else anchor
+                )
+                if resolved:
+                    chosen[counterpart.country] = Mention(
+                        counterpart.start,
+                        counterpart.end,
+                        counterpart.text,
+                        "counterpart",
+                        counterpart.country,
+                        resolved,
+                    )
+        if side_a not in chosen or side_b not in chosen:
+            return None
+        a, b = chosen[side_a], chosen[side_b]
+        return _Candidate(
+            sentence,
+            (a.official_id or "", b.official_id or ""),
+            date,
+            predicate.mode,
+            predicate.start,
+            predicate_text=text[predicate.start : predicate.end],
+            references=(f"{a.text} → {a.official_id} ({a.kind})", f"{b.text} → {b.official_id} ({b.kind})"),
+            named=a.kind in ("name", "surname") and b.kind in ("name", "surname"),
+        )
 
     @staticmethod
     def _nearest_date(dates: list[DateMention], predicate: _Predicate, text: str = "") -> DateMention | None:
@@ -414,7 +479,7 @@ class ContactDetector:
         lead = [f for f in facts if f.sentence.paragraph in self._lead_paragraphs(sentences)]
         chosen = self._lead_group(groups, lead)
         if chosen is None:
-            return None
+            return self._planned(facts, lead, anchor)
         group, via_lead = chosen
         lead_support = [f for f in lead if f.predicates] if via_lead else []
         date_mention = group.date or self._lead_date(lead_support)
@@ -432,6 +497,14 @@ class ContactDetector:
         evidence_sentences = [c.sentence for c in group.candidates] + [f.sentence for f in lead_support]
         evidence = tuple(dict.fromkeys(s.text for s in evidence_sentences))
         location = self._location(group, sentences, mode, dateline_city, day, anchor)
+        lead_indexes = {f.sentence.index for f in lead}
+        confidence = _confidence(
+            in_lead=any(c.sentence.index in lead_indexes for c in group.candidates),
+            named=any(c.named for c in group.candidates),
+            exact_date=date_mention is not None and date_mention.precision == "day",
+            mode_stated=mode != "unspecified",
+            sentences=len(evidence),
+        )
         return Contact(
             date=day,
             mode=mode,
@@ -439,6 +512,38 @@ class ContactDetector:
             location=location,
             evidence=evidence,
             date_is_explicit=date_mention is not None,
+            status="held",
+            historical=(anchor - day).days > self.recency_days,
+            confidence=confidence,
+            rules=_rules(group.candidates),
+        )
+
+    def _planned(self, facts: list[_SentenceFacts], lead: list[_SentenceFacts], anchor: dt.date) -> Contact | None:
+        """A contact the lead announces for the future ("will meet", "are expected to sit down")."""
+        lead_indexes = {f.sentence.index for f in lead}
+        candidates = [c for f in facts for c in f.planned if c.sentence.index in lead_indexes]
+        if not candidates:
+            return None
+        first_candidate = candidates[0]
+        same = [c for c in candidates if c.participants == first_candidate.participants]
+        dated = next((c.date for c in same if c.date is not None and c.date.precision == "day"), None)
+        day = dated.date if dated else anchor
+        if not self._qualifies(first_candidate.participants, day):
+            return None
+        first, second = first_candidate.participants
+        modes = [c.mode for c in same]
+        best = max(modes, key=lambda m: _MODE_RANK[m])
+        return Contact(
+            date=day,
+            mode="phone_call" if best == "call" else best,  # type: ignore[arg-type]
+            participants=(self._participant(first, day, second), self._participant(second, day, first)),
+            evidence=tuple(dict.fromkeys(c.sentence.text for c in same)),
+            date_is_explicit=dated is not None,
+            status="planned",
+            confidence=_confidence(
+                True, any(c.named for c in same), dated is not None, best != "unspecified", len(same)
+            ),
+            rules=_rules(same),
         )
 
     @staticmethod

@@ -128,6 +128,18 @@ def _latest_on_or_before(month: int, day: int, anchor: dt.date) -> dt.date | Non
     return None
 
 
+def _earliest_on_or_after(month: int, day: int, anchor: dt.date) -> dt.date | None:
+    """The earliest date with this month and day not before ``anchor`` (a year ahead at most)."""
+    for year in (anchor.year, anchor.year + 1):
+        try:
+            candidate = dt.date(year, month, day)
+        except ValueError:
+            continue
+        if candidate >= anchor - dt.timedelta(days=1):
+            return candidate
+    return None
+
+
 def _resolve(kind: str, match: re.Match[str], anchor: dt.date) -> tuple[dt.date, Precision] | None:
     groups = match.groupdict()
     if kind in ("iso", "cjk"):
@@ -192,10 +204,12 @@ def _resolve(kind: str, match: re.Match[str], anchor: dt.date) -> tuple[dt.date,
     return None
 
 
-def find_dates(sentence: str, anchor: dt.date) -> list[DateMention]:
+def find_dates(sentence: str, anchor: dt.date, future: bool = False) -> list[DateMention]:
     """Every date expression in ``sentence``, resolved against the article date ``anchor``.
 
     Overlapping matches keep the first pattern in ``_PATTERNS`` order (the most precise).
+    With ``future``, a weekday or a day of the year without a year is the next one, not the
+    last: "will meet on Friday".
     """
     mentions: list[DateMention] = []
     taken: list[tuple[int, int]] = []
@@ -207,6 +221,23 @@ def find_dates(sentence: str, anchor: dt.date) -> list[DateMention]:
             resolved = _resolve(kind, match, anchor)
             if resolved is None:
                 continue
+            if future:
+                resolved = _forward(kind, match, anchor, resolved)
             taken.append((start, end))
             mentions.append(DateMention(start, end, match.group(0), resolved[0], resolved[1]))
     return sorted(mentions, key=lambda m: m.start)
+
+
+def _forward(
+    kind: str, match: re.Match[str], anchor: dt.date, resolved: tuple[dt.date, Precision]
+) -> tuple[dt.date, Precision]:
+    """The same expression read as a future date."""
+    date, precision = resolved
+    groups = match.groupdict()
+    if kind in ("weekday", "es_weekday", "cjk_weekday"):
+        target = WEEKDAY_NUMBERS[groups["weekday"].lower()]
+        return anchor + dt.timedelta(days=(target - anchor.weekday()) % 7), precision
+    if kind in ("month_day", "day_month", "cjk", "es_day_month") and not (groups.get("year") or groups.get("y")):
+        ahead = _earliest_on_or_after(date.month, date.day, anchor)
+        return (ahead, precision) if ahead else resolved
+    return resolved

@@ -145,7 +145,7 @@ def evaluate(
             result.errors.append(f"{ref}: no label")
             continue
         expected = label.get("contact")
-        contact = item.contact
+        contact = item.contact if item.contact is not None and item.contact.status == "held" else None
         language = label.get("lang") or "unknown"
         result.contacts = _add(result.contacts, contact is not None, expected is not None)
         result.by_language[language] = _add(

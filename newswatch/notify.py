@@ -92,7 +92,10 @@ def render_alert(event: StoredEvent, countries: dict[str, Country], pair: tuple[
     names = " – ".join(p.name for p in event.participants)
     mode = MODE_LABELS[event.mode]
     title = f"{pair_label(countries, pair)} military contact: {names} ({mode}, {event.date.isoformat()})"
+    if event.historical:
+        title += " — newly reported"
     lines = [
+        *([f"Newly reported: this contact took place on {event.date.isoformat()}."] if event.historical else []),
         "Participants:",
         *(
             f"  - {p.name}, {p.office} ({countries[p.country].name if p.country in countries else p.country})"
@@ -102,6 +105,7 @@ def render_alert(event: StoredEvent, countries: dict[str, Country], pair: tuple[
         f"Date: {event.date.isoformat()}",
         f"Location: {event.location or 'not stated'}",
         f"Topics: {', '.join(event.topics) or 'none'}",
+        f"Confidence: {event.confidence:.2f}; independent sources: {event.sources}",
     ]
     if event.evidence:
         best = event.evidence[0]
@@ -111,6 +115,17 @@ def render_alert(event: StoredEvent, countries: dict[str, Country], pair: tuple[
     lines.append("Sources:")
     lines += [f"  - {ref} ({published.isoformat()}): {title_}" for ref, title_, published in event.articles]
     return title, "\n".join(lines)
+
+
+def render_planned_note(event: StoredEvent, countries: dict[str, Country], pair: tuple[str, str]) -> tuple[str, str]:
+    """A low-priority note that a contact has been announced (sent only if the operator asks)."""
+    names = " – ".join(p.name for p in event.participants)
+    title = f"Planned {pair_label(countries, pair)} military contact: {names} ({MODE_LABELS[event.mode]}, around {event.date.isoformat()})"
+    lines = [f"  - {p.name}, {p.office}" for p in event.participants]
+    if event.evidence:
+        lines += ["Announced:", f"  “{event.evidence[0][:MAX_EVIDENCE_CHARS]}”"]
+    lines += [f"  - {ref} ({published.isoformat()})" for ref, _, published in event.articles]
+    return title, "\n".join(["Announced, not yet held:", *lines])
 
 
 def send(channel: Channel, title: str, body: str) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from newswatch.dedup import is_near_duplicate, text_fingerprint
 from newswatch.errors import NotificationError
 from newswatch.monitor import FeedPoll
-from newswatch.notify import Channel, render_alert, send
+from newswatch.notify import Channel, render_alert, render_planned_note, send
 from newswatch.records import Classification, StoredEvent
 from newswatch.settings import Settings
 from newswatch.storage import repository
@@ -47,7 +47,10 @@ class Delivery:
 
 
 def store_classifications(
-    sessions: sessionmaker[Session], classifications: Sequence[Classification], channels: Sequence[Channel]
+    sessions: sessionmaker[Session],
+    classifications: Sequence[Classification],
+    channels: Sequence[Channel],
+    notify_planned: bool = False,
 ) -> list[StoredArticle]:
     """Store articles, topic matches and contacts; queue alerts for events that are new.
 
@@ -58,11 +61,13 @@ def store_classifications(
     for start in range(0, len(classifications), STORE_BATCH_SIZE):
         with transaction(sessions) as session:
             for item in classifications[start : start + STORE_BATCH_SIZE]:
-                outcomes.append(_store_one(session, item, channels))
+                outcomes.append(_store_one(session, item, channels, notify_planned))
     return outcomes
 
 
-def _store_one(session: Session, item: Classification, channels: Sequence[Channel]) -> StoredArticle:
+def _store_one(
+    session: Session, item: Classification, channels: Sequence[Channel], notify_planned: bool
+) -> StoredArticle:
     simhash = duplicate_of = None
     if item.article.source == "feed":
         simhash = text_fingerprint(item.article.text)
@@ -81,11 +86,13 @@ def _store_one(session: Session, item: Classification, channels: Sequence[Channe
     repository.store_topic_matches(session, article_id, item.topics)
     if item.contact is None:
         return StoredArticle(item.article.ref, new=True, duplicate_of=duplicate_of)
-    event_id, new_event = repository.record_contact(session, article_id, item.contact)
-    if new_event:
-        topics = item.matched_topics
-        repository.queue_alerts(session, event_id, [(c.fingerprint, c.label) for c in channels if c.accepts(topics)])
-    return StoredArticle(item.article.ref, True, event_id, new_event, duplicate_of)
+    event_id, outcome = repository.record_contact(session, article_id, item.contact)
+    routed = [(c.fingerprint, c.label) for c in channels if c.accepts(item.matched_topics)]
+    if outcome in ("new", "held"):  # a contact not alerted before: new, or announced and now held
+        repository.queue_alerts(session, event_id, routed)
+    elif outcome == "planned" and notify_planned:
+        repository.queue_alerts(session, event_id, routed, kind="planned")
+    return StoredArticle(item.article.ref, True, event_id, outcome in ("new", "held"), duplicate_of)
 
 
 def deliver_alerts(
@@ -104,9 +111,10 @@ def deliver_alerts(
         pending = repository.undelivered_alerts(session, by_fingerprint)
         events = {event_id: repository.get_event(session, event_id) for event_id in {p[1] for p in pending}}
     deliveries: list[Delivery] = []
-    for alert_id, event_id, fingerprint in pending:
+    for alert_id, event_id, fingerprint, kind in pending:
         channel = by_fingerprint[fingerprint]
-        title, body = render_alert(events[event_id], settings.core.countries, settings.core.tracked_pair)
+        render = render_planned_note if kind == "planned" else render_alert
+        title, body = render(events[event_id], settings.core.countries, settings.core.tracked_pair)
         error: str | None = None
         try:
             if channel.is_console:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Mode = Literal["phone_call", "video_call", "meeting", "unspecified"]
+Status = Literal["held", "planned"]
 MODES: tuple[Mode, ...] = ("phone_call", "video_call", "meeting", "unspecified")
 MODE_LABELS: dict[str, str] = {
     "phone_call": "phone call",
@@ -78,6 +79,10 @@ class Contact:
     location: str | None = None
     evidence: tuple[str, ...] = ()
     date_is_explicit: bool = True
+    status: Status = "held"
+    historical: bool = False
+    confidence: float = 1.0
+    rules: tuple[str, ...] = ()  # which predicates and references established it
 
     @property
     def participant_key(self) -> str:
@@ -118,3 +123,8 @@ class StoredEvent:
     topics: tuple[str, ...]
     evidence: tuple[str, ...]
     articles: tuple[tuple[str, str, dt.date], ...] = field(default=())  # (ref, title, published)
+    status: Status = "held"
+    historical: bool = False
+    confidence: float = 1.0
+    sources: int = 1  # independent sources: syndicated near-copies count once
+    rules: tuple[str, ...] = ()

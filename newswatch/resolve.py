@@ -9,6 +9,8 @@ from newswatch.records import Contact
 
 # Both sides' readouts of one call: Beijing's date can be a day later than Washington's.
 EVENT_DATE_TOLERANCE = dt.timedelta(days=1)
+# An announced meeting and the report that it was held: announced dates slip, or were never given.
+PLANNED_TOLERANCE = dt.timedelta(days=7)
 _MODE_SPECIFICITY = {"unspecified": 0, "meeting": 1, "phone_call": 1, "video_call": 2}
 
 

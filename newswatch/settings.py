@@ -50,7 +50,10 @@ class Country(_Strict):
 
 class AlertSettings(_Strict):
     min_level: Level = "senior"
-    title_prefix: str = "military contact"
+    recency_days: int = Field(
+        default=30, ge=0, description="a contact older than this when first reported is 'historical'"
+    )
+    notify_planned: bool = Field(default=False, description="send a low-priority note when a meeting is announced")
 
 
 class NotificationSettings(_Strict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -43,7 +43,7 @@ def utcnow() -> dt.datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dt.datetime: UtcDateTime(), dict[str, Any]: JSON, list[str]: JSON}  # noqa: RUF012 - SQLAlchemy's API
+    type_annotation_map = {dt.datetime: UtcDateTime(), dict[str, Any]: JSON, list[str]: JSON, list[str] | None: JSON}  # noqa: RUF012 - SQLAlchemy's API
 
 
 class ArticleRow(Base):
@@ -102,6 +102,12 @@ class ContactEventRow(Base):
     mode: Mapped[str] = mapped_column(String(16))
     location: Mapped[str | None] = mapped_column(String(256))
     level: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="held", server_default="held", doc="held | planned")
+    date_explicit: Mapped[bool] = mapped_column(default=True, server_default=true())
+    historical: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), doc="first reported long after it took place"
+    )
+    confidence: Mapped[float] = mapped_column(default=1.0, server_default="1.0")
     first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -141,6 +147,9 @@ class EventArticleRow(Base):
     reported_date: Mapped[dt.date]
     reported_mode: Mapped[str] = mapped_column(String(16))
     evidence: Mapped[list[str]]
+    reported_status: Mapped[str] = mapped_column(String(16), default="held", server_default="held")
+    confidence: Mapped[float] = mapped_column(default=1.0, server_default="1.0")
+    rules: Mapped[list[str] | None]
 
     event: Mapped[ContactEventRow] = relationship(back_populates="reports")
     article: Mapped[ArticleRow] = relationship()
@@ -150,11 +159,12 @@ class AlertRow(Base):
     """One alert: an event for one notification channel, with its delivery status."""
 
     __tablename__ = "alerts"
-    __table_args__ = (UniqueConstraint("event_id", "channel"),)
+    __table_args__ = (UniqueConstraint("event_id", "channel", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("contact_events.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(64), doc="fingerprint of the notification URL, or 'console'")
+    kind: Mapped[str] = mapped_column(String(16), default="contact", server_default="contact", doc="contact | planned")
     channel_label: Mapped[str] = mapped_column(String(256), doc="the URL with its secrets masked")
     status: Mapped[str] = mapped_column(String(16), index=True, doc="pending | sent | failed")
     attempts: Mapped[int] = mapped_column(default=0)

@@ -20,12 +20,12 @@ from newswatch.storage.models import (
     TopicMatchRow,
     utcnow,
 )
-from sqlalchemy import Table, and_, or_, select
+from sqlalchemy import Table, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from newswatch.records import Article, Contact, Participant, StoredEvent, TopicScore
-from newswatch.resolve import EVENT_DATE_TOLERANCE, refined, same_event
+from newswatch.resolve import EVENT_DATE_TOLERANCE, PLANNED_TOLERANCE, refined, same_event
 
 
 def _insert_ignore(session: Session, table: Table, values: dict[str, Any]) -> bool:
@@ -124,60 +124,93 @@ def store_topic_matches(session: Session, article_id: int, topics: Iterable[Topi
             )
 
 
-def find_matching_event(session: Session, contact: Contact) -> ContactEventRow | None:
-    """The stored event this contact is a report of: same participants, dates within a day,
-    compatible modes."""
-    rows = session.scalars(
-        select(ContactEventRow)
-        .where(
-            and_(
+def _events_of(session: Session, contact: Contact, status: str, tolerance: dt.timedelta) -> list[ContactEventRow]:
+    return list(
+        session.scalars(
+            select(ContactEventRow)
+            .where(
                 ContactEventRow.participant_key == contact.participant_key,
-                ContactEventRow.date >= contact.date - EVENT_DATE_TOLERANCE,
-                ContactEventRow.date <= contact.date + EVENT_DATE_TOLERANCE,
+                ContactEventRow.status == status,
+                ContactEventRow.date >= contact.date - tolerance,
+                ContactEventRow.date <= contact.date + tolerance,
             )
+            .order_by(ContactEventRow.id)
         )
-        .order_by(ContactEventRow.id)
-    ).all()
-    for row in rows:
+    )
+
+
+def find_matching_event(session: Session, contact: Contact) -> ContactEventRow | None:
+    """The stored held event this contact is a report of: same participants, dates within a
+    day, compatible modes."""
+    for row in _events_of(session, contact, "held", EVENT_DATE_TOLERANCE):
         if same_event(row.date, row.mode, contact):
             return row
     return None
 
 
-def record_contact(session: Session, article_id: int, contact: Contact, level: str = "senior") -> tuple[int, bool]:
+def _new_event(session: Session, contact: Contact, level: str) -> ContactEventRow:
+    event = ContactEventRow(
+        participant_key=contact.participant_key,
+        date=contact.date,
+        mode=contact.mode,
+        location=contact.location,
+        level=level,
+        status=contact.status,
+        date_explicit=contact.date_is_explicit,
+        historical=contact.historical,
+        confidence=contact.confidence,
+    )
+    session.add(event)
+    session.flush()
+    for position, participant in enumerate(contact.participants):
+        session.add(
+            EventParticipantRow(
+                event_id=event.id,
+                position=position,
+                official_id=participant.official_id,
+                name=participant.name,
+                country=participant.country,
+                office=participant.office,
+            )
+        )
+    return event
+
+
+def record_contact(session: Session, article_id: int, contact: Contact, level: str = "senior") -> tuple[int, str]:
     """Attach the article's contact to its event, creating the event if it is new.
 
     A later report can make the event more precise (mode, location, an earlier date) but never
-    makes it new again.
+    makes it new again. A planned meeting that is later reported held becomes that contact.
 
     Returns:
-        The event id and whether the event was created by this call.
+        The event id and what happened: ``new`` (a held contact not seen before), ``held`` (a
+        planned event now reported held), ``joined`` (a report of a known event), ``planned``
+        (a newly announced meeting).
     """
-    event = find_matching_event(session, contact)
-    created = event is None
-    if event is None:
-        event = ContactEventRow(
-            participant_key=contact.participant_key,
-            date=contact.date,
-            mode=contact.mode,
-            location=contact.location,
-            level=level,
+    if contact.status == "planned":
+        known = _events_of(session, contact, "held", PLANNED_TOLERANCE) or _events_of(
+            session, contact, "planned", PLANNED_TOLERANCE
         )
-        session.add(event)
-        session.flush()
-        for position, participant in enumerate(contact.participants):
-            session.add(
-                EventParticipantRow(
-                    event_id=event.id,
-                    position=position,
-                    official_id=participant.official_id,
-                    name=participant.name,
-                    country=participant.country,
-                    office=participant.office,
-                )
-            )
+        event, outcome = (known[0], "joined") if known else (_new_event(session, contact, level), "planned")
     else:
-        event.date, event.mode, event.location = refined(event.date, event.mode, event.location, contact)
+        event = find_matching_event(session, contact)
+        outcome = "joined"
+        if event is None:
+            planned = [
+                row
+                for row in _events_of(session, contact, "planned", PLANNED_TOLERANCE)
+                if row.date_explicit or row.date <= contact.date + EVENT_DATE_TOLERANCE
+            ]
+            if planned:
+                event, outcome = planned[0], "held"
+                event.status, event.date, event.date_explicit = "held", contact.date, contact.date_is_explicit
+                event.mode, event.location = contact.mode, contact.location or event.location
+                event.historical = contact.historical
+            else:
+                event, outcome = _new_event(session, contact, level), "new"
+        else:
+            event.date, event.mode, event.location = refined(event.date, event.mode, event.location, contact)
+        event.confidence = max(event.confidence, contact.confidence)
     _insert_ignore(
         session,
         EventArticleRow.__table__,  # type: ignore[arg-type]
@@ -186,11 +219,14 @@ def record_contact(session: Session, article_id: int, contact: Contact, level: s
             "article_id": article_id,
             "reported_date": contact.date,
             "reported_mode": contact.mode,
+            "reported_status": contact.status,
+            "confidence": contact.confidence,
             "evidence": list(contact.evidence),
+            "rules": list(contact.rules),
         },
     )
     session.flush()
-    return event.id, created
+    return event.id, outcome
 
 
 def event_of_article(session: Session, article_id: int) -> int | None:
@@ -200,13 +236,14 @@ def event_of_article(session: Session, article_id: int) -> int | None:
     )
 
 
-def queue_alerts(session: Session, event_id: int, channels: Sequence[tuple[str, str]]) -> None:
-    """Queue one pending alert for the event per channel (fingerprint, masked label)."""
+def queue_alerts(session: Session, event_id: int, channels: Sequence[tuple[str, str]], kind: str = "contact") -> None:
+    """Queue one pending alert of this kind for the event per channel (fingerprint, masked label)."""
     for channel, label in channels:
         _insert_ignore(
             session,
             AlertRow.__table__,  # type: ignore[arg-type]
             {
+                "kind": kind,
                 "event_id": event_id,
                 "channel": channel,
                 "channel_label": label,
@@ -217,14 +254,14 @@ def queue_alerts(session: Session, event_id: int, channels: Sequence[tuple[str, 
         )
 
 
-def undelivered_alerts(session: Session, channels: Iterable[str]) -> list[tuple[int, int, str]]:
-    """Alerts still to deliver on the given channels: (alert id, event id, channel)."""
+def undelivered_alerts(session: Session, channels: Iterable[str]) -> list[tuple[int, int, str, str]]:
+    """Alerts still to deliver on the given channels: (alert id, event id, channel, kind)."""
     rows = session.execute(
-        select(AlertRow.id, AlertRow.event_id, AlertRow.channel)
+        select(AlertRow.id, AlertRow.event_id, AlertRow.channel, AlertRow.kind)
         .where(AlertRow.status.in_(("pending", "failed")), AlertRow.channel.in_(list(channels)))
         .order_by(AlertRow.id)
     ).all()
-    return [(r.id, r.event_id, r.channel) for r in rows]
+    return [(r.id, r.event_id, r.channel, r.kind) for r in rows]
 
 
 def mark_alert(session: Session, alert_id: int, delivered: bool, error: str | None = None) -> None:
@@ -244,7 +281,10 @@ def _to_record(row: ContactEventRow) -> StoredEvent:
         for p in row.participants
     )
     topics = sorted({t.topic_id for report in row.reports for t in report.article.topics})
-    evidence = tuple(sentence for report in row.reports for sentence in report.evidence)
+    # Evidence from the most confident report first, each sentence once.
+    reports = sorted(row.reports, key=lambda r: -r.confidence)
+    evidence = tuple(dict.fromkeys(sentence for report in reports for sentence in report.evidence))
+    rules = tuple(dict.fromkeys(rule for report in reports for rule in report.rules or []))
     articles = tuple((r.article.ref, r.article.title, r.article.published) for r in row.reports)
     return StoredEvent(
         id=row.id,
@@ -255,6 +295,11 @@ def _to_record(row: ContactEventRow) -> StoredEvent:
         topics=tuple(topics),
         evidence=evidence,
         articles=articles,
+        status=row.status,  # type: ignore[arg-type]
+        historical=row.historical,
+        confidence=row.confidence,
+        sources=len({r.article_id for r in row.reports if r.article.duplicate_of_id is None}),
+        rules=rules,
     )
 
 
@@ -275,11 +320,14 @@ def get_event(session: Session, event_id: int) -> StoredEvent:
 def list_events(session: Session) -> list[tuple[StoredEvent, dt.datetime, bool]]:
     """Every event, oldest contact first: (event, first seen, whether any alert was delivered)."""
     rows = session.scalars(_event_query().order_by(ContactEventRow.date, ContactEventRow.id)).all()
-    return [(_to_record(row), row.first_seen, any(a.status == "sent" for a in row.alerts)) for row in rows]
+    return [
+        (_to_record(row), row.first_seen, any(a.status == "sent" and a.kind == "contact" for a in row.alerts))
+        for row in rows
+    ]
 
 
-def alert_summary(session: Session) -> list[tuple[int, int, str, str, int, str | None]]:
-    """Every alert: (id, event id, channel label, status, attempts, last error)."""
+def alert_summary(session: Session) -> list[tuple[int, int, str, str, str, int, str | None]]:
+    """Every alert: (id, event id, kind, channel label, status, attempts, last error)."""
     rows = session.execute(
         select(
             AlertRow.id,

@@ -47,10 +47,14 @@ def test_classify_json_contract() -> None:
     items = json.loads(result.output)
     assert [i["ref"] for i in items] == ["000_fa17d5cd43c4c00b.txt", "004_ec52301a8b636dd9.txt"]
     first = items[0]
-    assert set(first) == {"ref", "published", "topics", "contact"}
+    assert {"ref", "published", "topics", "contact", "planned", "language"} <= set(first)
+    assert first["language"] == "en" and first["planned"] is None
     assert first["published"] == "2024-04-17"
     assert {t["id"] for t in first["topics"]} == {"us-china-military", "taiwan", "south-china-sea"}
-    assert set(first["contact"]) == {"date", "mode", "location", "participants", "evidence"}
+    assert {"date", "mode", "location", "participants", "evidence", "status", "historical", "confidence"} <= set(
+        first["contact"]
+    )
+    assert first["contact"]["status"] == "held" and not first["contact"]["historical"]
     assert first["contact"]["date"] == "2024-04-16"
     assert first["contact"]["participants"][0] == {
         "name": "Lloyd Austin",
@@ -124,5 +128,7 @@ def test_replay_command_end_to_end_with_clean_output(tmp_path: Path) -> None:
     )
     events = json.loads(listed.stdout)
     assert [(e["date"], e["alerted"]) for e in events] == [("2023-12-21", True), ("2024-04-16", True)]
-    assert set(events[0]) == {"id", "date", "mode", "location", "participants", "articles", "first_seen", "alerted"}
+    assert {"id", "date", "mode", "location", "participants", "articles", "first_seen", "alerted"} <= set(events[0])
+    assert {"status", "historical", "evidence", "confidence", "sources"} <= set(events[0])
+    assert events[0]["status"] == "held" and events[0]["sources"] == 1 and events[0]["evidence"]
     assert events[0]["articles"][0]["ref"] == "004_ec52301a8b636dd9.txt"

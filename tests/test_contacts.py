@@ -135,4 +135,36 @@ def test_secretary_of_war_styling_applies_from_september_2025(classifier: Classi
     ],
 )
 def test_not_contacts(classifier: Classifier, text: str) -> None:
-    assert classifier.classify(_article(text, "2024-06-20")).contact is None
+    contact = classifier.classify(_article(text, "2024-06-20")).contact
+    assert contact is None or contact.status == "planned"
+
+
+def test_a_meeting_announced_for_later_is_planned_with_its_future_date(classifier: Classifier) -> None:
+    text = (
+        "Defense Secretary Lloyd Austin will meet Chinese Defense Minister Dong Jun in Singapore on Friday, "
+        "officials said on Wednesday."
+    )
+    contact = classifier.classify(_article(text, "2024-05-29")).contact
+    assert contact is not None and contact.status == "planned"
+    assert contact.date == dt.date(2024, 5, 31)
+    assert _names(contact) == ["Dong Jun", "Lloyd Austin"]
+
+
+def test_a_contact_revealed_long_after_is_historical(classifier: Classifier) -> None:
+    text = (
+        "Gen. Mark Milley, chairman of the Joint Chiefs of Staff, called Gen. Li Zuocheng of the People's "
+        "Liberation Army on Oct. 30, 2020, according to a new book."
+    )
+    contact = classifier.classify(_article(text, "2021-09-15")).contact
+    assert contact is not None and contact.historical and contact.date == dt.date(2020, 10, 30)
+    recent = classifier.classify(_article(text.replace("Oct. 30, 2020", "Monday"), "2021-09-15")).contact
+    assert recent is not None and not recent.historical
+
+
+def test_evidence_says_what_matched_and_how_sure(classifier: Classifier) -> None:
+    contact = classifier.classify(read_seed_file(SEEDS / "004_ec52301a8b636dd9.txt")).contact
+    assert contact is not None
+    assert 0.5 <= contact.confidence <= 1.0
+    assert any("→ liu-zhenli" in rule for rule in contact.rules)
+    assert any(rule == "Charles Brown → charles-q-brown (name)" for rule in contact.rules)
+    assert any(rule.startswith("predicate") for rule in contact.rules)

@@ -15,6 +15,7 @@ from newswatch.storage.database import open_database, transaction
 from newswatch.classify import Classifier
 from newswatch.notify import CONSOLE
 from newswatch.pipeline import store_classifications
+from newswatch.records import Contact
 from newswatch.seeds import read_seed_file, read_seed_files
 from tests.conftest import DEV_CORPUS, SEEDS
 
@@ -25,11 +26,16 @@ OWN_LABELS = json.loads((OWN_CORPUS / "labels.json").read_text(encoding="utf-8")
 SEED_EVENTS = {"000_fa17d5cd43c4c00b.txt": "2024-04-16-austin-dong", "004_ec52301a8b636dd9.txt": "2023-12-21-brown-liu"}
 
 
+def _held(contact: Contact | None) -> Contact | None:
+    """The labels' contacts took place; a meeting only announced is not one."""
+    return contact if contact is not None and contact.status == "held" else None
+
+
 @pytest.mark.parametrize("name", DEV_FILES)
 def test_dev_article(name: str, dev_corpus: tuple[Path, dict], classifier: Classifier) -> None:
     folder, labels = dev_corpus
     label = labels[name]["contact"]
-    contact = classifier.classify(read_seed_file(folder / name)).contact
+    contact = _held(classifier.classify(read_seed_file(folder / name)).contact)
     if label is None:
         assert contact is None, f"{name}: no contact expected, found {contact}"
         return
@@ -41,7 +47,7 @@ def test_dev_article(name: str, dev_corpus: tuple[Path, dict], classifier: Class
 @pytest.mark.parametrize("name", sorted(OWN_LABELS))
 def test_own_corpus_article_exactly(name: str, classifier: Classifier) -> None:
     label = OWN_LABELS[name]["contact"]
-    contact = classifier.classify(read_seed_file(OWN_CORPUS / name)).contact
+    contact = _held(classifier.classify(read_seed_file(OWN_CORPUS / name)).contact)
     if label is None:
         assert contact is None, f"{name}: no contact expected ({OWN_LABELS[name]['note']}), found {contact}"
         return
@@ -62,7 +68,7 @@ def test_dev_corpus_precision_and_recall(dev_corpus: tuple[Path, dict], classifi
     assert failures == []
     true_positive = false_positive = false_negative = 0
     for article in articles:
-        found = classifier.classify(article).contact is not None
+        found = _held(classifier.classify(article).contact) is not None
         expected = labels[article.ref]["contact"] is not None
         true_positive += found and expected
         false_positive += found and not expected
@@ -78,7 +84,9 @@ def test_seeds_then_dev_corpus_give_its_six_events_without_split_or_merge(
     folder, labels = dev_corpus
     sessions = open_database(sqlite_url)
     articles, _ = read_seed_files([SEEDS, folder])
-    store_classifications(sessions, [classifier.classify(a) for a in articles], [CONSOLE])
+    classifications = [classifier.classify(a) for a in articles]
+    store_classifications(sessions, classifications, [CONSOLE])
+    announced = {c.article.ref for c in classifications if c.contact is not None and c.contact.status == "planned"}
     expected = {**SEED_EVENTS, **{name: label["event"] for name, label in labels.items() if label["contact"]}}
     with transaction(sessions) as session:
         events = repository.list_events(session)
@@ -86,6 +94,8 @@ def test_seeds_then_dev_corpus_give_its_six_events_without_split_or_merge(
     labels_by_stored: dict[int, set[str]] = defaultdict(set)
     for event, _, _ in events:
         for ref, _, _ in event.articles:
+            if ref in announced:
+                continue  # announced the meeting before it was held: part of the event, not a report of it
             assert ref in expected, f"{ref} made or joined event #{event.id} but reports no contact"
             stored_by_label[expected[ref]].add(event.id)
             labels_by_stored[event.id].add(expected[ref])

@@ -70,7 +70,7 @@ def test_reports_of_one_contact_make_one_event_refined_by_later_reports(database
         same, created_again = repository.record_contact(session, b, _contact("2024-09-09", "video_call"))
         same_call, _ = repository.record_contact(session, c, _contact("2024-09-09", "phone_call"))
         other, created_other = repository.record_contact(session, d, _contact("2024-05-31", "meeting", "Singapore"))
-    assert created and not created_again and created_other
+    assert (created, created_again, created_other) == ("new", "joined", "new")
     assert event == same == same_call != other
     with transaction(sessions) as session:
         stored = repository.get_event(session, event)
@@ -86,7 +86,7 @@ def test_a_meeting_and_a_call_days_apart_are_different_events(database_url: str)
         b, _ = repository.store_article(session, _article("b.txt", "second"))
         first, _ = repository.record_contact(session, a, _contact("2024-04-16", "video_call"))
         second, created = repository.record_contact(session, b, _contact("2024-04-17", "meeting"))
-    assert created and first != second
+    assert created == "new" and first != second
 
 
 def test_alerts_are_queued_once_per_event_and_channel(database_url: str) -> None:
@@ -135,3 +135,24 @@ def test_sqlite_engine_enforces_foreign_keys(sqlite_url: str) -> None:
     sessions = open_database(sqlite_url)
     with pytest.raises(Exception, match="FOREIGN KEY"), transaction(sessions) as session:
         repository.queue_alerts(session, 999, [("x" * 16, "x")])
+
+
+def test_an_announced_meeting_becomes_the_contact_when_held_and_alerts_then(database_url: str) -> None:
+    from dataclasses import replace
+
+    sessions = open_database(database_url)
+    planned = replace(_contact("2024-05-31", "meeting"), status="planned")
+    with transaction(sessions) as session:
+        a, _ = repository.store_article(session, _article("announce.txt", "announced", "2024-05-29"))
+        b, _ = repository.store_article(session, _article("again.txt", "announced again", "2024-05-30"))
+        c, _ = repository.store_article(session, _article("held.txt", "held", "2024-05-31"))
+        d, _ = repository.store_article(session, _article("later.txt", "later", "2024-06-01"))
+        event, first = repository.record_contact(session, a, planned)
+        same, second = repository.record_contact(session, b, planned)
+        held, third = repository.record_contact(session, c, _contact("2024-05-31", "meeting", "Singapore"))
+        again, fourth = repository.record_contact(session, d, _contact("2024-05-31", "meeting"))
+    assert (first, second, third, fourth) == ("planned", "joined", "held", "joined")
+    assert event == same == held == again
+    with transaction(sessions) as session:
+        stored = repository.get_event(session, event)
+    assert (stored.status, stored.location, stored.sources) == ("held", "Singapore", 4)
