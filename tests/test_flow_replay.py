@@ -76,3 +76,37 @@ def test_without_any_url_alerts_go_to_the_console_once(
     assert capsys.readouterr().out.count("ALERT US–China military contact") == 2
     second = _replay(monkeypatch, sqlite_url, [], [SEEDS])
     assert second.deliveries == []
+
+
+def test_an_announced_meeting_alerts_once_when_it_is_reported_held(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, json_receiver: JsonReceiver, tmp_path: Path
+) -> None:
+    announced = tmp_path / "announced.txt"
+    announced.write_text(
+        " date 2024-05-29 SINGAPORE — Defense Secretary Lloyd Austin will meet Chinese Defense Minister Dong Jun "
+        "on Friday on the sidelines of the Shangri-La Dialogue, the Pentagon said on Wednesday.",
+        encoding="utf-8",
+    )
+    first = _replay(monkeypatch, sqlite_url, [json_receiver.url], [announced])
+    assert [e.status for e in first.events] == ["planned"] and first.deliveries == []
+    held = _replay(monkeypatch, sqlite_url, [json_receiver.url], [Path(__file__).parent / "corpus" / "nw_021.txt"])
+    assert [(e.status, e.date.isoformat(), e.location) for e in held.events] == [("held", "2024-05-31", "Singapore")]
+    assert [e.id for e in held.events] == [e.id for e in first.events]
+    assert len(json_receiver.wait_for(1)) == 1
+    assert (
+        _replay(monkeypatch, sqlite_url, [json_receiver.url], [SEEDS / "000_fa17d5cd43c4c00b.txt"])
+        .deliveries[0]
+        .event_id
+        != held.events[0].id
+    )
+
+
+def test_a_contact_revealed_long_after_says_so_in_its_alert(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, json_receiver: JsonReceiver
+) -> None:
+    report = _replay(monkeypatch, sqlite_url, [json_receiver.url], [Path(__file__).parent / "corpus" / "nw_025.txt"])
+    assert [e.historical for e in report.events] == [True]
+    (message,) = json_receiver.wait_for(1)
+    assert message["title"].endswith("(phone call, 2021-01-08) — newly reported")
+    assert "Newly reported: this contact took place on 2021-01-08." in message["message"]
+    assert "Confidence: " in message["message"] and "independent sources: 1" in message["message"]
