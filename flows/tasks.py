@@ -54,7 +54,8 @@ def store_results(
     sessions: sessionmaker[Session], classifications: list[Classification], channels: list[Channel], settings: Settings
 ) -> list[StoredArticle]:
     """Store articles, topics and contact events; queue alerts for new events."""
-    return store_classifications(sessions, classifications, channels, settings.core.alerts.notify_planned)
+    alerts = settings.core.alerts
+    return store_classifications(sessions, classifications, channels, alerts.notify_planned, alerts.min_level)
 
 
 @task(cache_policy=NO_CACHE)

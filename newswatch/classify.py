@@ -19,7 +19,7 @@ class Classifier:
         self.gazetteer = Gazetteer(settings)
         self.topics = TopicScorer(settings.topics)
         alerts = settings.core.alerts
-        self.contacts = ContactDetector(self.gazetteer, settings.core.venues, alerts.min_level, alerts.recency_days)
+        self.contacts = ContactDetector(self.gazetteer, settings.core.venues, alerts.recency_days)
 
     def classify(self, article: Article) -> Classification:
         """Score the article against every topic and detect the contact it reports, if any."""

@@ -210,6 +210,7 @@ def _event_json(event: StoredEvent, first_seen: Any, alerted: bool) -> dict[str,
         "first_seen": first_seen.isoformat(),
         "alerted": alerted,
         "status": event.status,
+        "level": event.level,
         "historical": event.historical,
         "evidence": list(event.evidence[:5]),
         "confidence": event.confidence,
@@ -226,23 +227,27 @@ def _contact_json(contact: Contact) -> dict[str, Any]:
         "participants": [{"name": p.name, "country": p.country, "office": p.office} for p in contact.participants],
         "evidence": list(contact.evidence),
         "status": contact.status,
+        "level": contact.level,
         "historical": contact.historical,
         "confidence": contact.confidence,
         "matched": list(contact.rules),
     }
 
 
-def _classification_json(item: Classification) -> dict[str, Any]:
-    """``contact`` is a contact that took place; a meeting announced for later is ``planned``."""
+def _classification_json(item: Classification, min_level: str) -> dict[str, Any]:
+    """``contact`` is a contact that took place at the alerted level or above; a meeting announced
+    for later is ``planned``; lower-level talks are ``working_level``."""
     contact = item.contact
+    reported = item.reported_contact(min_level)
     held = contact is not None and contact.status == "held"
     return {
         "ref": item.article.ref,
         "published": item.article.published.isoformat(),
         "language": item.article.language,
         "topics": [{"id": t.topic_id, "score": t.score} for t in item.topics if t.matched],
-        "contact": _contact_json(contact) if contact is not None and held else None,
+        "contact": _contact_json(reported) if reported is not None else None,
         "planned": _contact_json(contact) if contact is not None and not held else None,
+        "working_level": _contact_json(contact) if contact is not None and held and reported is None else None,
     }
 
 
@@ -404,13 +409,18 @@ def classify(
     from newswatch.seeds import read_seed_files
     from newswatch.settings import load_settings
 
-    classifier = Classifier(load_settings(config))
+    settings = load_settings(config)
+    classifier = Classifier(settings)
     articles, failures = read_seed_files(paths)
     for failure in failures:
         typer.echo(f"skipped {failure.path}: {failure.reason}", err=True)
     results = [classifier.classify(article) for article in articles]
     if as_json:
-        typer.echo(json.dumps([_classification_json(r) for r in results], indent=2, ensure_ascii=False))
+        typer.echo(
+            json.dumps(
+                [_classification_json(r, settings.core.alerts.min_level) for r in results], indent=2, ensure_ascii=False
+            )
+        )
     else:
         for result in results:
             topics = ", ".join(f"{t.topic_id} {t.score:g}" for t in result.topics if t.matched) or "no topic"
@@ -470,8 +480,10 @@ def eval_command(
     classifier = Classifier(settings)
     classifications = [classifier.classify(article) for article in articles]
     with tempfile.TemporaryDirectory(prefix="newswatch-eval-") as folder:
-        stored = store_classifications(open_database(f"sqlite:///{folder}/eval.db"), classifications, [])
-    result = evaluate(classifications, expected, {s.ref: s.event_id for s in stored})
+        stored = store_classifications(
+            open_database(f"sqlite:///{folder}/eval.db"), classifications, [], min_level=settings.core.alerts.min_level
+        )
+    result = evaluate(classifications, expected, {s.ref: s.event_id for s in stored}, settings.core.alerts.min_level)
     checks = [
         ("contact F1", result.contacts.f1, min_f1, False),
         ("contact precision", result.contacts.precision, min_precision, False),

@@ -289,12 +289,9 @@ def _strip_dateline(text: str) -> tuple[str, str | None]:
 class ContactDetector:
     """Finds the contact an article reports, using the gazetteer and the configured venues."""
 
-    def __init__(
-        self, gazetteer: Gazetteer, venues: dict[str, str], min_level: Level = "senior", recency_days: int = 30
-    ) -> None:
+    def __init__(self, gazetteer: Gazetteer, venues: dict[str, str], recency_days: int = 30) -> None:
         self.gazetteer = gazetteer
         self.venues = venues
-        self.min_level = min_level
         self.recency_days = recency_days
 
     # --- references to officials -------------------------------------------------------
@@ -427,11 +424,13 @@ class ContactDetector:
             return None
         return min(precise, key=lambda d: abs(d.start - predicate.end))
 
-    def _qualifies(self, participants: tuple[str, str], day: dt.date) -> bool:
+    def _level(self, participants: tuple[str, str], day: dt.date) -> Level | None:
+        """The contact's level (the lower of the two), or None when neither side is defence or
+        military leadership (leaders, diplomats)."""
         offices = [self.gazetteer.role_on(official_id, day)[1] for official_id in participants]
-        if any(LEVEL_RANK[o.level] < LEVEL_RANK[self.min_level] for o in offices):
-            return False
-        return any(o.defence for o in offices)
+        if not any(o.defence for o in offices):
+            return None
+        return min((o.level for o in offices), key=lambda level: LEVEL_RANK[level])
 
     # --- the article -----------------------------------------------------------------------
 
@@ -484,7 +483,8 @@ class ContactDetector:
         lead_support = [f for f in lead if f.predicates] if via_lead else []
         date_mention = group.date or self._lead_date(lead_support)
         day = date_mention.date if date_mention else anchor
-        if not self._qualifies(group.participants, day):
+        level = self._level(group.participants, day)
+        if level is None:
             return None
         if date_mention is None or date_mention.precision != "day":
             refined = self._supporting_date(group, facts, day)
@@ -513,6 +513,7 @@ class ContactDetector:
             evidence=evidence,
             date_is_explicit=date_mention is not None,
             status="held",
+            level=level,
             historical=(anchor - day).days > self.recency_days,
             confidence=confidence,
             rules=_rules(group.candidates),
@@ -528,7 +529,8 @@ class ContactDetector:
         same = [c for c in candidates if c.participants == first_candidate.participants]
         dated = next((c.date for c in same if c.date is not None and c.date.precision == "day"), None)
         day = dated.date if dated else anchor
-        if not self._qualifies(first_candidate.participants, day):
+        level = self._level(first_candidate.participants, day)
+        if level is None:
             return None
         first, second = first_candidate.participants
         modes = [c.mode for c in same]
@@ -540,6 +542,7 @@ class ContactDetector:
             evidence=tuple(dict.fromkeys(c.sentence.text for c in same)),
             date_is_explicit=dated is not None,
             status="planned",
+            level=level,
             confidence=_confidence(
                 True, any(c.named for c in same), dated is not None, best != "unspecified", len(same)
             ),

@@ -128,6 +128,7 @@ def evaluate(
     classifications: Sequence[Classification],
     labels: dict[str, dict[str, Any]],
     event_of_article: dict[str, int | None],
+    min_level: str = "senior",
 ) -> Evaluation:
     """Compare classifications and stored event grouping with the labels.
 
@@ -135,6 +136,7 @@ def evaluate(
         classifications: one per labelled article.
         labels: the corpus labels, by file name.
         event_of_article: the stored event each article joined (None if none).
+        min_level: contacts below this level (working-level talks) do not count as contacts.
     """
     result = Evaluation(articles=len(classifications))
     expected_event_of: dict[str, str] = {}
@@ -145,7 +147,7 @@ def evaluate(
             result.errors.append(f"{ref}: no label")
             continue
         expected = label.get("contact")
-        contact = item.contact if item.contact is not None and item.contact.status == "held" else None
+        contact = item.reported_contact(min_level)
         language = label.get("lang") or "unknown"
         result.contacts = _add(result.contacts, contact is not None, expected is not None)
         result.by_language[language] = _add(

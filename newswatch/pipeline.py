@@ -14,7 +14,7 @@ from newswatch.dedup import is_near_duplicate, text_fingerprint
 from newswatch.errors import NotificationError
 from newswatch.monitor import FeedPoll
 from newswatch.notify import Channel, render_alert, render_planned_note, send
-from newswatch.records import Classification, StoredEvent
+from newswatch.records import LEVELS, Classification, StoredEvent
 from newswatch.settings import Settings
 from newswatch.storage import repository
 from newswatch.storage.database import transaction
@@ -51,6 +51,7 @@ def store_classifications(
     classifications: Sequence[Classification],
     channels: Sequence[Channel],
     notify_planned: bool = False,
+    min_level: str = "senior",
 ) -> list[StoredArticle]:
     """Store articles, topic matches and contacts; queue alerts for events that are new.
 
@@ -61,12 +62,12 @@ def store_classifications(
     for start in range(0, len(classifications), STORE_BATCH_SIZE):
         with transaction(sessions) as session:
             for item in classifications[start : start + STORE_BATCH_SIZE]:
-                outcomes.append(_store_one(session, item, channels, notify_planned))
+                outcomes.append(_store_one(session, item, channels, notify_planned, min_level))
     return outcomes
 
 
 def _store_one(
-    session: Session, item: Classification, channels: Sequence[Channel], notify_planned: bool
+    session: Session, item: Classification, channels: Sequence[Channel], notify_planned: bool, min_level: str
 ) -> StoredArticle:
     simhash = duplicate_of = None
     if item.article.source == "feed":
@@ -87,6 +88,8 @@ def _store_one(
     if item.contact is None:
         return StoredArticle(item.article.ref, new=True, duplicate_of=duplicate_of)
     event_id, outcome = repository.record_contact(session, article_id, item.contact)
+    if LEVELS.index(item.contact.level) < LEVELS.index(min_level):
+        return StoredArticle(item.article.ref, True, event_id, False, duplicate_of)  # recorded, not alerted
     routed = [(c.fingerprint, c.label) for c in channels if c.accepts(item.matched_topics)]
     if outcome in ("new", "held"):  # a contact not alerted before: new, or announced and now held
         repository.queue_alerts(session, event_id, routed)

@@ -12,6 +12,7 @@ from typing import Literal
 
 Mode = Literal["phone_call", "video_call", "meeting", "unspecified"]
 Status = Literal["held", "planned"]
+LEVELS = ("working", "senior")  # lowest first
 MODES: tuple[Mode, ...] = ("phone_call", "video_call", "meeting", "unspecified")
 MODE_LABELS: dict[str, str] = {
     "phone_call": "phone call",
@@ -80,6 +81,7 @@ class Contact:
     evidence: tuple[str, ...] = ()
     date_is_explicit: bool = True
     status: Status = "held"
+    level: str = "senior"  # the lower of the participants' levels: senior | working
     historical: bool = False
     confidence: float = 1.0
     rules: tuple[str, ...] = ()  # which predicates and references established it
@@ -97,6 +99,13 @@ class Classification:
     article: Article
     topics: tuple[TopicScore, ...]
     contact: Contact | None
+
+    def reported_contact(self, min_level: str = "senior") -> Contact | None:
+        """The contact that took place, if any, at ``min_level`` or above."""
+        contact = self.contact
+        if contact is None or contact.status != "held":
+            return None
+        return contact if LEVELS.index(contact.level) >= LEVELS.index(min_level) else None
 
     @property
     def matched_topics(self) -> tuple[str, ...]:
@@ -124,6 +133,7 @@ class StoredEvent:
     evidence: tuple[str, ...]
     articles: tuple[tuple[str, str, dt.date], ...] = field(default=())  # (ref, title, published)
     status: Status = "held"
+    level: str = "senior"
     historical: bool = False
     confidence: float = 1.0
     sources: int = 1  # independent sources: syndicated near-copies count once

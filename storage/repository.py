@@ -148,13 +148,13 @@ def find_matching_event(session: Session, contact: Contact) -> ContactEventRow |
     return None
 
 
-def _new_event(session: Session, contact: Contact, level: str) -> ContactEventRow:
+def _new_event(session: Session, contact: Contact) -> ContactEventRow:
     event = ContactEventRow(
         participant_key=contact.participant_key,
         date=contact.date,
         mode=contact.mode,
         location=contact.location,
-        level=level,
+        level=contact.level,
         status=contact.status,
         date_explicit=contact.date_is_explicit,
         historical=contact.historical,
@@ -176,7 +176,7 @@ def _new_event(session: Session, contact: Contact, level: str) -> ContactEventRo
     return event
 
 
-def record_contact(session: Session, article_id: int, contact: Contact, level: str = "senior") -> tuple[int, str]:
+def record_contact(session: Session, article_id: int, contact: Contact) -> tuple[int, str]:
     """Attach the article's contact to its event, creating the event if it is new.
 
     A later report can make the event more precise (mode, location, an earlier date) but never
@@ -191,7 +191,7 @@ def record_contact(session: Session, article_id: int, contact: Contact, level: s
         known = _events_of(session, contact, "held", PLANNED_TOLERANCE) or _events_of(
             session, contact, "planned", PLANNED_TOLERANCE
         )
-        event, outcome = (known[0], "joined") if known else (_new_event(session, contact, level), "planned")
+        event, outcome = (known[0], "joined") if known else (_new_event(session, contact), "planned")
     else:
         event = find_matching_event(session, contact)
         outcome = "joined"
@@ -207,7 +207,7 @@ def record_contact(session: Session, article_id: int, contact: Contact, level: s
                 event.mode, event.location = contact.mode, contact.location or event.location
                 event.historical = contact.historical
             else:
-                event, outcome = _new_event(session, contact, level), "new"
+                event, outcome = _new_event(session, contact), "new"
         else:
             event.date, event.mode, event.location = refined(event.date, event.mode, event.location, contact)
         event.confidence = max(event.confidence, contact.confidence)
@@ -296,6 +296,7 @@ def _to_record(row: ContactEventRow) -> StoredEvent:
         evidence=evidence,
         articles=articles,
         status=row.status,  # type: ignore[arg-type]
+        level=row.level,
         historical=row.historical,
         confidence=row.confidence,
         sources=len({r.article_id for r in row.reports if r.article.duplicate_of_id is None}),

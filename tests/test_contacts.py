@@ -168,3 +168,14 @@ def test_evidence_says_what_matched_and_how_sure(classifier: Classifier) -> None
     assert any("→ liu-zhenli" in rule for rule in contact.rules)
     assert any(rule == "Charles Brown → charles-q-brown (name)" for rule in contact.rules)
     assert any(rule.startswith("predicate") for rule in contact.rules)
+
+
+def test_working_level_talks_are_recorded_as_working_not_reported(classifier: Classifier) -> None:
+    text = (
+        "WASHINGTON — Michael Chase, the Pentagon official responsible for China policy, met Maj. Gen. Song Yanchao "
+        "of the Central Military Commission in Washington on Tuesday for two days of policy talks."
+    )
+    result = classifier.classify(_article(text, "2024-01-10"))
+    assert result.contact is not None and result.contact.level == "working"
+    assert result.reported_contact("senior") is None
+    assert result.reported_contact("working") is result.contact

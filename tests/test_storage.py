@@ -4,6 +4,7 @@ alert rows, and migrations that build exactly the models' schema."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from newswatch.storage import repository
@@ -156,3 +157,25 @@ def test_an_announced_meeting_becomes_the_contact_when_held_and_alerts_then(data
     with transaction(sessions) as session:
         stored = repository.get_event(session, event)
     assert (stored.status, stored.location, stored.sources) == ("held", "Singapore", 4)
+
+
+def test_working_level_contacts_are_stored_but_alert_only_when_the_level_is_lowered(
+    database_url: str, classifier: Classifier, tmp_path: Path
+) -> None:
+    from newswatch.seeds import parse_seed_text
+
+    text = (
+        " date 2024-01-10 WASHINGTON — Michael Chase, the Pentagon official responsible for China policy, met "
+        "Maj. Gen. Song Yanchao of the Central Military Commission in Washington on Tuesday."
+    )
+    item = classifier.classify(parse_seed_text(text, "working.txt"))
+    sessions = open_database(database_url)
+    (stored,) = store_classifications(sessions, [item], CHANNELS[:1])
+    assert stored.event_id is not None and not stored.new_event
+    assert _count(sessions, AlertRow) == 0
+    with transaction(sessions) as session:
+        assert repository.get_event(session, stored.event_id).level == "working"
+
+    lowered = open_database(f"sqlite:///{tmp_path / 'lowered.db'}")
+    (alerted,) = store_classifications(lowered, [item], CHANNELS[:1], min_level="working")
+    assert alerted.new_event and _count(lowered, AlertRow) == 1
