@@ -310,6 +310,7 @@ class ContactDetector:
                     for t in sentence_titles
                 ]
             )
+        article_countries = {c for s in sentences for _, _, c in gazetteer.find_countries(s.text)}
         # Who is named where, for surnames: the nearest full reference before, else after.
         named_at: dict[str, list[int]] = {}
         for index, group in enumerate(names + ranked + resolved_titles):
@@ -331,6 +332,15 @@ class ContactDetector:
                 )
                 country = gazetteer.officials[official_id].country
                 mentions.append(Mention(start, end, surname, "surname", country, official_id))
+                taken.append((start, end))
+            # A bare surname never introduced ("Austin and Adm. Dong discussed…"): the one senior
+            # defence office holder of that name on the day, in an article about that country.
+            for start, end, surname, _ in gazetteer.find_surnames(sentence.text, set(gazetteer.officials)):
+                if any(s < end and start < e for s, e in taken):
+                    continue
+                holder = gazetteer.senior_defence_holder(surname, day)
+                if holder is not None and holder.country in article_countries:
+                    mentions.append(Mention(start, end, surname, "surname", holder.country, holder.id))
             result.append(sorted(mentions, key=lambda m: m.start))
         return result
 

@@ -272,6 +272,17 @@ class Gazetteer:
                 mentions.append(Mention(start, end, surname, "surname", official.country, official.id))
         return mentions
 
+    def senior_defence_holder(self, surname: str, day: dt.date) -> Official | None:
+        """The one official with this surname in a senior defence office on ``day``, if exactly one."""
+        holders = [
+            official
+            for official in self._by_surname.get(surname, [])
+            for role in official.roles
+            if role.held_on(day) and self.offices[role.office].defence and self.offices[role.office].level == "senior"
+        ]
+        unique = {o.id: o for o in holders}
+        return next(iter(unique.values())) if len(unique) == 1 else None
+
     def _qualifier(self, text: str, start: int) -> str | None:
         """The country word qualifying a title that starts at ``start``, if any."""
         window = text[max(0, start - _QUALIFIER_WINDOW) : start]

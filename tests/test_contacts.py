@@ -69,6 +69,22 @@ def test_seed_004_brown_liu_video_call_thursday_night(classifier: Classifier) ->
             ["Li Zuocheng", "Mark Milley"],
         ),
         (
+            "SINGAPORE — The U.S. and Chinese defense chiefs met for 75 minutes on Friday. Austin and Adm. Dong "
+            "discussed Taiwan and the South China Sea, officials said.",
+            "2024-06-01",
+            "2024-05-31",
+            "meeting",
+            ["Dong Jun", "Lloyd Austin"],
+        ),
+        (
+            "China's top military officer held talks by video link with the chairman of the U.S. Joint Chiefs of "
+            "Staff on Thursday, China's defense ministry said.",
+            "2023-12-22",
+            "2023-12-21",
+            "video_call",
+            ["Charles Q. Brown Jr.", "Liu Zhenli"],
+        ),
+        (
             "U.S. Defence Secretary Lloyd Austin and Chinese Defence Minister Wei Fenghe held talks in Phnom Penh "
             "on Tuesday, on the sidelines of a gathering of regional defence ministers.",
             "2022-11-23",
@@ -77,7 +93,14 @@ def test_seed_004_brown_liu_video_call_thursday_night(classifier: Classifier) ->
             ["Lloyd Austin", "Wei Fenghe"],
         ),
     ],
-    ids=["secretary-of-war-phone", "pentagon-chief-counterpart", "cjcs-jsd-video", "british-spelling-talks"],
+    ids=[
+        "secretary-of-war-phone",
+        "pentagon-chief-counterpart",
+        "cjcs-jsd-video",
+        "british-spelling-talks",
+        "surnames-only",
+        "top-officer-titles",
+    ],
 )
 def test_contacts_phrased_in_other_ways(
     classifier: Classifier, text: str, published: str, date: str, mode: str, names: list[str]
