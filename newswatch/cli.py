@@ -558,13 +558,22 @@ def contacts(as_json: JsonOption = False, db: DbOption = None, debug: DebugOptio
             typer.echo(f"    {published.isoformat()} {ref}")
 
 
-@app.command()
+alerts_app = typer.Typer(invoke_without_command=True)
+app.add_typer(alerts_app, name="alerts")
+
+
+@alerts_app.callback()
 @_handle_errors
-def alerts(as_json: JsonOption = False, db: DbOption = None, debug: DebugOption = False) -> None:
-    """List alerts and their delivery status (URLs shown masked).
+def alerts(
+    context: typer.Context, as_json: JsonOption = False, db: DbOption = None, debug: DebugOption = False
+) -> None:
+    """List alerts and their delivery status: pending, sent, failed (retried with backoff) or dead
+    (gave up after alerts.max_attempts; resend with `newswatch alerts retry`). URLs are masked.
 
     Example: newswatch alerts --json
     """
+    if context.invoked_subcommand is not None:
+        return
     from newswatch.storage import repository
 
     rows = _in_database(db, repository.alert_summary)
@@ -578,6 +587,45 @@ def alerts(as_json: JsonOption = False, db: DbOption = None, debug: DebugOption 
         typer.echo(
             f"alert {alert_id} ({kind}): event #{event_id} → {channel}: {status} after {attempts} attempt(s){f' ({error})' if error else ''}"
         )
+
+
+@alerts_app.command("retry")
+@_handle_errors
+def alerts_retry(
+    alert_id: Annotated[
+        int | None, typer.Argument(metavar="[ID]", help="The alert to resend.", show_default=False)
+    ] = None,
+    retry_all: Annotated[bool, typer.Option("--all", help="Resend every failed and dead-letter alert.")] = False,
+    db: DbOption = None,
+    notify: NotifyOption = None,
+    config: ConfigOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Put failed or dead-letter alerts back in the queue and deliver them now.
+
+    Example: newswatch alerts retry --all
+    """
+    if (alert_id is None) == (not retry_all):
+        raise typer.BadParameter("give an alert ID or --all")
+    from newswatch.flows.tasks import configured_channels
+    from newswatch.pipeline import deliver_alerts
+    from newswatch.settings import database_url, load_settings
+    from newswatch.storage import repository
+    from newswatch.storage.database import open_database, transaction
+
+    settings = load_settings(config)
+    _export_secrets(db, notify)
+    channels = configured_channels(settings)
+    sessions = open_database(database_url(db))
+    with transaction(sessions) as session:
+        count = repository.requeue_alerts(session, alert_id)
+    typer.echo(f"Requeued {count} alert(s).")
+    deliveries = deliver_alerts(sessions, channels, settings)
+    for delivery in deliveries:
+        outcome = "sent" if delivery.delivered else f"{delivery.status}: {delivery.error}"
+        typer.echo(f"  alert {delivery.alert_id} → {delivery.channel}: {outcome}")
+    if any(not d.delivered for d in deliveries):
+        raise typer.Exit(ExitStatus.PARTIAL)
 
 
 @db_app.command("upgrade")

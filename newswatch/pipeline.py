@@ -5,6 +5,8 @@ Prefect tasks in ``newswatch.flows`` call these; so can a plain loop (tests, ben
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -44,6 +46,7 @@ class Delivery:
     title: str
     body: str
     error: str | None = None
+    status: str = "sent"  # sent | failed | dead
 
 
 def store_classifications(
@@ -98,23 +101,39 @@ def _store_one(
     return StoredArticle(item.article.ref, True, event_id, outcome in ("new", "held"), duplicate_of)
 
 
+def retry_delay(
+    attempts: int, base_seconds: float, max_seconds: float, jitter: Callable[[], float] = random.random
+) -> dt.timedelta:
+    """Exponential backoff with jitter: base × 2^(attempts-1), capped, then ±25 % at random so
+    that workers retrying together spread out."""
+    delay = min(base_seconds * 2 ** max(attempts - 1, 0), max_seconds)
+    return dt.timedelta(seconds=delay * (0.75 + 0.5 * jitter()))
+
+
 def deliver_alerts(
     sessions: sessionmaker[Session],
     channels: Sequence[Channel],
     settings: Settings,
     echo: Callable[[str], None] = print,
 ) -> list[Delivery]:
-    """Deliver every undelivered alert for the configured channels, recording each outcome.
+    """Deliver the alerts that are due on the configured channels, recording each outcome.
 
-    Alerts that failed on an earlier run are retried here. The outcome of each send is committed
-    right after it, so a crash can at worst repeat the one message in flight.
+    Alerts are claimed first (a claim is a lease: another worker skips them), then sent one by
+    one; each outcome is committed right after its send, so a crash can at worst repeat the one
+    message whose send succeeded but was not yet recorded. Failures are retried with exponential
+    backoff and jitter, and go to the dead-letter state after ``alerts.max_attempts``.
     """
+    options = settings.core.alerts
     by_fingerprint = {c.fingerprint: c for c in channels}
+    now = dt.datetime.now(dt.UTC)
     with transaction(sessions) as session:
-        pending = repository.undelivered_alerts(session, by_fingerprint)
-        events = {event_id: repository.get_event(session, event_id) for event_id in {p[1] for p in pending}}
+        claimed = repository.claim_alerts(
+            session, by_fingerprint, now, dt.timedelta(seconds=options.claim_lease_seconds)
+        )
+    with transaction(sessions) as session:
+        events = {event_id: repository.get_event(session, event_id) for event_id in {c[1] for c in claimed}}
     deliveries: list[Delivery] = []
-    for alert_id, event_id, fingerprint, kind in pending:
+    for alert_id, event_id, fingerprint, kind in claimed:
         channel = by_fingerprint[fingerprint]
         render = render_planned_note if kind == "planned" else render_alert
         title, body = render(events[event_id], settings.core.countries, settings.core.tracked_pair)
@@ -127,8 +146,19 @@ def deliver_alerts(
         except NotificationError as exc:
             error = str(exc)
         with transaction(sessions) as session:
-            repository.mark_alert(session, alert_id, delivered=error is None, error=error)
-        deliveries.append(Delivery(alert_id, event_id, channel.label, error is None, title, body, error))
+            attempts_so_far = repository.alert_attempts(session, alert_id)
+            status = repository.mark_alert(
+                session,
+                alert_id,
+                delivered=error is None,
+                error=error,
+                retry_at=None
+                if error is None
+                else dt.datetime.now(dt.UTC)
+                + retry_delay(attempts_so_far + 1, options.retry_base_seconds, options.retry_max_seconds),
+                max_attempts=options.max_attempts,
+            )
+        deliveries.append(Delivery(alert_id, event_id, channel.label, error is None, title, body, error, status))
     return deliveries
 
 

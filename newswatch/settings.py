@@ -54,6 +54,14 @@ class AlertSettings(_Strict):
         default=30, ge=0, description="a contact older than this when first reported is 'historical'"
     )
     notify_planned: bool = Field(default=False, description="send a low-priority note when a meeting is announced")
+    retry_base_seconds: float = Field(
+        default=60, ge=0, description="first wait before retrying a failed delivery; doubles each time"
+    )
+    retry_max_seconds: float = Field(default=3600, ge=0, description="longest wait between retries")
+    max_attempts: int = Field(default=10, ge=1, description="attempts before an alert goes to the dead-letter state")
+    claim_lease_seconds: float = Field(
+        default=300, gt=0, description="how long a worker owns an alert it is delivering (after a crash, it is freed)"
+    )
 
 
 class NotificationSettings(_Strict):

@@ -166,9 +166,11 @@ class AlertRow(Base):
     channel: Mapped[str] = mapped_column(String(64), doc="fingerprint of the notification URL, or 'console'")
     kind: Mapped[str] = mapped_column(String(16), default="contact", server_default="contact", doc="contact | planned")
     channel_label: Mapped[str] = mapped_column(String(256), doc="the URL with its secrets masked")
-    status: Mapped[str] = mapped_column(String(16), index=True, doc="pending | sent | failed")
+    status: Mapped[str] = mapped_column(String(16), index=True, doc="pending | sent | failed | dead")
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(doc="not retried before this (backoff)")
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(doc="a worker is delivering it until then")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
 

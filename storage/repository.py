@@ -7,6 +7,7 @@ same article twice, or two processes storing it at once, leaves one row.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ from newswatch.storage.models import (
     TopicMatchRow,
     utcnow,
 )
-from sqlalchemy import Table, or_, select
+from sqlalchemy import Table, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -176,6 +177,15 @@ def _new_event(session: Session, contact: Contact) -> ContactEventRow:
     return event
 
 
+def lock_participants(session: Session, participant_key: str) -> None:
+    """Serialise event resolution for these participants until the transaction ends, so that two
+    workers reporting the same contact at once make one event, not two. PostgreSQL: an advisory
+    transaction lock; SQLite: transactions already hold the write lock (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(participant_key.encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def record_contact(session: Session, article_id: int, contact: Contact) -> tuple[int, str]:
     """Attach the article's contact to its event, creating the event if it is new.
 
@@ -187,6 +197,7 @@ def record_contact(session: Session, article_id: int, contact: Contact) -> tuple
         planned event now reported held), ``joined`` (a report of a known event), ``planned``
         (a newly announced meeting).
     """
+    lock_participants(session, contact.participant_key)
     if contact.status == "planned":
         known = _events_of(session, contact, "held", PLANNED_TOLERANCE) or _events_of(
             session, contact, "planned", PLANNED_TOLERANCE
@@ -254,8 +265,36 @@ def queue_alerts(session: Session, event_id: int, channels: Sequence[tuple[str, 
         )
 
 
+def claim_alerts(
+    session: Session, channels: Iterable[str], now: dt.datetime, lease: dt.timedelta, limit: int = 100
+) -> list[tuple[int, int, str, str]]:
+    """Claim alerts due for delivery on these channels: (alert id, event id, channel, kind).
+
+    A claimed alert is not claimed again until ``lease`` has passed, so two workers never send
+    the same alert; one that died mid-delivery lets it go when the lease runs out. PostgreSQL
+    skips rows another worker has locked (SKIP LOCKED); SQLite's transactions are serialised.
+    """
+    query = (
+        select(AlertRow)
+        .where(
+            AlertRow.status.in_(("pending", "failed")),
+            AlertRow.channel.in_(list(channels)),
+            or_(AlertRow.next_attempt_at.is_(None), AlertRow.next_attempt_at <= now),
+            or_(AlertRow.claimed_until.is_(None), AlertRow.claimed_until < now),
+        )
+        .order_by(AlertRow.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = session.scalars(query).all()
+    for row in rows:
+        row.claimed_until = now + lease
+    return [(row.id, row.event_id, row.channel, row.kind) for row in rows]
+
+
 def undelivered_alerts(session: Session, channels: Iterable[str]) -> list[tuple[int, int, str, str]]:
-    """Alerts still to deliver on the given channels: (alert id, event id, channel, kind)."""
+    """Alerts not yet delivered on the given channels, due or not: (alert id, event id, channel, kind)."""
     rows = session.execute(
         select(AlertRow.id, AlertRow.event_id, AlertRow.channel, AlertRow.kind)
         .where(AlertRow.status.in_(("pending", "failed")), AlertRow.channel.in_(list(channels)))
@@ -264,15 +303,47 @@ def undelivered_alerts(session: Session, channels: Iterable[str]) -> list[tuple[
     return [(r.id, r.event_id, r.channel, r.kind) for r in rows]
 
 
-def mark_alert(session: Session, alert_id: int, delivered: bool, error: str | None = None) -> None:
-    """Record one delivery attempt's outcome."""
+def mark_alert(
+    session: Session,
+    alert_id: int,
+    delivered: bool,
+    error: str | None = None,
+    retry_at: dt.datetime | None = None,
+    max_attempts: int | None = None,
+) -> str:
+    """Record one delivery attempt's outcome; returns the alert's new status.
+
+    A failure is retried at ``retry_at``; after ``max_attempts`` it goes to the dead-letter
+    state (``dead``), from which ``newswatch alerts retry`` brings it back.
+    """
     alert = session.get(AlertRow, alert_id)
     assert alert is not None
     alert.attempts += 1
+    alert.claimed_until = None
     if delivered:
-        alert.status, alert.sent_at, alert.last_error = "sent", utcnow(), None
+        alert.status, alert.sent_at, alert.last_error, alert.next_attempt_at = "sent", utcnow(), None, None
     else:
-        alert.status, alert.last_error = "failed", error
+        dead = max_attempts is not None and alert.attempts >= max_attempts
+        alert.status, alert.last_error, alert.next_attempt_at = ("dead" if dead else "failed"), error, retry_at
+    return alert.status
+
+
+def alert_attempts(session: Session, alert_id: int) -> int:
+    alert = session.get(AlertRow, alert_id)
+    assert alert is not None
+    return alert.attempts
+
+
+def requeue_alerts(session: Session, alert_id: int | None = None) -> int:
+    """Put failed and dead-letter alerts (one, or all) back in the queue, due now; returns how many."""
+    query = select(AlertRow).where(AlertRow.status.in_(("failed", "dead")))
+    if alert_id is not None:
+        query = query.where(AlertRow.id == alert_id)
+    rows = session.scalars(query).all()
+    for row in rows:
+        row.status, row.next_attempt_at, row.claimed_until = "pending", None, None
+        row.attempts = 0
+    return len(rows)
 
 
 def _to_record(row: ContactEventRow) -> StoredEvent:

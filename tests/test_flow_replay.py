@@ -16,12 +16,28 @@ def _prefect(prefect_server: None) -> None:
     """Every test here runs flows on the session's temporary Prefect server."""
 
 
-def _replay(monkeypatch: pytest.MonkeyPatch, database_url: str, urls: list[str], paths: list[Path]):
+def _replay(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, urls: list[str], paths: list[Path], config: Path | None = None
+):
     from newswatch.flows.replay import replay
 
     monkeypatch.setenv("NEWSWATCH_DATABASE_URL", database_url)
     monkeypatch.setenv("NEWSWATCH_NOTIFY", " ".join(urls))
-    return replay([str(p) for p in paths])
+    return replay([str(p) for p in paths], str(config) if config else None)
+
+
+def _no_backoff(tmp_path: Path) -> Path:
+    """A config folder whose alerts retry at once (the shipped backoff starts at a minute)."""
+    from importlib import resources
+
+    import yaml
+
+    shipped = yaml.safe_load((resources.files("newswatch.config") / "newswatch.yaml").read_text(encoding="utf-8"))
+    shipped["alerts"]["retry_base_seconds"] = 0
+    folder = tmp_path / "config"
+    folder.mkdir()
+    (folder / "newswatch.yaml").write_text(yaml.safe_dump(shipped, allow_unicode=True), encoding="utf-8")
+    return folder
 
 
 def test_one_alert_per_event_per_url_and_never_twice(
@@ -49,21 +65,26 @@ def test_one_alert_per_event_per_url_and_never_twice(
 
 
 def test_a_notifier_that_is_down_is_retried_on_the_next_run_exactly_once(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, json_receiver: JsonReceiver, smtp_receiver: SmtpReceiver
+    monkeypatch: pytest.MonkeyPatch,
+    sqlite_url: str,
+    json_receiver: JsonReceiver,
+    smtp_receiver: SmtpReceiver,
+    tmp_path: Path,
 ) -> None:
     urls = [json_receiver.url, smtp_receiver.url]
+    config = _no_backoff(tmp_path)
     json_receiver.stop()
-    first = _replay(monkeypatch, sqlite_url, urls, [SEEDS])
+    first = _replay(monkeypatch, sqlite_url, urls, [SEEDS], config)
     failed = [d for d in first.deliveries if not d.delivered]
     assert len(failed) == 2 and all("127.0.0.1" in (d.error or "") for d in failed)
     assert len(smtp_receiver.wait_for(2)) == 2
 
     json_receiver.start()
-    second = _replay(monkeypatch, sqlite_url, urls, [SEEDS])
+    second = _replay(monkeypatch, sqlite_url, urls, [SEEDS], config)
     assert [d.delivered for d in second.deliveries] == [True, True]
     assert len(json_receiver.wait_for(2)) == 2
 
-    third = _replay(monkeypatch, sqlite_url, urls, [SEEDS])
+    third = _replay(monkeypatch, sqlite_url, urls, [SEEDS], config)
     assert third.deliveries == []
     assert len(json_receiver.messages) == 2 and len(smtp_receiver.messages) == 2
 

@@ -179,3 +179,43 @@ def test_working_level_contacts_are_stored_but_alert_only_when_the_level_is_lowe
     lowered = open_database(f"sqlite:///{tmp_path / 'lowered.db'}")
     (alerted,) = store_classifications(lowered, [item], CHANNELS[:1], min_level="working")
     assert alerted.new_event and _count(lowered, AlertRow) == 1
+
+
+def test_the_outbox_claims_backs_off_and_dead_letters(database_url: str) -> None:
+    import datetime as dt_
+
+    sessions = open_database(database_url)
+    channels = [CHANNELS[0].fingerprint]
+    with transaction(sessions) as session:
+        article, _ = repository.store_article(session, _article("a.txt", "text"))
+        event, _ = repository.record_contact(session, article, _contact("2024-04-16"))
+        repository.queue_alerts(session, event, [(CHANNELS[0].fingerprint, CHANNELS[0].label)])
+    now = dt_.datetime(2026, 1, 1, tzinfo=dt_.UTC)
+    lease = dt_.timedelta(minutes=5)
+    with transaction(sessions) as session:
+        (claimed,) = repository.claim_alerts(session, channels, now, lease)
+    with transaction(sessions) as session:
+        assert repository.claim_alerts(session, channels, now, lease) == []  # another worker's claim
+        assert len(repository.claim_alerts(session, channels, now + lease * 2, lease)) == 1  # lease ran out
+    alert_id = claimed[0]
+    with transaction(sessions) as session:
+        status = repository.mark_alert(
+            session, alert_id, False, "down", retry_at=now + dt_.timedelta(minutes=1), max_attempts=2
+        )
+        assert status == "failed"
+        assert repository.claim_alerts(session, channels, now, lease) == []  # backing off
+    with transaction(sessions) as session:
+        assert len(repository.claim_alerts(session, channels, now + dt_.timedelta(minutes=2), lease)) == 1
+        assert repository.mark_alert(session, alert_id, False, "down", max_attempts=2) == "dead"
+    with transaction(sessions) as session:
+        assert repository.claim_alerts(session, channels, now + dt_.timedelta(days=1), lease) == []
+        assert repository.requeue_alerts(session) == 1
+        assert len(repository.claim_alerts(session, channels, now, lease)) == 1
+
+
+def test_retry_delays_grow_exponentially_with_jitter_and_a_cap() -> None:
+    from newswatch.pipeline import retry_delay
+
+    assert [retry_delay(n, 60, 3600, lambda: 0.5).total_seconds() for n in (1, 2, 3, 10)] == [60, 120, 240, 3600]
+    assert retry_delay(1, 60, 3600, lambda: 0.0).total_seconds() == 45
+    assert retry_delay(1, 60, 3600, lambda: 1.0).total_seconds() == 75

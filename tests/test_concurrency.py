@@ -1,0 +1,106 @@
+"""Two `newswatch replay` processes at once against the same database store each article once,
+each event once, and send each alert once per URL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from newswatch.storage.database import create_db_engine, open_database, transaction
+from newswatch.storage.models import AlertRow, ArticleRow, ContactEventRow
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
+
+from tests.conftest import SEEDS
+from tests.notifier_servers import JsonReceiver
+
+OWN_CORPUS = Path(__file__).parent / "corpus"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_replays_at_once_store_and_alert_everything_exactly_once(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, json_receiver: JsonReceiver
+) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    open_database(url)  # migrate once, as `newswatch db upgrade` would before starting workers
+    processes = []
+    for worker in range(2):
+        env = {
+            **os.environ,
+            "NEWSWATCH_DATABASE_URL": url,
+            "NEWSWATCH_NOTIFY": json_receiver.url,
+            "PREFECT_HOME": str(tmp_path / f"prefect-{worker}"),
+        }
+        env.pop("PREFECT_API_URL", None)
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "newswatch", "replay", str(SEEDS), str(OWN_CORPUS)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    outputs = [p.communicate(timeout=300) for p in processes]
+    for process, (_, stderr) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, stderr
+
+    sessions = open_database(url)
+    with transaction(sessions) as session:
+        articles = session.scalar(select(func.count()).select_from(ArticleRow))
+        events = session.scalar(
+            select(func.count())
+            .select_from(ContactEventRow)
+            .where(ContactEventRow.status == "held", ContactEventRow.level == "senior")
+        )
+        alerts = session.execute(select(AlertRow.event_id, AlertRow.status)).all()
+    assert articles == len(list(SEEDS.glob("*.txt"))) + len(list(OWN_CORPUS.glob("*.txt")))
+    assert events == 12  # the seeds' two events are among the own corpus's twelve
+    assert len(alerts) == events and {status for _, status in alerts} == {"sent"}
+    titles = Counter(m["title"] for m in json_receiver.wait_for(events, timeout=30))
+    assert len(titles) == events and set(titles.values()) == {1}, titles
+
+
+def test_workers_resolving_the_same_contacts_at_the_same_instant_make_one_event_each(
+    database_url: str, classifier
+) -> None:
+    """Four workers store the same reports at once, released by a barrier: the advisory lock
+    (PostgreSQL) or the immediate transaction (SQLite) keeps events and alerts single."""
+    import threading
+
+    from newswatch.notify import Channel
+    from newswatch.pipeline import store_classifications
+    from newswatch.seeds import read_seed_files
+
+    articles, _ = read_seed_files([SEEDS, OWN_CORPUS])
+    classified = [classifier.classify(a) for a in articles]
+    open_database(database_url)
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            sessions = sessionmaker(create_db_engine(database_url), expire_on_commit=False)  # migrated above
+            barrier.wait(timeout=60)
+            store_classifications(sessions, classified, [Channel("c" * 16, "json://127.0.0.1/x")])
+        except BaseException as exc:
+            errors.append(exc)
+
+    workers = [threading.Thread(target=work) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert errors == []
+    sessions = open_database(database_url)
+    with transaction(sessions) as session:
+        assert session.scalar(select(func.count()).select_from(ArticleRow)) == len(articles)
+        assert (
+            session.scalar(select(func.count()).select_from(ContactEventRow).where(ContactEventRow.level == "senior"))
+            == 12
+        )
+        assert session.scalar(select(func.count()).select_from(AlertRow)) == 12
