@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +84,27 @@ def build_channels(urls: Iterable[str], apprise_config: Path | None = None) -> l
     return list(channels.values())
 
 
+_MENTIONS = re.compile(r"@(channel|here|everyone|all)\b", re.IGNORECASE)
+
+
+def neutralise(text: str) -> str:
+    """Article text made inert for every channel: no markup ("<!channel>", "<a href>", "<@U123>")
+    and no bare mass mentions ("@here"). Angle brackets become look-alike quotes."""
+    text = text.replace("<", "‹").replace(">", "›")
+    return _MENTIONS.sub(lambda m: "@\u200b" + m.group(1), text)
+
+
+def fit(body: str, limit: int, link: str | None) -> str:
+    """``body`` cut to ``limit`` characters at a line or word boundary, ending with where to read on."""
+    if limit <= 0 or len(body) <= limit:
+        return body
+    tail = f"\n… (truncated; full text: {link})" if link else "\n… (truncated)"
+    room = max(limit - len(tail), 0)
+    cut = body[:room]
+    cut = cut.rsplit("\n", 1)[0] if "\n" in cut[room // 2 :] else cut.rsplit(" ", 1)[0]
+    return cut + tail
+
+
 def pair_label(countries: dict[str, Country], pair: tuple[str, str]) -> str:
     return "–".join(countries[code].short or countries[code].name for code in pair)
 
@@ -108,12 +130,15 @@ def render_alert(event: StoredEvent, countries: dict[str, Country], pair: tuple[
         f"Confidence: {event.confidence:.2f}; independent sources: {event.sources}",
     ]
     if event.evidence:
-        best = event.evidence[0]
+        best = neutralise(event.evidence[0])
         if len(best) > MAX_EVIDENCE_CHARS:
             best = best[:MAX_EVIDENCE_CHARS].rsplit(" ", 1)[0] + "…"
         lines += ["Evidence:", f"  “{best}”"]
     lines.append("Sources:")
-    lines += [f"  - {ref} ({published.isoformat()}): {title_}" for ref, title_, published in event.articles]
+    lines += [
+        f"  - {neutralise(ref)} ({published.isoformat()}): {neutralise(title_)}"
+        for ref, title_, published in event.articles
+    ]
     return title, "\n".join(lines)
 
 
@@ -123,12 +148,12 @@ def render_planned_note(event: StoredEvent, countries: dict[str, Country], pair:
     title = f"Planned {pair_label(countries, pair)} military contact: {names} ({MODE_LABELS[event.mode]}, around {event.date.isoformat()})"
     lines = [f"  - {p.name}, {p.office}" for p in event.participants]
     if event.evidence:
-        lines += ["Announced:", f"  “{event.evidence[0][:MAX_EVIDENCE_CHARS]}”"]
-    lines += [f"  - {ref} ({published.isoformat()})" for ref, _, published in event.articles]
+        lines += ["Announced:", f"  “{neutralise(event.evidence[0])[:MAX_EVIDENCE_CHARS]}”"]
+    lines += [f"  - {neutralise(ref)} ({published.isoformat()})" for ref, _, published in event.articles]
     return title, "\n".join(["Announced, not yet held:", *lines])
 
 
-def send(channel: Channel, title: str, body: str) -> None:
+def send(channel: Channel, title: str, body: str, link: str | None = None) -> None:
     """Deliver one message to one channel's URL.
 
     Raises:
@@ -138,6 +163,12 @@ def send(channel: Channel, title: str, body: str) -> None:
     assert channel.url is not None, "console alerts are printed, not sent"
     notifier = apprise.Apprise()
     notifier.add(channel.url)
+    plugin = notifier[0]
+    # Each service has its own length limits: cut here, with a link, rather than let it truncate.
+    title_limit = int(getattr(plugin, "title_maxlen", 0) or 0)
+    if title_limit and len(title) > title_limit:
+        title = title[: title_limit - 1] + "…"
+    body = fit(body, int(getattr(plugin, "body_maxlen", 0) or 0), link)
     with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
         delivered = notifier.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT)
     if not delivered:

@@ -142,7 +142,7 @@ def deliver_alerts(
             if channel.is_console:
                 echo(f"ALERT {title}\n{body}")
             else:
-                send(channel, title, body)
+                send(channel, title, body, _web_link(events[event_id]))
         except NotificationError as exc:
             error = str(exc)
         with transaction(sessions) as session:
@@ -160,6 +160,11 @@ def deliver_alerts(
             )
         deliveries.append(Delivery(alert_id, event_id, channel.label, error is None, title, body, error, status))
     return deliveries
+
+
+def _web_link(event: StoredEvent) -> str | None:
+    """A source of the event that can be opened in a browser (feed items have URLs)."""
+    return next((ref for ref, _, _ in event.articles if ref.startswith(("http://", "https://"))), None)
 
 
 def load_events(sessions: sessionmaker[Session], event_ids: Iterable[int]) -> list[StoredEvent]:

@@ -81,3 +81,33 @@ def test_a_failing_endpoint_raises_naming_the_masked_url(json_receiver: JsonRece
         send(channel, "t", "b")
     assert str(info.value).startswith(channel.label)
     assert "delivery failed" in str(info.value)
+
+
+def test_article_text_cannot_inject_markup_or_mass_mentions(settings: Settings) -> None:
+    from dataclasses import replace
+
+    from newswatch.notify import neutralise
+
+    hostile = replace(EVENT, evidence=("Austin met Dong <!channel> <@U024BE7LH> @here <script>x</script> & co.",))
+    _, body = render_alert(hostile, settings.core.countries, settings.core.tracked_pair)
+    assert "<" not in body and ">" not in body
+    assert "@here" not in body and "@\u200bhere" in body
+    assert neutralise("a < b & c > d") == "a ‹ b & c › d"
+
+
+def test_long_bodies_are_cut_to_the_channel_limit_with_a_link() -> None:
+    from newswatch.notify import fit
+
+    body = "Participants:\n" + "\n".join(f"  - line {i} with some words" for i in range(200))
+    cut = fit(body, 300, "https://news.example.com/story")
+    assert len(cut) <= 300
+    assert cut.endswith("… (truncated; full text: https://news.example.com/story)")
+    assert fit("short", 300, None) == "short"
+
+
+def test_html_email_receives_escaped_article_text(smtp_receiver: SmtpReceiver) -> None:
+    (channel,) = build_channels([smtp_receiver.url])
+    send(channel, "t", "Evidence: “a <b>bold</b> claim”")
+    (message,) = smtp_receiver.wait_for(1)
+    if message.html:
+        assert "<b>bold</b>" not in message.html
