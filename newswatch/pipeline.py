@@ -125,37 +125,42 @@ def deliver_alerts(
     """
     options = settings.core.alerts
     by_fingerprint = {c.fingerprint: c for c in channels}
-    now = dt.datetime.now(dt.UTC)
-    with transaction(sessions) as session:
-        claimed = repository.claim_alerts(
-            session, by_fingerprint, now, dt.timedelta(seconds=options.claim_lease_seconds)
-        )
-    with transaction(sessions) as session:
-        events = {event_id: repository.get_event(session, event_id) for event_id in {c[1] for c in claimed}}
+    lease = dt.timedelta(seconds=options.claim_lease_seconds)
     deliveries: list[Delivery] = []
-    for alert_id, event_id, fingerprint, kind in claimed:
+    while True:
+        # One alert at a time: a crash leaves at most one alert claimed (until its lease ends).
+        with transaction(sessions) as session:
+            attempted = [d.alert_id for d in deliveries]  # once per pass, even if due again at once
+            claimed = repository.claim_alerts(
+                session, by_fingerprint, dt.datetime.now(dt.UTC), lease, limit=1, exclude=attempted
+            )
+            if not claimed:
+                break
+            ((alert_id, event_id, fingerprint, kind),) = claimed
+            event = repository.get_event(session, event_id)
         channel = by_fingerprint[fingerprint]
         render = render_planned_note if kind == "planned" else render_alert
-        title, body = render(events[event_id], settings.core.countries, settings.core.tracked_pair)
+        title, body = render(event, settings.core.countries, settings.core.tracked_pair)
         error: str | None = None
         try:
             if channel.is_console:
                 echo(f"ALERT {title}\n{body}")
             else:
-                send(channel, title, body, _web_link(events[event_id]))
+                send(channel, title, body, _web_link(event))
         except NotificationError as exc:
             error = str(exc)
         with transaction(sessions) as session:
-            attempts_so_far = repository.alert_attempts(session, alert_id)
+            retry_at = None
+            if error is not None:
+                attempt = repository.alert_attempts(session, alert_id) + 1
+                delay = retry_delay(attempt, options.retry_base_seconds, options.retry_max_seconds)
+                retry_at = dt.datetime.now(dt.UTC) + delay
             status = repository.mark_alert(
                 session,
                 alert_id,
                 delivered=error is None,
                 error=error,
-                retry_at=None
-                if error is None
-                else dt.datetime.now(dt.UTC)
-                + retry_delay(attempts_so_far + 1, options.retry_base_seconds, options.retry_max_seconds),
+                retry_at=retry_at,
                 max_attempts=options.max_attempts,
             )
         deliveries.append(Delivery(alert_id, event_id, channel.label, error is None, title, body, error, status))

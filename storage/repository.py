@@ -266,7 +266,12 @@ def queue_alerts(session: Session, event_id: int, channels: Sequence[tuple[str, 
 
 
 def claim_alerts(
-    session: Session, channels: Iterable[str], now: dt.datetime, lease: dt.timedelta, limit: int = 100
+    session: Session,
+    channels: Iterable[str],
+    now: dt.datetime,
+    lease: dt.timedelta,
+    limit: int = 100,
+    exclude: Iterable[int] = (),
 ) -> list[tuple[int, int, str, str]]:
     """Claim alerts due for delivery on these channels: (alert id, event id, channel, kind).
 
@@ -281,6 +286,7 @@ def claim_alerts(
             AlertRow.channel.in_(list(channels)),
             or_(AlertRow.next_attempt_at.is_(None), AlertRow.next_attempt_at <= now),
             or_(AlertRow.claimed_until.is_(None), AlertRow.claimed_until < now),
+            AlertRow.id.not_in(list(exclude)),
         )
         .order_by(AlertRow.id)
         .limit(limit)

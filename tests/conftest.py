@@ -97,9 +97,9 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One temporary Prefect server (SQLite) for the test session, its state in a temp folder;
-    started only when a test needs flows."""
+    started only when a test needs flows. Yields its API URL, for subprocesses."""
     home = tmp_path_factory.mktemp("prefect")
     patch = pytest.MonkeyPatch()
     patch.setenv("PREFECT_HOME", str(home))
@@ -108,5 +108,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=120):
-        yield
+        from prefect.settings import PREFECT_API_URL
+
+        yield str(PREFECT_API_URL.value())
     patch.undo()

@@ -96,6 +96,8 @@ class _JsonHandler(BaseHTTPRequestHandler):
             )
         )
         payload = b"{}" if status < 300 else b'{"error": "injected failure"}'
+        if self.server.receiver.delay_seconds:
+            time.sleep(self.server.receiver.delay_seconds)  # a slow notifier: widens the window a crash can hit
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
@@ -125,6 +127,7 @@ class JsonReceiver:
         self.timeout = timeout
         self.status = 200
         self._lock = threading.Lock()
+        self.delay_seconds = 0.0
         self._requests: list[JsonRequest] = []
         self._server: _JsonHTTPServer | None = None
         self._thread: threading.Thread | None = None
