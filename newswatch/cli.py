@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from enum import IntEnum
 from functools import wraps
@@ -162,6 +163,11 @@ def _event_line(event: StoredEvent) -> str:
     notes = [note for note, on in (("planned", event.status == "planned"), ("newly reported", event.historical)) if on]
     suffix = f" ({', '.join(notes)})" if notes else ""
     return f"#{event.id} {_contact_text(event.date, event.mode, event.location, event.participants)}{suffix}"
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (service managers, `kill`) stops `serve` as Ctrl-C does."""
+    raise KeyboardInterrupt
 
 
 def _export_secrets(db: str | None, notify: list[str] | None) -> None:
@@ -344,6 +350,51 @@ def run(
         typer.echo(f"  operator notice {'sent' if notice.delivered else 'NOT sent'}: {notice.title}")
     if report.failed or any(not d.delivered for d in run.deliveries):
         raise typer.Exit(ExitStatus.PARTIAL)
+
+
+@app.command()
+@_handle_errors
+def serve(
+    db: DbOption = None,
+    notify: NotifyOption = None,
+    config: ConfigOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Run the flows on their schedules until stopped: monitor every schedule.monitor_every_minutes,
+    deliver pending alerts every schedule.deliver_every_minutes.
+
+    Uses the Prefect server at PREFECT_API_URL; without one, starts a local Prefect server
+    (SQLite, in PREFECT_HOME) and stops it on exit. Stops cleanly on Ctrl-C or SIGTERM.
+
+    Example: newswatch serve
+    """
+    import signal
+
+    from newswatch.serve import prefect_api, serve_flows
+    from newswatch.settings import default_home, load_settings
+
+    settings = load_settings(config)
+    _export_secrets(db, notify)
+    from newswatch.flows.tasks import configured_channels
+
+    configured_channels(settings)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    schedule = settings.core.schedule
+    with prefect_api(default_home() / "prefect-server.log") as api_url:
+        typer.echo(
+            f"Serving on {api_url}: monitor every {schedule.monitor_every_minutes:g} min, "
+            f"deliver alerts every {schedule.deliver_every_minutes:g} min. Ctrl-C stops."
+        )
+        if not debug:
+            # Prefect's runner stops on SIGTERM by raising SystemExit inside its event loop, which
+            # logs cancelled-task tracebacks and an un-awaited coroutine: noise, not errors.
+            logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+            warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"prefect\.runner")
+        try:
+            serve_flows(schedule.monitor_every_minutes, schedule.deliver_every_minutes, str(config) if config else None)
+        except (KeyboardInterrupt, SystemExit):
+            # Nothing in flight is lost: a run cut short leaves work the next run finishes.
+            typer.echo("Stopped.")
 
 
 @app.command()

@@ -91,6 +91,13 @@ class MonitorSettings(_Strict):
     respect_robots: bool = True
 
 
+class ScheduleSettings(_Strict):
+    """How often `newswatch serve` runs each flow."""
+
+    monitor_every_minutes: float = Field(default=15, gt=0)
+    deliver_every_minutes: float = Field(default=5, gt=0, description="retry pending alerts this often")
+
+
 class CoreSettings(_Strict):
     countries: dict[str, Country]
     tracked_pair: tuple[str, str]
@@ -98,6 +105,7 @@ class CoreSettings(_Strict):
     notifications: NotificationSettings = NotificationSettings()
     venues: dict[str, str] = {}
     monitor: MonitorSettings = MonitorSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
 
     @model_validator(mode="after")
     def _pair_is_defined(self) -> CoreSettings:
