@@ -17,6 +17,7 @@ from tests.conftest import SEEDS
 runner = CliRunner()
 COMMANDS = [
     ["replay"],
+    ["serve"],
     ["run"],
     ["feeds"],
     ["articles"],
