@@ -25,6 +25,7 @@ COMMANDS = [
     ["eval"],
     ["contacts"],
     ["alerts"],
+    ["alerts", "retry"],
     ["db", "upgrade"],
 ]
 
