@@ -140,36 +140,27 @@ def _earliest_on_or_after(month: int, day: int, anchor: dt.date) -> dt.date | No
     return None
 
 
+def _calendar_day(year: int | None, month: int, day: int, anchor: dt.date) -> tuple[dt.date, Precision] | None:
+    """A day of the calendar; without a year, the latest such day not after the article."""
+    if year is None:
+        found = _latest_on_or_before(month, day, anchor)
+        return (found, "day") if found else None
+    try:
+        return dt.date(year, month, day), "day"
+    except ValueError:
+        return None
+
+
 def _resolve(kind: str, match: re.Match[str], anchor: dt.date) -> tuple[dt.date, Precision] | None:
     groups = match.groupdict()
     if kind in ("iso", "cjk"):
         year = int(groups["y"]) if groups.get("y") else None
-        month, day = int(groups["m"]), int(groups["d"])
-        if year is None:
-            found = _latest_on_or_before(month, day, anchor)
-            return (found, "day") if found else None
-        try:
-            return dt.date(year, month, day), "day"
-        except ValueError:
-            return None
-    if kind in ("month_day", "day_month"):
-        month, day = _month_number(groups["month"]), int(groups["day"])
-        if groups.get("year"):
-            try:
-                return dt.date(int(groups["year"]), month, day), "day"
-            except ValueError:
-                return None
-        found = _latest_on_or_before(month, day, anchor)
-        return (found, "day") if found else None
-    if kind == "es_day_month":
-        month, day = SPANISH_MONTHS[groups["month"].lower()], int(groups["day"])
-        if groups.get("year"):
-            try:
-                return dt.date(int(groups["year"]), month, day), "day"
-            except ValueError:
-                return None
-        found = _latest_on_or_before(month, day, anchor)
-        return (found, "day") if found else None
+        return _calendar_day(year, int(groups["m"]), int(groups["d"]), anchor)
+    if kind in ("month_day", "day_month", "es_day_month"):
+        name = groups["month"].lower()
+        month = SPANISH_MONTHS[name] if kind == "es_day_month" else _month_number(name)
+        year = int(groups["year"]) if groups.get("year") else None
+        return _calendar_day(year, month, int(groups["day"]), anchor)
     if kind == "cjk_day":
         found = _latest_on_or_before(anchor.month, int(groups["d"]), anchor) or _latest_on_or_before(
             (anchor.month - 2) % 12 + 1, int(groups["d"]), anchor
