@@ -45,6 +45,15 @@ class Channel:
 CONSOLE = Channel(CONSOLE_CHANNEL, CONSOLE_CHANNEL)
 
 
+_CHANNEL_NAME = re.compile(r"^(?P<name>[A-Za-z][\w-]{0,40})=(?P<url>[a-z][\w+.-]*://.*)$", re.DOTALL)
+
+
+def split_named(entry: str) -> tuple[str | None, str]:
+    """``team-slack=slack://…`` names a channel; a bare URL has no name."""
+    match = _CHANNEL_NAME.match(entry.strip())
+    return (match.group("name"), match.group("url")) if match else (None, entry.strip())
+
+
 def fingerprint(url: str) -> str:
     """A stable identity for a URL that does not reveal it."""
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
@@ -61,13 +70,18 @@ def build_channels(urls: Iterable[str], apprise_config: Path | None = None) -> l
         ConfigError: a URL apprise does not understand (shown masked) or an unreadable config.
     """
     channels: dict[str, Channel] = {}
-    for url in urls:
+    for entry in urls:
+        name, url = split_named(entry)
         probe = apprise.Apprise()
         if not probe.add(url):
             scheme = url.split("://", 1)[0] if "://" in url else "?"
             raise ConfigError(f"notification URL not understood by apprise: {scheme}://… (check its syntax)")
         plugin = probe[0]
-        channels.setdefault(fingerprint(url), Channel(fingerprint(url), _masked(plugin), frozenset(plugin.tags), url))
+        # A named channel keeps its identity when its URL changes (a rotated token): alerts
+        # still pending for it go to the new URL.
+        key = f"name:{name}" if name else fingerprint(url)
+        label = f"{name} ({_masked(plugin)})" if name else _masked(plugin)
+        channels.setdefault(key, Channel(key, label, frozenset(plugin.tags), url))
     if apprise_config is not None:
         config = apprise.AppriseConfig()
         if not config.add(str(apprise_config)):

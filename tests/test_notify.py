@@ -111,3 +111,32 @@ def test_html_email_receives_escaped_article_text(smtp_receiver: SmtpReceiver) -
     (message,) = smtp_receiver.wait_for(1)
     if message.html:
         assert "<b>bold</b>" not in message.html
+
+
+def test_a_named_channel_whose_url_changed_gets_its_pending_alerts(
+    json_receiver: JsonReceiver, sqlite_url: str, settings: Settings, classifier
+) -> None:
+    """Alerts are queued per channel; naming it (`ops=URL`) keeps them when the URL changes, as
+    when a token is rotated after deliveries failed."""
+    from newswatch.storage.database import open_database
+
+    from newswatch.pipeline import deliver_alerts, store_classifications
+    from newswatch.seeds import read_seed_files
+    from tests.conftest import SEEDS
+
+    now_settings = settings.model_copy(
+        update={
+            "core": settings.core.model_copy(
+                update={"alerts": settings.core.alerts.model_copy(update={"retry_base_seconds": 0})}
+            )
+        }
+    )
+    sessions = open_database(sqlite_url)
+    articles, _ = read_seed_files([SEEDS])
+    old = build_channels(["ops=json://127.0.0.1:9/retired?cto=1"])
+    store_classifications(sessions, [classifier.classify(a) for a in articles], old)
+    assert [d.delivered for d in deliver_alerts(sessions, old, now_settings)] == [False, False]
+    rotated = build_channels([f"ops={json_receiver.url}"])
+    assert rotated[0].fingerprint == old[0].fingerprint == "name:ops"
+    assert [d.delivered for d in deliver_alerts(sessions, rotated, now_settings)] == [True, True]
+    assert len(json_receiver.wait_for(2)) == 2
