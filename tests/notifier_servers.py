@@ -248,7 +248,11 @@ class _SmtpHandler:
         self.receiver = receiver
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        """Parse and record the message, or reject it if told to fail."""
+        """Parse and record the message, or reject it if told to fail, or hang up mid-transaction."""
+        if self.receiver.drop_connections:
+            assert server.transport is not None
+            server.transport.abort()  # the connection drops in the middle of DATA
+            return "421 Connection dropped"
         if self.receiver.reply is not None:
             return self.receiver.reply
         content = envelope.original_content or envelope.content or b""
@@ -348,6 +352,8 @@ class SmtpReceiver:
         """Store *message*."""
         with self._lock:
             self._messages.append(message)
+
+    drop_connections = False  # True: hang up in the middle of every DATA
 
     def fail_with(self, code: int = 554, text: str = "Transaction failed") -> None:
         """Reject every subsequent DATA with an SMTP error reply."""

@@ -140,3 +140,32 @@ def test_a_named_channel_whose_url_changed_gets_its_pending_alerts(
     assert rotated[0].fingerprint == old[0].fingerprint == "name:ops"
     assert [d.delivered for d in deliver_alerts(sessions, rotated, now_settings)] == [True, True]
     assert len(json_receiver.wait_for(2)) == 2
+
+
+def test_an_smtp_server_that_drops_the_connection_is_retried_and_delivered_once(
+    smtp_receiver: SmtpReceiver, sqlite_url: str, settings: Settings, classifier
+) -> None:
+    from newswatch.storage.database import open_database
+
+    from newswatch.pipeline import deliver_alerts, store_classifications
+    from newswatch.seeds import read_seed_file
+    from tests.conftest import SEEDS
+
+    now_settings = settings.model_copy(
+        update={
+            "core": settings.core.model_copy(
+                update={"alerts": settings.core.alerts.model_copy(update={"retry_base_seconds": 0})}
+            )
+        }
+    )
+    sessions = open_database(sqlite_url)
+    channels = build_channels([smtp_receiver.url])
+    store_classifications(sessions, [classifier.classify(read_seed_file(SEEDS / "000_fa17d5cd43c4c00b.txt"))], channels)
+    smtp_receiver.drop_connections = True
+    (failed,) = deliver_alerts(sessions, channels, now_settings)
+    assert not failed.delivered and failed.status == "failed" and smtp_receiver.messages == []
+    smtp_receiver.drop_connections = False
+    (delivered,) = deliver_alerts(sessions, channels, now_settings)
+    assert delivered.delivered
+    assert len(smtp_receiver.wait_for(1)) == 1
+    assert deliver_alerts(sessions, channels, now_settings) == []
