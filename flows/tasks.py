@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from prefect import task
@@ -9,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy.orm import Session, sessionmaker
 
 from newswatch.classify import Classifier
+from newswatch.errors import ConfigError
 from newswatch.notify import CONSOLE, Channel, build_channels
 from newswatch.pipeline import Delivery, StoredArticle, deliver_alerts, store_classifications
 from newswatch.records import Article, Classification, ReadFailure, StoredEvent
@@ -37,9 +39,30 @@ class RunReport:
 
 
 def configured_channels(settings: Settings, extra_urls: list[str] | None = None) -> list[Channel]:
-    """The notification channels from config, environment and ``extra_urls``; the console if none."""
+    """The notification channels from config, environment, a Prefect Secret block and
+    ``extra_urls``; the console if none."""
     urls = notification_urls(settings, extra_urls or [])
+    urls += [u for u in secret_urls(settings.core.notifications.prefect_secret) if u not in urls]
     return build_channels(urls, apprise_config_path(settings)) or [CONSOLE]
+
+
+def secret_urls(block_name: str | None) -> list[str]:
+    """Notification URLs kept in a Prefect Secret block, so that they live in Prefect's store
+    (encrypted at rest on Prefect Cloud) rather than in files or environments.
+
+    Raises:
+        ConfigError: the block does not exist or cannot be read.
+    """
+    if not block_name:
+        return []
+    from prefect.blocks.system import Secret
+
+    try:
+        value = Secret.load(block_name).get()
+    except (ValueError, RuntimeError) as exc:
+        raise ConfigError(f"notifications.prefect_secret: cannot load Secret block {block_name!r} ({exc})") from None
+    text = value if isinstance(value, str) else " ".join(map(str, value)) if isinstance(value, list) else ""
+    return [u for u in re.split(r"[\s,]+", text) if u]
 
 
 @task(cache_policy=NO_CACHE)

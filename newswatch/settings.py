@@ -69,6 +69,9 @@ class NotificationSettings(_Strict):
     apprise_config: str | None = Field(
         default=None, description="path to an apprise YAML/TEXT config file, relative to the config folder"
     )
+    prefect_secret: str | None = Field(
+        default=None, description="name of a Prefect Secret block holding URLs (spaces, commas or newlines between)"
+    )
 
 
 class MonitorSettings(_Strict):

@@ -131,3 +131,22 @@ def test_a_contact_revealed_long_after_says_so_in_its_alert(
     assert message["title"].endswith("(phone call, 2021-01-08) — newly reported")
     assert "Newly reported: this contact took place on 2021-01-08." in message["message"]
     assert "Confidence: " in message["message"] and "independent sources: 1" in message["message"]
+
+
+def test_notification_urls_can_come_from_a_prefect_secret_block(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, json_receiver: JsonReceiver, tmp_path: Path
+) -> None:
+    from importlib import resources
+
+    import yaml
+    from prefect.blocks.system import Secret
+
+    Secret(value=f"ops={json_receiver.url}").save("newswatch-test-notify", overwrite=True)
+    shipped = yaml.safe_load((resources.files("newswatch.config") / "newswatch.yaml").read_text(encoding="utf-8"))
+    shipped["notifications"]["prefect_secret"] = "newswatch-test-notify"
+    config = tmp_path / "secret-config"
+    config.mkdir()
+    (config / "newswatch.yaml").write_text(yaml.safe_dump(shipped, allow_unicode=True), encoding="utf-8")
+    report = _replay(monkeypatch, sqlite_url, [], [SEEDS / "004_ec52301a8b636dd9.txt"], config)
+    assert [d.channel.split(" ")[0] for d in report.deliveries] == ["ops"]
+    assert len(json_receiver.wait_for(1)) == 1
