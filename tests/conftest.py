@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -81,6 +81,26 @@ def postgres_url(postgres_status: str | None) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_schema_factory(postgres_url: str) -> Iterator[Callable[[], str]]:
+    """More fresh PostgreSQL schemas for one test (beside postgres_url's), all dropped afterwards."""
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    schemas: list[str] = []
+
+    def make() -> str:
+        schema = f"nw_test_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        schemas.append(schema)
+        return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+
+    yield make
+    with admin.connect() as connection:
+        for schema in schemas:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

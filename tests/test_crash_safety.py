@@ -18,6 +18,7 @@ from collections import Counter
 from importlib import resources
 from pathlib import Path
 
+import pytest
 import yaml
 from newswatch.storage.database import open_database, transaction
 from newswatch.storage.models import AlertRow, ArticleRow, ContactEventRow
@@ -52,8 +53,14 @@ def _replay(env: dict[str, str], config: Path) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.parametrize(("backend", "kills"), [("sqlite", ITERATIONS), ("postgresql", 3)])
 def test_sigkill_at_random_points_loses_nothing_and_repeats_at_most_the_message_in_flight(
-    prefect_server: str, tmp_path: Path, json_receiver: JsonReceiver
+    backend: str,
+    kills: int,
+    prefect_server: str,
+    tmp_path: Path,
+    json_receiver: JsonReceiver,
+    request: pytest.FixtureRequest,
 ) -> None:
     json_receiver.delay_seconds = 0.25  # a slow notifier: kills land while sending too
     config = _config(tmp_path)
@@ -75,12 +82,16 @@ def test_sigkill_at_random_points_loses_nothing_and_repeats_at_most_the_message_
     repeated_total = 0
     iterations = 0
     landed: list[int] = []
-    for iteration in range(ITERATIONS):
+    for iteration in range(kills):
         if time.monotonic() - started > TIME_BUDGET_SECONDS:
             break
         iterations += 1
         json_receiver.clear()
-        url = f"sqlite:///{tmp_path / f'crash-{iteration}.db'}"
+        url = (
+            f"sqlite:///{tmp_path / f'crash-{iteration}.db'}"
+            if backend == "sqlite"
+            else request.getfixturevalue("postgres_schema_factory")()
+        )
         env = {
             **os.environ,
             "NEWSWATCH_DATABASE_URL": url,
@@ -113,7 +124,7 @@ def test_sigkill_at_random_points_loses_nothing_and_repeats_at_most_the_message_
         repeated = sum(count - 1 for count in received.values())
         assert repeated <= 1, f"iteration {iteration}: {repeated} alerts sent twice"
         repeated_total += repeated
-    assert iterations >= 3
+    assert iterations >= min(3, kills)
     print(
         f"\n{iterations} kills, alerts already sent when each landed: {landed}; sent twice in total: {repeated_total}"
     )
