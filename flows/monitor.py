@@ -7,7 +7,14 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from newswatch.flows.tasks import RunReport, classify_articles, configured_channels, send_alerts, store_results
+from newswatch.flows.tasks import (
+    RunReport,
+    classify_articles,
+    configured_channels,
+    run_report,
+    send_alerts,
+    store_results,
+)
 from newswatch.storage import repository
 from newswatch.storage.database import open_database, transaction
 from prefect import flow, task
@@ -23,11 +30,12 @@ from newswatch.monitor import (
     fetch_item_page,
     fetch_policy,
     in_parallel,
+    item_ref,
     poll_feed,
     select_new_items,
 )
 from newswatch.notify import Channel
-from newswatch.pipeline import FeedNotice, load_events, record_feed_health
+from newswatch.pipeline import FeedNotice, record_feed_health
 from newswatch.records import Article
 from newswatch.settings import FeedConfig, MonitorSettings, database_url, load_settings, monitor_settings
 
@@ -67,8 +75,6 @@ def poll_feeds(
 @task(cache_policy=NO_CACHE)
 def find_new_items(sessions: sessionmaker[Session], polls: list[FeedPoll]) -> list[NewItem]:
     """Entries whose GUID or canonical link is not stored yet."""
-    from newswatch.monitor import item_ref
-
     entries = [entry for poll in polls for entry in poll.entries]
     with transaction(sessions) as session:
         known = repository.known_items(session, [e.guid for e in entries], [item_ref(e) for e in entries])
@@ -134,8 +140,5 @@ def monitor(
     stored = store_results(sessions, classifications, channels, settings)
     notices = update_feed_health(sessions, polls, items, channels, options)
     deliveries = send_alerts(sessions, settings, channels)
-    event_ids = {s.event_id for s in stored if s.event_id is not None} | {d.event_id for d in deliveries}
-    run = RunReport(
-        len(articles), [], stored, load_events(sessions, event_ids), deliveries, [c.label for c in channels]
-    )
+    run = run_report(sessions, len(articles), [], stored, deliveries, channels)
     return MonitorReport(polls, run, notices, page_failures)

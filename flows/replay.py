@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from newswatch.flows.tasks import RunReport, classify_articles, configured_channels, send_alerts, store_results
+from newswatch.flows.tasks import (
+    RunReport,
+    classify_articles,
+    configured_channels,
+    run_report,
+    send_alerts,
+    store_results,
+)
 from newswatch.storage.database import open_database
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from newswatch.pipeline import load_events
 from newswatch.records import Article, ReadFailure
 from newswatch.seeds import read_seed_files
 from newswatch.settings import database_url, load_settings
@@ -40,6 +46,4 @@ def replay(paths: list[str], config_dir: str | None = None) -> RunReport:
     classifications = classify_articles(articles, settings)
     stored = store_results(sessions, classifications, channels, settings)
     deliveries = send_alerts(sessions, settings, channels)
-    event_ids = {s.event_id for s in stored if s.event_id is not None} | {d.event_id for d in deliveries}
-    events = load_events(sessions, event_ids)
-    return RunReport(len(articles) + len(failures), failures, stored, events, deliveries, [c.label for c in channels])
+    return run_report(sessions, len(articles) + len(failures), failures, stored, deliveries, channels)

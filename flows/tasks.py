@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from newswatch.classify import Classifier
 from newswatch.errors import ConfigError
 from newswatch.notify import CONSOLE, Channel, build_channels
-from newswatch.pipeline import Delivery, StoredArticle, deliver_alerts, store_classifications
+from newswatch.pipeline import Delivery, StoredArticle, deliver_alerts, load_events, store_classifications
 from newswatch.records import Article, Classification, ReadFailure, StoredEvent
 from newswatch.settings import Settings, apprise_config_path, notification_urls
 
@@ -36,6 +36,20 @@ class RunReport:
     def new_events(self) -> list[StoredEvent]:
         new_ids = {s.event_id for s in self.stored if s.new_event}
         return [e for e in self.events if e.id in new_ids]
+
+
+def run_report(
+    sessions: sessionmaker[Session],
+    read: int,
+    failures: list[ReadFailure],
+    stored: list[StoredArticle],
+    deliveries: list[Delivery],
+    channels: list[Channel],
+) -> RunReport:
+    """The report of a run: the events its articles reported or its alerts were about."""
+    event_ids = {s.event_id for s in stored if s.event_id is not None} | {d.event_id for d in deliveries}
+    events = load_events(sessions, event_ids)
+    return RunReport(read, failures, stored, events, deliveries, [c.label for c in channels])
 
 
 def configured_channels(settings: Settings, extra_urls: list[str] | None = None) -> list[Channel]:

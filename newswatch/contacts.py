@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 
 from newswatch.dates import DateMention, find_dates
 from newswatch.gazetteer import Gazetteer, Mention
-from newswatch.records import Article, Contact, Mode, Participant
-from newswatch.settings import LEVEL_RANK, Level
+from newswatch.records import LEVEL_RANK, Article, Contact, Level, Mode, Participant
 from newswatch.text import Sentence, split_article
 
 _WHEN_WORDS = (
@@ -242,10 +241,6 @@ def _blocker(text: str, predicate: _Predicate) -> str | None:
     return None
 
 
-def _is_blocked(text: str, predicate: _Predicate) -> bool:
-    return _blocker(text, predicate) is not None
-
-
 def _same_time(mention: DateMention, day: dt.date) -> bool:
     """Whether a date expression can refer to ``day`` (within a day, a week or the same month)."""
     if mention.precision == "month":
@@ -296,7 +291,9 @@ class ContactDetector:
 
     # --- references to officials -------------------------------------------------------
 
-    def _mentions(self, sentences: Sequence[Sentence], day: dt.date) -> list[list[Mention]]:
+    def _mentions(
+        self, sentences: Sequence[Sentence], countries: Sequence[set[str]], day: dt.date
+    ) -> list[list[Mention]]:
         """Per sentence, the resolved references to officials (order of appearance)."""
         gazetteer = self.gazetteer
         names = [gazetteer.find_names(s.text) for s in sentences]
@@ -310,7 +307,7 @@ class ContactDetector:
                     for t in sentence_titles
                 ]
             )
-        article_countries = {c for s in sentences for _, _, c in gazetteer.find_countries(s.text)}
+        article_countries = set().union(*countries)
         # Who is named where, for surnames: the nearest full reference before, else after.
         named_at: dict[str, list[int]] = {}
         for index, group in enumerate(names + ranked + resolved_titles):
@@ -321,32 +318,35 @@ class ContactDetector:
         for index, sentence in enumerate(sentences):
             mentions = [*names[index], *ranked[index], *resolved_titles[index]]
             taken = [(m.start, m.end) for m in mentions]
-            for start, end, surname, ids in gazetteer.find_surnames(sentence.text, set(named_at)):
+            for start, end, surname, ids in gazetteer.find_surnames(sentence.text, set(gazetteer.officials)):
                 if any(s < end and start < e for s, e in taken):
                     continue
                 if re.match(r"['’]s\s+(?:predecessor|successor)", sentence.text[end:]):
                     continue
-                official_id = min(
-                    ids,
-                    key=lambda i: min((index - at if at <= index else 1000 + at - index) for at in named_at[i]),
-                )
-                country = gazetteer.officials[official_id].country
-                mentions.append(Mention(start, end, surname, "surname", country, official_id))
-                taken.append((start, end))
-            # A bare surname never introduced ("Austin and Adm. Dong discussed…"): the one senior
-            # defence office holder of that name on the day, in an article about that country.
-            for start, end, surname, _ in gazetteer.find_surnames(sentence.text, set(gazetteer.officials)):
-                if any(s < end and start < e for s, e in taken):
-                    continue
-                holder = gazetteer.senior_defence_holder(surname, day)
-                if holder is not None and holder.country in article_countries:
-                    mentions.append(Mention(start, end, surname, "surname", holder.country, holder.id))
+                introduced = ids & set(named_at)
+                if introduced:  # the nearest full reference before, else after
+                    official = gazetteer.officials[
+                        min(
+                            introduced,
+                            key=lambda i: min((index - at if at <= index else 1000 + at - index) for at in named_at[i]),
+                        )
+                    ]
+                else:
+                    # Never introduced ("Austin and Adm. Dong discussed…"): the one senior defence
+                    # office holder of that name on the day, in an article about that country.
+                    holder = gazetteer.senior_defence_holder(surname, day)
+                    if holder is None or holder.country not in article_countries:
+                        continue
+                    official = holder
+                mentions.append(Mention(start, end, surname, "surname", official.country, official.id))
             result.append(sorted(mentions, key=lambda m: m.start))
         return result
 
     # --- candidates ----------------------------------------------------------------------
 
-    def _analyse(self, sentence: Sentence, mentions: list[Mention], anchor: dt.date) -> _SentenceFacts:
+    def _analyse(
+        self, sentence: Sentence, mentions: list[Mention], countries: set[str], anchor: dt.date
+    ) -> _SentenceFacts:
         """What one sentence says: its live and planned predicates, the countries and officials it
         refers to, its dates and its candidate contacts."""
         text = sentence.text
@@ -365,8 +365,7 @@ class ContactDetector:
         facts = _SentenceFacts(
             sentence=sentence,
             predicates=predicates,
-            countries={c for _, _, c in self.gazetteer.find_countries(text)}
-            | {m.country for m in mentions if m.country},
+            countries=countries | {m.country for m in mentions if m.country},
             officials={m.official_id for m in in_scope if m.official_id},
             dates=find_dates(text, anchor),
         )
@@ -462,19 +461,21 @@ class ContactDetector:
         sentences = split_article(body)
         if not sentences:
             return Detection(None, frozenset())
-        mentions = self._mentions(sentences, article.published)
+        countries = [{c for _, _, c in self.gazetteer.find_countries(s.text)} for s in sentences]
+        mentions = self._mentions(sentences, countries, article.published)
         officials = frozenset(m.official_id for ms in mentions for m in ms if m.official_id)
-        return Detection(self._contact(article, sentences, mentions, dateline_city), officials)
+        return Detection(self._contact(article, sentences, mentions, countries, dateline_city), officials)
 
     def _contact(
         self,
         article: Article,
         sentences: list[Sentence],
         mentions: list[list[Mention]],
+        countries: list[set[str]],
         dateline_city: str | None,
     ) -> Contact | None:
         anchor = article.published
-        facts = [self._analyse(s, m, anchor) for s, m in zip(sentences, mentions, strict=True)]
+        facts = [self._analyse(s, m, c, anchor) for s, m, c in zip(sentences, mentions, countries, strict=True)]
         groups: dict[tuple[str, str], list[_Group]] = {}
         previous_date: dict[int, DateMention] = {}
         for fact in facts:

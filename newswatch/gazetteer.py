@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Generic, Literal, TypeVar
 
-from newswatch.settings import LEVEL_RANK, Office, Official, Role, Settings
+from newswatch.records import LEVEL_RANK
+from newswatch.settings import Office, Official, Role, Settings
 
 T = TypeVar("T")
 MentionKind = Literal["name", "surname", "title", "counterpart"]

@@ -16,7 +16,7 @@ from newswatch.dedup import is_near_duplicate, text_fingerprint
 from newswatch.errors import NotificationError
 from newswatch.monitor import FeedPoll
 from newswatch.notify import Channel, render_alert, render_planned_note, send
-from newswatch.records import LEVELS, Classification, StoredEvent
+from newswatch.records import Classification, StoredEvent
 from newswatch.settings import Settings
 from newswatch.storage import repository
 from newswatch.storage.database import transaction
@@ -91,7 +91,7 @@ def _store_one(
     if item.contact is None:
         return StoredArticle(item.article.ref, new=True, duplicate_of=duplicate_of)
     event_id, outcome = repository.record_contact(session, article_id, item.contact)
-    if LEVELS.index(item.contact.level) < LEVELS.index(min_level):
+    if not item.contact.reaches(min_level):
         return StoredArticle(item.article.ref, True, event_id, False, duplicate_of)  # recorded, not alerted
     routed = [(c.fingerprint, c.label) for c in channels if c.accepts(item.matched_topics)]
     if outcome in ("new", "held"):  # a contact not alerted before: new, or announced and now held
@@ -136,10 +136,10 @@ def deliver_alerts(
             )
             if not claimed:
                 break
-            ((alert_id, event_id, fingerprint, kind),) = claimed
-            event = repository.get_event(session, event_id)
-        channel = by_fingerprint[fingerprint]
-        render = render_planned_note if kind == "planned" else render_alert
+            (alert,) = claimed
+            event = repository.get_event(session, alert.event_id)
+        channel = by_fingerprint[alert.channel]
+        render = render_planned_note if alert.kind == "planned" else render_alert
         title, body = render(event, settings.core.countries, settings.core.tracked_pair)
         error: str | None = None
         try:
@@ -149,21 +149,20 @@ def deliver_alerts(
                 send(channel, title, body, _web_link(event))
         except NotificationError as exc:
             error = str(exc)
+        retry_at = None
+        if error is not None:
+            delay = retry_delay(alert.attempts + 1, options.retry_base_seconds, options.retry_max_seconds)
+            retry_at = dt.datetime.now(dt.UTC) + delay
         with transaction(sessions) as session:
-            retry_at = None
-            if error is not None:
-                attempt = repository.alert_attempts(session, alert_id) + 1
-                delay = retry_delay(attempt, options.retry_base_seconds, options.retry_max_seconds)
-                retry_at = dt.datetime.now(dt.UTC) + delay
             status = repository.mark_alert(
                 session,
-                alert_id,
+                alert.id,
                 delivered=error is None,
                 error=error,
                 retry_at=retry_at,
                 max_attempts=options.max_attempts,
             )
-        deliveries.append(Delivery(alert_id, event_id, channel.label, error is None, title, body, error, status))
+        deliveries.append(Delivery(alert.id, alert.event_id, channel.label, error is None, title, body, error, status))
     return deliveries
 
 

@@ -12,7 +12,8 @@ from typing import Literal
 
 Mode = Literal["phone_call", "video_call", "meeting", "unspecified"]
 Status = Literal["held", "planned"]
-LEVELS = ("working", "senior")  # lowest first
+Level = Literal["senior", "working"]
+LEVEL_RANK = {"working": 0, "senior": 1}
 MODES: tuple[Mode, ...] = ("phone_call", "video_call", "meeting", "unspecified")
 MODE_LABELS: dict[str, str] = {
     "phone_call": "phone call",
@@ -86,6 +87,10 @@ class Contact:
     confidence: float = 1.0
     rules: tuple[str, ...] = ()  # which predicates and references established it
 
+    def reaches(self, min_level: str) -> bool:
+        """Whether the contact is at ``min_level`` or above."""
+        return LEVEL_RANK[self.level] >= LEVEL_RANK[min_level]
+
     @property
     def participant_key(self) -> str:
         """Identity of the participants, independent of order: used to match events."""
@@ -105,7 +110,7 @@ class Classification:
         contact = self.contact
         if contact is None or contact.status != "held":
             return None
-        return contact if LEVELS.index(contact.level) >= LEVELS.index(min_level) else None
+        return contact if contact.reaches(min_level) else None
 
     @property
     def matched_topics(self) -> tuple[str, ...]:

@@ -17,12 +17,13 @@ import re
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from newswatch.errors import ConfigError
+from newswatch.records import Level
 
 CONFIG_FILES = ("newswatch.yaml", "topics.yaml", "officials.yaml", "feeds.yaml")
 ENV_CONFIG_DIR = "NEWSWATCH_CONFIG_DIR"
@@ -30,9 +31,6 @@ ENV_NOTIFY = "NEWSWATCH_NOTIFY"
 ENV_DATABASE_URL = "NEWSWATCH_DATABASE_URL"
 ENV_HOME = "NEWSWATCH_HOME"
 ENV_ALLOW_PRIVATE = "NEWSWATCH_ALLOW_PRIVATE_NETWORKS"
-
-Level = Literal["senior", "working"]
-LEVEL_RANK = {"working": 0, "senior": 1}
 
 
 class _Strict(BaseModel):

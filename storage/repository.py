@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from newswatch.storage.models import (
     AlertRow,
@@ -265,6 +265,16 @@ def queue_alerts(session: Session, event_id: int, channels: Sequence[tuple[str, 
         )
 
 
+class ClaimedAlert(NamedTuple):
+    """An alert a worker now owns until its lease ends."""
+
+    id: int
+    event_id: int
+    channel: str
+    kind: str
+    attempts: int  # made before this claim
+
+
 def claim_alerts(
     session: Session,
     channels: Iterable[str],
@@ -272,8 +282,8 @@ def claim_alerts(
     lease: dt.timedelta,
     limit: int = 100,
     exclude: Iterable[int] = (),
-) -> list[tuple[int, int, str, str]]:
-    """Claim alerts due for delivery on these channels: (alert id, event id, channel, kind).
+) -> list[ClaimedAlert]:
+    """Claim alerts due for delivery on these channels.
 
     A claimed alert is not claimed again until ``lease`` has passed, so two workers never send
     the same alert; one that died mid-delivery lets it go when the lease runs out. PostgreSQL
@@ -296,17 +306,7 @@ def claim_alerts(
     rows = session.scalars(query).all()
     for row in rows:
         row.claimed_until = now + lease
-    return [(row.id, row.event_id, row.channel, row.kind) for row in rows]
-
-
-def undelivered_alerts(session: Session, channels: Iterable[str]) -> list[tuple[int, int, str, str]]:
-    """Alerts not yet delivered on the given channels, due or not: (alert id, event id, channel, kind)."""
-    rows = session.execute(
-        select(AlertRow.id, AlertRow.event_id, AlertRow.channel, AlertRow.kind)
-        .where(AlertRow.status.in_(("pending", "failed")), AlertRow.channel.in_(list(channels)))
-        .order_by(AlertRow.id)
-    ).all()
-    return [(r.id, r.event_id, r.channel, r.kind) for r in rows]
+    return [ClaimedAlert(row.id, row.event_id, row.channel, row.kind, row.attempts) for row in rows]
 
 
 def mark_alert(
@@ -332,12 +332,6 @@ def mark_alert(
         dead = max_attempts is not None and alert.attempts >= max_attempts
         alert.status, alert.last_error, alert.next_attempt_at = ("dead" if dead else "failed"), error, retry_at
     return alert.status
-
-
-def alert_attempts(session: Session, alert_id: int) -> int:
-    alert = session.get(AlertRow, alert_id)
-    assert alert is not None
-    return alert.attempts
 
 
 def requeue_alerts(session: Session, alert_id: int | None = None) -> int:

@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+import yaml
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from newswatch.classify import Classifier
@@ -22,6 +26,37 @@ REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 DEV_CORPUS = REPO.parent / "shared" / "corpus" / "dev"
 POSTGRES_URL = os.environ.get("NEWSWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def config_folder(folder: Path, **sections: dict[str, Any]) -> Path:
+    """A config folder whose newswatch.yaml is the shipped one with these sections updated."""
+    shipped = yaml.safe_load((resources.files("newswatch.config") / "newswatch.yaml").read_text(encoding="utf-8"))
+    for name, values in sections.items():
+        shipped.setdefault(name, {}).update(values)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "newswatch.yaml").write_text(yaml.safe_dump(shipped, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+def stored_totals(url: str) -> tuple[int, int, Counter[str]]:
+    """What a database holds after a run: articles, senior contacts held, alert statuses."""
+    from newswatch.storage.database import open_database, transaction
+    from newswatch.storage.models import AlertRow, ArticleRow, ContactEventRow
+
+    with transaction(open_database(url)) as session:
+        articles = session.scalar(select(func.count()).select_from(ArticleRow)) or 0
+        events = session.scalar(
+            select(func.count())
+            .select_from(ContactEventRow)
+            .where(ContactEventRow.status == "held", ContactEventRow.level == "senior")
+        )
+        return articles, events or 0, Counter(session.scalars(select(AlertRow.status)))
+
+
+def with_alert_settings(settings: Settings, **alerts: Any) -> Settings:
+    """The settings with some ``alerts:`` values changed."""
+    core = settings.core.model_copy(update={"alerts": settings.core.alerts.model_copy(update=alerts)})
+    return settings.model_copy(update={"core": core})
 
 
 @pytest.fixture(scope="session")

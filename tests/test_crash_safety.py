@@ -15,16 +15,11 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from importlib import resources
 from pathlib import Path
 
 import pytest
-import yaml
-from newswatch.storage.database import open_database, transaction
-from newswatch.storage.models import AlertRow, ArticleRow, ContactEventRow
-from sqlalchemy import func, select
 
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, config_folder, stored_totals
 from tests.notifier_servers import JsonReceiver
 
 OWN_CORPUS = Path(__file__).parent / "corpus"
@@ -35,12 +30,7 @@ LEASE_SECONDS = 2
 
 def _config(tmp_path: Path) -> Path:
     """Retries at once and a short claim lease, so the rerun may take over at once."""
-    shipped = yaml.safe_load((resources.files("newswatch.config") / "newswatch.yaml").read_text(encoding="utf-8"))
-    shipped["alerts"].update({"retry_base_seconds": 0, "claim_lease_seconds": LEASE_SECONDS})
-    folder = tmp_path / "config"
-    folder.mkdir(exist_ok=True)
-    (folder / "newswatch.yaml").write_text(yaml.safe_dump(shipped, allow_unicode=True), encoding="utf-8")
-    return folder
+    return config_folder(tmp_path / "config", alerts={"retry_base_seconds": 0, "claim_lease_seconds": LEASE_SECONDS})
 
 
 def _replay(env: dict[str, str], config: Path) -> subprocess.Popen[str]:
@@ -108,15 +98,7 @@ def test_sigkill_at_random_points_loses_nothing_and_repeats_at_most_the_message_
         _, stderr = rerun.communicate(timeout=180)
         assert rerun.returncode == 0, stderr
 
-        sessions = open_database(url)
-        with transaction(sessions) as session:
-            articles = session.scalar(select(func.count()).select_from(ArticleRow))
-            events = session.scalar(
-                select(func.count())
-                .select_from(ContactEventRow)
-                .where(ContactEventRow.status == "held", ContactEventRow.level == "senior")
-            )
-            statuses = Counter(session.scalars(select(AlertRow.status)))
+        articles, events, statuses = stored_totals(url)
         assert articles == len(list(SEEDS.glob("*.txt"))) + len(list(OWN_CORPUS.glob("*.txt")))
         assert events == 12 and statuses == Counter({"sent": 12}), statuses
         received = Counter(m["title"] for m in json_receiver.wait_for(12, timeout=30))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, config_folder
 from tests.notifier_servers import JsonReceiver, SmtpReceiver
 
 
@@ -28,16 +28,7 @@ def _replay(
 
 def _no_backoff(tmp_path: Path) -> Path:
     """A config folder whose alerts retry at once (the shipped backoff starts at a minute)."""
-    from importlib import resources
-
-    import yaml
-
-    shipped = yaml.safe_load((resources.files("newswatch.config") / "newswatch.yaml").read_text(encoding="utf-8"))
-    shipped["alerts"]["retry_base_seconds"] = 0
-    folder = tmp_path / "config"
-    folder.mkdir()
-    (folder / "newswatch.yaml").write_text(yaml.safe_dump(shipped, allow_unicode=True), encoding="utf-8")
-    return folder
+    return config_folder(tmp_path / "config", alerts={"retry_base_seconds": 0})
 
 
 def test_one_alert_per_event_per_url_and_never_twice(
@@ -136,17 +127,10 @@ def test_a_contact_revealed_long_after_says_so_in_its_alert(
 def test_notification_urls_can_come_from_a_prefect_secret_block(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str, json_receiver: JsonReceiver, tmp_path: Path
 ) -> None:
-    from importlib import resources
-
-    import yaml
     from prefect.blocks.system import Secret
 
     Secret(value=f"ops={json_receiver.url}").save("newswatch-test-notify", overwrite=True)
-    shipped = yaml.safe_load((resources.files("newswatch.config") / "newswatch.yaml").read_text(encoding="utf-8"))
-    shipped["notifications"]["prefect_secret"] = "newswatch-test-notify"
-    config = tmp_path / "secret-config"
-    config.mkdir()
-    (config / "newswatch.yaml").write_text(yaml.safe_dump(shipped, allow_unicode=True), encoding="utf-8")
+    config = config_folder(tmp_path / "secret-config", notifications={"prefect_secret": "newswatch-test-notify"})
     report = _replay(monkeypatch, sqlite_url, [], [SEEDS / "004_ec52301a8b636dd9.txt"], config)
     assert [d.channel.split(" ")[0] for d in report.deliveries] == ["ops"]
     assert len(json_receiver.wait_for(1)) == 1

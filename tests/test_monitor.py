@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import json
 import os
-from importlib import resources
 from pathlib import Path
 
 import pytest
-import yaml
 from newswatch.storage import repository
 from newswatch.storage.database import open_database, transaction
 
 from newswatch.seeds import read_seed_file
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, config_folder
 from tests.feed_site import (
     DEAD_LINK_FEED,
     EMPTY_FEED,
@@ -44,12 +42,7 @@ def _prefect(prefect_server: None) -> None:
 
 def _config(tmp_path: Path, **monitor: object) -> Path:
     """A config folder whose newswatch.yaml is the shipped one with these monitor settings."""
-    folder = tmp_path / "config"
-    folder.mkdir(exist_ok=True)
-    shipped = yaml.safe_load((resources.files("newswatch.config") / "newswatch.yaml").read_text(encoding="utf-8"))
-    shipped["monitor"].update({"retries": 0, "backoff_seconds": 0.01, **monitor})
-    (folder / "newswatch.yaml").write_text(yaml.safe_dump(shipped, allow_unicode=True), encoding="utf-8")
-    return folder
+    return config_folder(tmp_path / "config", monitor={"retries": 0, "backoff_seconds": 0.01, **monitor})
 
 
 def _publish(site: FeedSite, path: Path, style: str = "wire", slug: str | None = None) -> str:

@@ -11,6 +11,7 @@ from newswatch.errors import ConfigError, NotificationError
 from newswatch.notify import build_channels, render_alert, send
 from newswatch.records import Participant, StoredEvent
 from newswatch.settings import Settings
+from tests.conftest import with_alert_settings
 from tests.notifier_servers import JsonReceiver, SmtpReceiver
 
 EVENT = StoredEvent(
@@ -124,13 +125,7 @@ def test_a_named_channel_whose_url_changed_gets_its_pending_alerts(
     from newswatch.seeds import read_seed_files
     from tests.conftest import SEEDS
 
-    now_settings = settings.model_copy(
-        update={
-            "core": settings.core.model_copy(
-                update={"alerts": settings.core.alerts.model_copy(update={"retry_base_seconds": 0})}
-            )
-        }
-    )
+    now_settings = with_alert_settings(settings, retry_base_seconds=0)
     sessions = open_database(sqlite_url)
     articles, _ = read_seed_files([SEEDS])
     old = build_channels(["ops=json://127.0.0.1:9/retired?cto=1"])
@@ -151,13 +146,7 @@ def test_an_smtp_server_that_drops_the_connection_is_retried_and_delivered_once(
     from newswatch.seeds import read_seed_file
     from tests.conftest import SEEDS
 
-    now_settings = settings.model_copy(
-        update={
-            "core": settings.core.model_copy(
-                update={"alerts": settings.core.alerts.model_copy(update={"retry_base_seconds": 0})}
-            )
-        }
-    )
+    now_settings = with_alert_settings(settings, retry_base_seconds=0)
     sessions = open_database(sqlite_url)
     channels = build_channels([smtp_receiver.url])
     store_classifications(sessions, [classifier.classify(read_seed_file(SEEDS / "000_fa17d5cd43c4c00b.txt"))], channels)

@@ -8,13 +8,12 @@ import signal
 import socket
 import subprocess
 import sys
-from importlib import resources
 from pathlib import Path
 
 import yaml
 
 from newswatch.seeds import read_seed_file
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, config_folder
 from tests.feed_site import FeedSite
 from tests.notifier_servers import JsonReceiver
 
@@ -25,12 +24,11 @@ def test_serve_runs_the_monitor_on_schedule_and_stops_on_sigterm(
     article = read_seed_file(SEEDS / "004_ec52301a8b636dd9.txt")
     feed_site.add_article("brown-liu", article.title, article.published, article.text.split("\n\n"))
     feed = feed_site.add_feed("world", "rss2", ["brown-liu"])
-    config = tmp_path / "config"
-    config.mkdir()
-    core = yaml.safe_load((resources.files("newswatch.config") / "newswatch.yaml").read_text(encoding="utf-8"))
-    core["schedule"] = {"monitor_every_minutes": 0.25, "deliver_every_minutes": 0.25}
-    core["monitor"]["allow_private_networks"] = True
-    (config / "newswatch.yaml").write_text(yaml.safe_dump(core, allow_unicode=True), encoding="utf-8")
+    config = config_folder(
+        tmp_path / "config",
+        schedule={"monitor_every_minutes": 0.25, "deliver_every_minutes": 0.25},
+        monitor={"allow_private_networks": True},
+    )
     (config / "feeds.yaml").write_text(yaml.safe_dump({"feeds": [{"url": feed, "name": "local"}]}), encoding="utf-8")
     env = {
         **os.environ,

@@ -22,6 +22,8 @@ from tests.conftest import SEEDS
 
 AUSTIN = Participant("lloyd-austin", "Lloyd Austin", "us", "Secretary of Defense", "us-secdef")
 DONG = Participant("dong-jun", "Dong Jun", "cn", "Minister of National Defense", "cn-defmin")
+_NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+_LEASE = dt.timedelta(minutes=5)
 CHANNELS = [Channel("a" * 16, "json://127.0.0.1/a"), Channel("b" * 16, "mailto://127.0.0.1", frozenset({"taiwan"}))]
 
 
@@ -97,11 +99,11 @@ def test_alerts_are_queued_once_per_event_and_channel(database_url: str) -> None
         event, _ = repository.record_contact(session, article, _contact("2024-04-16"))
         repository.queue_alerts(session, event, [(c.fingerprint, c.label) for c in CHANNELS])
         repository.queue_alerts(session, event, [(c.fingerprint, c.label) for c in CHANNELS])
-        pending = repository.undelivered_alerts(session, [c.fingerprint for c in CHANNELS])
+        pending = repository.claim_alerts(session, [c.fingerprint for c in CHANNELS], _NOW, _LEASE)
         repository.mark_alert(session, pending[0][0], delivered=False, error="down")
         repository.mark_alert(session, pending[1][0], delivered=True)
     with transaction(sessions) as session:
-        still = repository.undelivered_alerts(session, [c.fingerprint for c in CHANNELS])
+        still = repository.claim_alerts(session, [c.fingerprint for c in CHANNELS], _NOW + _LEASE * 2, _LEASE)
         summary = repository.alert_summary(session)
     assert len(pending) == 2
     assert [a[0] for a in still] == [pending[0][0]]
