@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from newswatch.flows.runners import parallel_runs, task_runner_for
 from newswatch.flows.tasks import (
     RunReport,
     classify_articles,
@@ -17,7 +18,7 @@ from newswatch.flows.tasks import (
 )
 from newswatch.storage import repository
 from newswatch.storage.database import open_database, transaction
-from prefect import flow, task
+from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +30,7 @@ from newswatch.monitor import (
     due_feeds,
     fetch_item_page,
     fetch_policy,
+    group_by_host,
     in_parallel,
     item_ref,
     poll_feed,
@@ -59,17 +61,19 @@ class MonitorReport:
 
 
 @task(cache_policy=NO_CACHE)
-def poll_feeds(
-    fetcher: Fetcher, sessions: sessionmaker[Session], feeds: list[FeedConfig], monitor: MonitorSettings
+def poll_feed_group(
+    feeds: list[FeedConfig],
+    validators: dict[str, tuple[str | None, str | None]],
+    options: MonitorSettings,
+    threads: int,
 ) -> list[FeedPoll]:
-    """Poll every feed concurrently (bounded), with conditional GET from the stored validators."""
-    with transaction(sessions) as session:
-        validators = repository.feed_validators(session, [f.url for f in feeds])
-    return in_parallel(
-        lambda feed: poll_feed(fetcher, feed, validators.get(feed.url, (None, None)), monitor.max_feed_bytes),
-        feeds,
-        monitor.concurrency,
-    )
+    """Poll a group of feeds (one task run; its own fetcher, so it can run in another process)."""
+    with Fetcher(fetch_policy(options)) as fetcher:
+        return in_parallel(
+            lambda feed: poll_feed(fetcher, feed, validators.get(feed.url, (None, None)), options.max_feed_bytes),
+            feeds,
+            threads,
+        )
 
 
 @task(cache_policy=NO_CACHE)
@@ -82,15 +86,52 @@ def find_new_items(sessions: sessionmaker[Session], polls: list[FeedPoll]) -> li
 
 
 @task(cache_policy=NO_CACHE)
-def fetch_articles(
-    fetcher: Fetcher, items: list[NewItem], monitor: MonitorSettings
+def collect_article_group(
+    items: list[NewItem], options: MonitorSettings, threads: int
 ) -> tuple[list[Article], dict[str, str]]:
-    """Fetch each new item's page concurrently and extract the article (the summary if that fails)."""
-    pages = in_parallel(lambda item: fetch_item_page(fetcher, item), items, monitor.concurrency)
+    """Fetch a group of new items' pages and extract each article (the summary if that fails)."""
+    with Fetcher(fetch_policy(options)) as fetcher:
+        pages = in_parallel(lambda item: fetch_item_page(fetcher, item), items, threads)
     fetched_at = dt.datetime.now(dt.UTC)
     articles = [build_article(item, page, fetched_at) for item, (page, _) in zip(items, pages, strict=True)]
     failures = {item.ref: reason for item, (_, reason) in zip(items, pages, strict=True) if reason}
     return articles, failures
+
+
+def collect_articles(
+    sessions: sessionmaker[Session], feeds: list[FeedConfig], options: MonitorSettings
+) -> tuple[list[FeedPoll], list[NewItem], list[Article], dict[str, str]]:
+    """Poll ``feeds`` and collect their new articles, fanned out over the configured task runner.
+
+    Feeds, then new pages, are split into groups by host, one task run per group; fetches within
+    a group share a connection pool, a per-host limit and a robots.txt cache.
+    """
+    runs = parallel_runs(options)
+    threads = max(1, -(-options.concurrency // runs))  # the fetches in flight stay near monitor.concurrency
+    with transaction(sessions) as session:
+        validators = repository.feed_validators(session, [f.url for f in feeds])
+    with task_runner_for(options) as runner:
+        feed_groups = group_by_host(feeds, lambda feed: feed.url, runs)
+        polled = runner.map(
+            poll_feed_group,
+            {
+                "feeds": feed_groups,
+                "validators": unmapped(validators),
+                "options": unmapped(options),
+                "threads": unmapped(threads),
+            },
+        )
+        polls = [poll for group in polled.result() for poll in group]
+        items = find_new_items(sessions, polls)
+        item_groups = group_by_host(items, lambda item: item.entry.link, runs)
+        collected = runner.map(
+            collect_article_group,
+            {"items": item_groups, "options": unmapped(options), "threads": unmapped(threads)},
+        ).result()
+    by_ref = {article.ref: article for group, _ in collected for article in group}
+    articles = [by_ref[item.ref] for item in items]  # in feed order, whatever the grouping
+    failures = {ref: reason for _, group_failures in collected for ref, reason in group_failures.items()}
+    return polls, items, articles, failures
 
 
 @task(cache_policy=NO_CACHE)
@@ -132,10 +173,7 @@ def monitor(
             with transaction(sessions) as session:
                 polled = repository.last_polls(session, [f.url for f in feeds])
             feeds = due_feeds(feeds, polled, dt.datetime.now(dt.UTC))
-    with Fetcher(fetch_policy(options)) as fetcher:
-        polls = poll_feeds(fetcher, sessions, feeds, options)
-        items = find_new_items(sessions, polls)
-        articles, page_failures = fetch_articles(fetcher, items, options)
+    polls, items, articles, page_failures = collect_articles(sessions, feeds, options)
     classifications = classify_articles(articles, settings)
     stored = store_results(sessions, classifications, channels, settings)
     notices = update_feed_health(sessions, polls, items, channels, options)

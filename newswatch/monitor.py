@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from newswatch.extract import extract_page
 from newswatch.feeds import FeedEntry, FeedError, parse_feed
@@ -78,6 +79,21 @@ def fetch_policy(monitor: MonitorSettings) -> FetchPolicy:
         allow_private_networks=monitor.allow_private_networks,
         respect_robots=monitor.respect_robots,
     )
+
+
+def group_by_host(things: Sequence[T], url_of: Callable[[T], str | None], groups: int) -> list[list[T]]:
+    """``things`` split into at most ``groups`` lists, each host's things in one list (so one
+    fetcher's per-host limit and robots cache cover them), the lists as even as hosts allow.
+
+    Pure: the fan-out of feeds and pages over task runs.
+    """
+    by_host: dict[str, list[T]] = {}
+    for thing in things:
+        by_host.setdefault(urlsplit(url_of(thing) or "").hostname or "", []).append(thing)
+    buckets: list[list[T]] = [[] for _ in range(max(1, min(groups, len(by_host))))]
+    for host_things in sorted(by_host.values(), key=len, reverse=True):
+        min(buckets, key=len).extend(host_things)
+    return [bucket for bucket in buckets if bucket]
 
 
 def in_parallel(function: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:

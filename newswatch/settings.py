@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -31,6 +31,8 @@ ENV_NOTIFY = "NEWSWATCH_NOTIFY"
 ENV_DATABASE_URL = "NEWSWATCH_DATABASE_URL"
 ENV_HOME = "NEWSWATCH_HOME"
 ENV_ALLOW_PRIVATE = "NEWSWATCH_ALLOW_PRIVATE_NETWORKS"
+ENV_TASK_RUNNER = "NEWSWATCH_TASK_RUNNER"
+ENV_DASK_ADDRESS = "NEWSWATCH_DASK_ADDRESS"
 
 
 class _Strict(BaseModel):
@@ -90,6 +92,17 @@ class MonitorSettings(_Strict):
     retries: int = Field(default=2, ge=0, le=10)
     backoff_seconds: float = Field(default=0.5, ge=0)
     respect_robots: bool = True
+    task_runner: Literal["threads", "processes", "dask"] = Field(
+        default="threads",
+        description="how feed polling and page extraction fan out: Prefect's thread or process pool, or Dask",
+    )
+    workers: int | None = Field(
+        default=None, ge=1, le=256, description="parallel task runs (default: 4 threads, or one process per core)"
+    )
+    dask_address: str | None = Field(
+        default=None,
+        description="a Dask scheduler (tcp://host:8786) for task_runner: dask; none starts a local cluster",
+    )
 
 
 class ScheduleSettings(_Strict):
@@ -416,8 +429,22 @@ def database_url(cli_url: str | None, environ: Mapping[str, str] | None = None) 
 
 
 def monitor_settings(settings: Settings, environ: Mapping[str, str] | None = None) -> MonitorSettings:
-    """The monitor settings, with ``$NEWSWATCH_ALLOW_PRIVATE_NETWORKS=1`` allowing private addresses."""
+    """The monitor settings, with the environment's overrides.
+
+    ``$NEWSWATCH_ALLOW_PRIVATE_NETWORKS=1`` allows private addresses; ``$NEWSWATCH_TASK_RUNNER``
+    and ``$NEWSWATCH_DASK_ADDRESS`` choose the fan-out on one worker machine without editing config.
+    """
     environ = os.environ if environ is None else environ
+    update: dict[str, Any] = {}
     if environ.get(ENV_ALLOW_PRIVATE, "").strip().lower() in ("1", "true", "yes"):
-        return settings.core.monitor.model_copy(update={"allow_private_networks": True})
-    return settings.core.monitor
+        update["allow_private_networks"] = True
+    if runner := environ.get(ENV_TASK_RUNNER, "").strip():
+        update["task_runner"] = runner
+    if address := environ.get(ENV_DASK_ADDRESS, "").strip():
+        update["dask_address"] = address
+    if not update:
+        return settings.core.monitor
+    try:
+        return MonitorSettings.model_validate(settings.core.monitor.model_dump() | update)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, Path(f"${ENV_TASK_RUNNER} / ${ENV_DASK_ADDRESS}"))) from None

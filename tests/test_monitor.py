@@ -107,6 +107,19 @@ def test_every_feed_format_gives_the_events_and_alerts_of_a_replay(
     assert _event_keys(replayed.events) == monitored
 
 
+@pytest.mark.parametrize("task_runner", ["processes", "dask"])
+def test_the_monitor_fans_out_over_processes_or_dask_with_the_same_results(
+    task_runner: str, feed_site: FeedSite, env: JsonReceiver, tmp_path: Path
+) -> None:
+    slugs = [_publish(feed_site, path) for path in CONTACT_ARTICLES[:3]]
+    feeds = [feed_site.add_feed(f"f{i}", "rss2", [slug]) for i, slug in enumerate(slugs)]
+    report = _monitor(feeds, _config(tmp_path, task_runner=task_runner, workers=2))
+    assert [p.error for p in report.polls] == [None] * 3
+    assert report.run.new_articles == 3 and len(_event_keys(report.run.events)) == 3
+    assert all(a["text_source"] == "page" for a in _stored_articles().values())
+    assert len(env.wait_for(3)) == 3
+
+
 def test_second_cycle_makes_only_conditional_requests_and_sends_nothing(
     feed_site: FeedSite, env: JsonReceiver, tmp_path: Path
 ) -> None:

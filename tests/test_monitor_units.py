@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from newswatch.feeds import FeedEntry
-from newswatch.monitor import FeedPoll, NewItem, build_article, due_feeds, select_new_items
+from newswatch.monitor import FeedPoll, NewItem, build_article, due_feeds, group_by_host, select_new_items
 from newswatch.settings import FeedConfig
 
 NOW = dt.datetime(2025, 9, 10, 12, 0, tzinfo=dt.UTC)
@@ -49,3 +49,19 @@ def test_without_a_page_the_summary_and_the_entry_date_are_used() -> None:
     )
     assert (undated.published, undated.published_source) == (dt.date(2025, 9, 10), "fetched")
     assert undated.feed_url == FEED.url and undated.guid == "g" and undated.source == "feed"
+
+
+def test_work_is_grouped_by_host_into_even_groups() -> None:
+    urls = [
+        f"https://{host}/feed{i}"
+        for host, count in (("a.example", 5), ("b.example", 3), ("c.example", 2), ("d.example", 1))
+        for i in range(count)
+    ]
+    groups = group_by_host(urls, lambda url: url, 2)
+    assert len(groups) == 2
+    assert sorted(url for group in groups for url in group) == sorted(urls)
+    hosts = [{url.split("/")[2] for url in group} for group in groups]
+    assert not hosts[0] & hosts[1]  # a host's work stays in one group
+    assert sorted(len(group) for group in groups) == [5, 6]
+    assert group_by_host(urls, lambda url: url, 10) == [urls[0:5], urls[5:8], urls[8:10], urls[10:11]]
+    assert group_by_host([], lambda url: url, 3) == []

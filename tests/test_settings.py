@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from newswatch.errors import ConfigError
-from newswatch.settings import database_url, load_settings, notification_urls
+from newswatch.settings import database_url, load_settings, monitor_settings, notification_urls
 
 
 def test_shipped_configuration_is_valid() -> None:
@@ -79,3 +79,12 @@ def test_database_url_precedence(tmp_path: Path) -> None:
     assert database_url("sqlite:///x.db", {"NEWSWATCH_DATABASE_URL": "sqlite:///y.db"}) == "sqlite:///x.db"
     assert database_url(None, {"NEWSWATCH_DATABASE_URL": "sqlite:///y.db"}) == "sqlite:///y.db"
     assert database_url(None, {"NEWSWATCH_HOME": str(tmp_path)}) == f"sqlite:///{tmp_path / 'newswatch.db'}"
+
+
+def test_the_environment_chooses_the_task_runner_and_a_bad_choice_is_named() -> None:
+    settings = load_settings()
+    assert monitor_settings(settings, {}).task_runner == "threads"
+    chosen = monitor_settings(settings, {"NEWSWATCH_TASK_RUNNER": "dask", "NEWSWATCH_DASK_ADDRESS": "tcp://d:8786"})
+    assert (chosen.task_runner, chosen.dask_address) == ("dask", "tcp://d:8786")
+    with pytest.raises(ConfigError, match=r"NEWSWATCH_TASK_RUNNER.*task_runner"):
+        monitor_settings(settings, {"NEWSWATCH_TASK_RUNNER": "fibers"})
