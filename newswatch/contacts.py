@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from newswatch.dates import DateMention, find_dates
 from newswatch.gazetteer import Gazetteer, Mention
+from newswatch.prefilter import PatternFilter
 from newswatch.records import LEVEL_RANK, Article, Contact, Level, Mode, Participant
 from newswatch.text import Sentence, split_article
 
@@ -216,9 +217,13 @@ class _Group:
         return dated[0] if dated else next((c.date for c in self.candidates if c.date), None)
 
 
+_PREDICATE_FILTER = PatternFilter([pattern for _, pattern in _PREDICATES])
+
+
 def _find_predicates(text: str) -> list[_Predicate]:
     found: list[_Predicate] = []
-    for mode, pattern in _PREDICATES:
+    for index in _PREDICATE_FILTER.candidates(text):
+        mode, pattern = _PREDICATES[index]
         for match in pattern.finditer(text):
             if any(p.start < match.end() and match.start() < p.end for p in found):
                 continue
@@ -228,15 +233,24 @@ def _find_predicates(text: str) -> list[_Predicate]:
     return sorted(found, key=lambda p: p.start)
 
 
-def _blocker(text: str, predicate: _Predicate) -> str | None:
-    """Why a predicate is not a contact that took place: refused, conditional or planned."""
-    if _REFUSALS.search(text, 0, predicate.end):
+_BLOCKERS = (_REFUSALS, _CONDITIONS, _PLANS)
+_BLOCKER_FILTER = PatternFilter(_BLOCKERS)
+
+
+def _blocker(text: str, predicate: _Predicate, possible: Sequence[re.Pattern[str]] = _BLOCKERS) -> str | None:
+    """Why a predicate is not a contact that took place: refused, conditional or planned.
+
+    ``possible``: the blocker patterns that can match the sentence at all (see PatternFilter).
+    """
+    if _REFUSALS in possible and _REFUSALS.search(text, 0, predicate.end):
         return "refused"
+    if _CONDITIONS not in possible and _PLANS not in possible:
+        return None
     clause_starts = [m.end() for m in _CLAUSE_START.finditer(text, 0, predicate.start)]
     clause = text[clause_starts[-1] if clause_starts else 0 : predicate.end]
-    if _CONDITIONS.search(clause):
+    if _CONDITIONS in possible and _CONDITIONS.search(clause):
         return "conditional"
-    if _PLANS.search(clause):
+    if _PLANS in possible and _PLANS.search(clause):
         return "planned"
     return None
 
@@ -296,9 +310,15 @@ class ContactDetector:
     ) -> list[list[Mention]]:
         """Per sentence, the resolved references to officials (order of appearance)."""
         gazetteer = self.gazetteer
-        names = [gazetteer.find_names(s.text) for s in sentences]
-        ranked = [gazetteer.find_ranked_surnames(s.text, day) for s in sentences]
-        titles = [gazetteer.find_titles(s.text, n) for s, n in zip(sentences, names, strict=True)]
+        may_refer = gazetteer.may_refer_to_officials([s.text for s in sentences])
+        names = [gazetteer.find_names(s.text) if ok else [] for s, ok in zip(sentences, may_refer, strict=True)]
+        ranked = [
+            gazetteer.find_ranked_surnames(s.text, day) if ok else []
+            for s, ok in zip(sentences, may_refer, strict=True)
+        ]
+        titles = [
+            gazetteer.find_titles(s.text, n) if ok else [] for s, n, ok in zip(sentences, names, may_refer, strict=True)
+        ]
         resolved_titles: list[list[Mention]] = []
         for sentence_titles in titles:
             resolved_titles.append(
@@ -317,6 +337,9 @@ class ContactDetector:
         result: list[list[Mention]] = []
         for index, sentence in enumerate(sentences):
             mentions = [*names[index], *ranked[index], *resolved_titles[index]]
+            if not may_refer[index]:
+                result.append(mentions)
+                continue
             taken = [(m.start, m.end) for m in mentions]
             for start, end, surname, ids in gazetteer.find_surnames(sentence.text, set(gazetteer.officials)):
                 if any(s < end and start < e for s, e in taken):
@@ -358,7 +381,8 @@ class ContactDetector:
             after = [m for m in mentions if match.end() <= m.start < match.end() + _TOLD_OBJECT_WINDOW]
             if after and after[0].official_id and re.fullmatch(r"[\s\w.,'’-]*", text[match.end() : after[0].start]):
                 found.append(_Predicate(match.start(), match.end(), "unspecified"))
-        blockers = [_blocker(text, p) for p in found]
+        possible = [_BLOCKERS[i] for i in _BLOCKER_FILTER.candidates(text)] if found else []
+        blockers = [_blocker(text, p, possible) for p in found]
         predicates = [p for p, why in zip(found, blockers, strict=True) if why is None]
         planned = [p for p, why in zip(found, blockers, strict=True) if why == "planned"]
         in_scope = [m for m in mentions if m.start < limit]
@@ -461,9 +485,16 @@ class ContactDetector:
         sentences = split_article(body)
         if not sentences:
             return Detection(None, frozenset())
-        countries = [{c for _, _, c in self.gazetteer.find_countries(s.text)} for s in sentences]
+        may_name = self.gazetteer.may_name_countries([s.text for s in sentences])
+        countries = [
+            {c for _, _, c in self.gazetteer.find_countries(s.text)} if ok else set()
+            for s, ok in zip(sentences, may_name, strict=True)
+        ]
         mentions = self._mentions(sentences, countries, article.published)
         officials = frozenset(m.official_id for ms in mentions for m in ms if m.official_id)
+        if not set(self.gazetteer.pair) <= {m.country for ms in mentions for m in ms}:
+            # A contact needs a reference to each side's official: none here, so nothing to analyse.
+            return Detection(None, officials)
         return Detection(self._contact(article, sentences, mentions, countries, dateline_city), officials)
 
     def _contact(

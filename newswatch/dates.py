@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from newswatch.prefilter import PatternFilter
+
 Precision = Literal["day", "week", "month"]
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -195,6 +197,9 @@ def _resolve(kind: str, match: re.Match[str], anchor: dt.date) -> tuple[dt.date,
     return None
 
 
+_PATTERN_FILTER = PatternFilter([pattern for _, pattern in _PATTERNS])
+
+
 def find_dates(sentence: str, anchor: dt.date, future: bool = False) -> list[DateMention]:
     """Every date expression in ``sentence``, resolved against the article date ``anchor``.
 
@@ -204,7 +209,8 @@ def find_dates(sentence: str, anchor: dt.date, future: bool = False) -> list[Dat
     """
     mentions: list[DateMention] = []
     taken: list[tuple[int, int]] = []
-    for kind, pattern in _PATTERNS:
+    for index in _PATTERN_FILTER.candidates(sentence):
+        kind, pattern = _PATTERNS[index]
         for match in pattern.finditer(sentence):
             start, end = match.span()
             if any(start < t_end and t_start < end for t_start, t_end in taken):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from newswatch.prefilter import PatternFilter
 from newswatch.records import TopicScore
 from newswatch.settings import Topic
 
@@ -44,6 +46,14 @@ class TopicScorer:
             )
             for topic in topics
         ]
+        # Every pattern of every topic, so one pass finds which can match an article at all.
+        patterns = [
+            regex
+            for compiled in self._topics
+            for regex in (*compiled.require, *(r for _, r, _ in compiled.terms), *(r for _, r, _ in compiled.exclude))
+        ]
+        self._filter = PatternFilter(patterns)
+        self._index = {id(regex): index for index, regex in enumerate(patterns)}
 
     def score(self, text: str, reports_contact: bool = False, names_both_sides: bool = False) -> tuple[TopicScore, ...]:
         """One score per topic, with the matched phrases as evidence (most weighty first).
@@ -53,10 +63,20 @@ class TopicScorer:
         ``names_both_sides`` adds ``officials_weight``: the article names defence officials of
         both tracked countries.
         """
-        return tuple(self._score_one(compiled, text, reports_contact, names_both_sides) for compiled in self._topics)
+        possible = set(self._filter.candidates(text))
+        return tuple(
+            self._score_one(compiled, text, reports_contact, names_both_sides, lambda r: self._index[id(r)] in possible)
+            for compiled in self._topics
+        )
 
     @staticmethod
-    def _score_one(compiled: _CompiledTopic, text: str, reports_contact: bool, names_both_sides: bool) -> TopicScore:
+    def _score_one(
+        compiled: _CompiledTopic,
+        text: str,
+        reports_contact: bool,
+        names_both_sides: bool,
+        may_match: Callable[[re.Pattern[str]], bool],
+    ) -> TopicScore:
         score = 0.0
         evidence: list[tuple[float, str]] = []
         if reports_contact and compiled.topic.contact_weight:
@@ -66,18 +86,18 @@ class TopicScorer:
             score += compiled.topic.officials_weight
             evidence.append((compiled.topic.officials_weight, "names defence officials of both countries"))
         for _, regex, weight in compiled.terms:
-            matches = [m.group(0) for m in regex.finditer(text)]
+            matches = [m.group(0) for m in regex.finditer(text)] if may_match(regex) else []
             if matches:
                 score += weight * min(len(matches), MAX_COUNT_PER_TERM)
                 evidence.append((weight * min(len(matches), MAX_COUNT_PER_TERM), f"{matches[0]} ×{len(matches)}"))
         for label, regex, weight in compiled.exclude:
-            count = sum(1 for _ in regex.finditer(text))
+            count = sum(1 for _ in regex.finditer(text)) if may_match(regex) else 0
             if count:
                 score -= weight * min(count, MAX_COUNT_PER_TERM)
                 evidence.append((-weight, f"excluded: {label} ×{count}"))
         # A reported contact names both countries' officials, whatever words the text uses.
         contact_counts = reports_contact and compiled.topic.contact_weight > 0
-        required = contact_counts or all(regex.search(text) for regex in compiled.require)
+        required = contact_counts or all(may_match(regex) and regex.search(text) for regex in compiled.require)
         matched = required and score >= compiled.topic.threshold
         ranked = tuple(text for _, text in sorted(evidence, key=lambda e: -e[0]))
         return TopicScore(compiled.topic.id, round(score, 2), matched, ranked[:8])
