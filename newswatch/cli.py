@@ -444,6 +444,55 @@ def articles(
         typer.echo(f"    {row['title']}")
 
 
+@app.command("report")
+@_handle_errors
+def report_command(
+    out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Where to write the HTML page.")] = Path(
+        "report.html"
+    ),
+    since: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--since", metavar="DATE", formats=["%Y-%m-%d"], help="Only contacts and articles from this day on."
+        ),
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", metavar="N", min=1, help="Only the last N days (instead of --since).")
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Write an HTML report: a timeline of contacts, the events with their sources and evidence,
+    articles per topic per week, and each feed's health.
+
+    The page is self-contained (inline CSS and SVG charts, no script, nothing loaded from the
+    network), so it opens offline and can be mailed as one file.
+
+    Example: newswatch report --out report.html --days 90
+    """
+    if since is not None and days is not None:
+        typer.echo("newswatch: error: give --since or --days, not both", err=True)
+        raise typer.Exit(ExitStatus.USAGE)
+    if not debug:
+        # "Matplotlib is building the font cache" and the like: not the user's concern.
+        logging.getLogger("matplotlib").setLevel(logging.ERROR)
+    from newswatch.report import gather_report, render_report
+    from newswatch.settings import load_settings
+
+    settings = load_settings(config)
+    now = dt.datetime.now(dt.UTC)
+    first_day = since.date() if since else (now.date() - dt.timedelta(days=days) if days else None)
+    topic_names = {topic.id: topic.name for topic in settings.topics}
+    data = _in_database(db, lambda session: gather_report(session, now, first_day, topic_names))
+    page = render_report(data)
+    try:
+        out.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise NewswatchError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
+    typer.echo(f"Report: {out} ({data.summary()})")
+
+
 @app.command()
 @_handle_errors
 def classify(

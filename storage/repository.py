@@ -21,7 +21,7 @@ from newswatch.storage.models import (
     TopicMatchRow,
     utcnow,
 )
-from sqlalchemy import Table, or_, select, text
+from sqlalchemy import Table, func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -525,3 +525,27 @@ def list_articles(session: Session, limit: int) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def count_articles(session: Session, since: dt.date | None = None) -> int:
+    """How many articles are stored (published on or after ``since``, if given)."""
+    query = select(func.count()).select_from(ArticleRow)
+    if since is not None:
+        query = query.where(ArticleRow.published >= since)
+    return session.scalar(query) or 0
+
+
+def topic_articles_by_day(session: Session, since: dt.date | None = None) -> list[tuple[str, dt.date, int]]:
+    """Articles per topic and publication day: (topic id, day, articles), oldest first."""
+    query = (
+        select(TopicMatchRow.topic_id, ArticleRow.published, func.count())
+        .join(ArticleRow, TopicMatchRow.article_id == ArticleRow.id)
+        .group_by(TopicMatchRow.topic_id, ArticleRow.published)
+        .order_by(ArticleRow.published, TopicMatchRow.topic_id)
+    )
+    if since is not None:
+        query = query.where(ArticleRow.published >= since)
+    return [(topic, day, count) for topic, day, count in session.execute(query)]

@@ -1,0 +1,484 @@
+"""The HTML report: a timeline of contacts, the events table, topic volume per week and feed health.
+
+One self-contained page: inline CSS and inline SVG charts drawn by matplotlib, no script and no
+external resource, so it opens offline and can be mailed or archived as a single file.
+``gather_report`` reads the database through repository functions; everything after it is pure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import itertools
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from newswatch.records import MODE_LABELS, StoredEvent
+from newswatch.storage import repository
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.text import Annotation
+    from matplotlib.transforms import Bbox
+    from sqlalchemy.orm import Session
+
+# Okabe–Ito colours: distinguishable with the common colour-vision deficiencies, and in greyscale print.
+MODE_COLOURS = {
+    "meeting": "#0072B2",
+    "video_call": "#E69F00",
+    "phone_call": "#009E73",
+    "unspecified": "#CC79A7",
+}
+OTHER_MODE_COLOUR = "#7F7F7F"
+# Marker shape and area (pt²) per level: a senior contact is the big round dot.
+LEVEL_MARKERS = {"senior": ("o", 150.0), "working": ("D", 60.0)}
+# Where a marker's label goes, in points from the marker: above it, else below it.
+LABEL_OFFSETS = ((0.0, 10.0), (0.0, -18.0))
+TOPIC_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+CHART_WIDTH_INCHES = 10.0
+MAX_EVIDENCE = 5
+# Text stays text in the SVG (svg.fonttype none): no glyph outlines, no font file, and the browser
+# draws it with a local font. Matplotlib lays the text out with DejaVu Sans, so it is named first.
+CHART_STYLE: dict[str, Any] = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "newswatch",  # reproducible ids (scoped per chart by _svg)
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"],
+    "font.size": 10,
+    "axes.edgecolor": "#9aa1ab",
+    "axes.labelcolor": "#39414d",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "xtick.color": "#39414d",
+    "ytick.color": "#39414d",
+    "grid.color": "#e3e6ea",
+    "grid.linewidth": 0.8,
+}
+# No creation date or generator URL in the SVG: the same data gives the same chart.
+SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+_SVG_ID = re.compile(r'(\bid="|href="#|url\(#)([^")]+)')
+
+
+@dataclass(frozen=True)
+class ReportEvent:
+    """A stored contact event, with when newswatch first saw it and whether its alert went out."""
+
+    event: StoredEvent
+    first_seen: dt.datetime
+    alerted: bool
+
+    @property
+    def pair(self) -> str:
+        return " – ".join(p.name for p in self.event.participants)
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """A polled feed's health, as stored by the monitor."""
+
+    name: str
+    url: str
+    last_poll: dt.datetime | None
+    last_success: dt.datetime | None
+    http_status: int | None
+    entries_seen: int
+    new_items: int
+    consecutive_failures: int
+    last_error: str | None
+    last_warning: str | None
+
+    @property
+    def state(self) -> str:
+        """``failing``, ``warning`` or ``ok``."""
+        if self.consecutive_failures:
+            return "failing"
+        return "warning" if self.last_warning else "ok"
+
+
+@dataclass(frozen=True)
+class TopicDay:
+    """How many stored articles published on one day matched one topic."""
+
+    topic_id: str
+    day: dt.date
+    articles: int
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the report shows, read from the database in one transaction."""
+
+    generated_at: dt.datetime
+    since: dt.date | None
+    events: tuple[ReportEvent, ...]
+    articles: int
+    topic_days: tuple[TopicDay, ...]
+    feeds: tuple[FeedHealth, ...]
+    topic_names: Mapping[str, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """What the page contains, e.g. ``2 events, 2 articles, 0 feeds``."""
+        return f"{_plural(len(self.events), 'event')}, {_plural(self.articles, 'article')}, {_plural(len(self.feeds), 'feed')}"
+
+
+def gather_report(
+    session: Session,
+    generated_at: dt.datetime,
+    since: dt.date | None = None,
+    topic_names: Mapping[str, str] | None = None,
+) -> ReportData:
+    """Read what the report shows: events dated and articles published on or after ``since``
+    (everything when None), and every feed's health.
+
+    Args:
+        session: a session in a transaction; nothing is written.
+        generated_at: when the report is made (shown on the page).
+        since: the first day covered.
+        topic_names: display names of topic ids; an unknown id is shown as is.
+
+    Returns:
+        The report's data.
+    """
+    events = tuple(
+        ReportEvent(event, first_seen, alerted)
+        for event, first_seen, alerted in repository.list_events(session)
+        if since is None or event.date >= since
+    )
+    return ReportData(
+        generated_at=generated_at,
+        since=since,
+        events=events,
+        articles=repository.count_articles(session, since),
+        topic_days=tuple(TopicDay(*row) for row in repository.topic_articles_by_day(session, since)),
+        feeds=tuple(_feed_health(row) for row in repository.list_feeds(session)),
+        topic_names=dict(topic_names or {}),
+    )
+
+
+def _feed_health(row: Mapping[str, Any]) -> FeedHealth:
+    """A ``repository.list_feeds`` row as a record."""
+
+    def moment(value: str | None) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(value) if value else None
+
+    return FeedHealth(
+        name=row["name"],
+        url=row["url"],
+        last_poll=moment(row["last_poll"]),
+        last_success=moment(row["last_success"]),
+        http_status=row["status"],
+        entries_seen=row["entries_seen"],
+        new_items=row["new_items"],
+        consecutive_failures=row["consecutive_failures"],
+        last_error=row["last_error"],
+        last_warning=row["last_warning"],
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+# --- pure helpers --------------------------------------------------------------------------
+
+
+def safe_link(url: str | None) -> str | None:
+    """The URL if it is an absolute http(s) URL, else None: article refs come from third
+    parties, and ``javascript:`` or ``data:`` links must never become clickable."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url.strip()
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of ``day``'s week."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def weekly_topic_counts(topic_days: Iterable[TopicDay]) -> tuple[list[dt.date], dict[str, list[int]]]:
+    """Articles per topic per week, every week from the first to the last, empty weeks as 0.
+
+    Returns:
+        The weeks (their Mondays) and, per topic, its count for each week; topics with the most
+        articles first.
+    """
+    counts: dict[str, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+    for item in topic_days:
+        counts[item.topic_id][week_start(item.day)] += item.articles
+    if not counts:
+        return [], {}
+    first = min(week for per_week in counts.values() for week in per_week)
+    last = max(week for per_week in counts.values() for week in per_week)
+    weeks = [first + dt.timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
+    order = sorted(counts, key=lambda topic: (-sum(counts[topic].values()), topic))
+    return weeks, {topic: [counts[topic].get(week, 0) for week in weeks] for topic in order}
+
+
+def _plain(text: str) -> str:
+    """Text for a matplotlib label, shown as is: a ``$`` would start mathtext."""
+    return text.replace("$", r"\$")
+
+
+def _mode_label(mode: str) -> str:
+    return MODE_LABELS.get(mode, mode.replace("_", " "))
+
+
+# --- charts --------------------------------------------------------------------------------
+
+
+@contextmanager
+def _chart_style() -> Iterator[None]:
+    """Matplotlib's settings for the report's charts, for this block only (no global state)."""
+    import matplotlib
+
+    with matplotlib.rc_context(CHART_STYLE):
+        yield
+
+
+def _svg(figure: Figure, scope: str, label: str) -> str:
+    """The figure as an inline ``<svg>`` element, its ids prefixed with ``scope`` so that two
+    charts in one page never share an id."""
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata=SVG_METADATA)
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]  # drop the XML declaration and DOCTYPE: not allowed inline in HTML
+    svg = _SVG_ID.sub(lambda m: f"{m.group(1)}{scope}-{m.group(2)}", svg)
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(label)}" class="chart" ', 1)
+
+
+def timeline_svg(events: Sequence[ReportEvent], today: dt.date | None = None) -> str | None:
+    """A timeline of contacts: one row per pair of participants, colour for the mode, marker
+    for the level, hollow for a planned meeting, each labelled with its event number.
+
+    Returns:
+        An ``<svg>`` element, or None when there is no event.
+    """
+    if not events:
+        return None
+    import matplotlib.dates as mdates
+    from matplotlib.figure import Figure
+
+    # The pair most recently in contact on top.
+    latest: dict[str, dt.date] = {}
+    for item in events:
+        latest[item.pair] = max(latest.get(item.pair, item.event.date), item.event.date)
+    lanes = sorted(latest, key=lambda pair: (latest[pair], pair))
+    row = {pair: index for index, pair in enumerate(lanes)}
+
+    with _chart_style():
+        height = min(1.9 + 0.5 * len(lanes), 9.0)
+        figure = Figure(figsize=(CHART_WIDTH_INCHES, height), layout="constrained")
+        axes = figure.add_subplot()
+        labels: list[tuple[tuple[int, dt.date], Annotation, str, str]] = []
+        for item in events:
+            event = item.event
+            colour = MODE_COLOURS.get(event.mode, OTHER_MODE_COLOUR)
+            marker, size = LEVEL_MARKERS.get(event.level, LEVEL_MARKERS["senior"])
+            planned = event.status == "planned"
+            axes.scatter(
+                [event.date],
+                [row[item.pair]],
+                s=size,
+                marker=marker,
+                facecolors="white" if planned else colour,
+                edgecolors=colour,
+                linewidths=2.0,
+                zorder=3,
+            )
+            label = axes.annotate(
+                "",
+                (mdates.date2num(event.date), row[item.pair]),
+                xytext=LABEL_OFFSETS[0],
+                textcoords="offset points",
+                ha="center",
+                fontsize=8.5,
+                color="#4a5260",
+            )
+            label.set_in_layout(False)  # placed once the layout is known, below
+            labels.append(
+                ((row[item.pair], event.date), label, f"#{event.id} · {event.date.isoformat()}", f"#{event.id}")
+            )
+        first = min(item.event.date for item in events)
+        last = max(item.event.date for item in events)
+        padding = dt.timedelta(days=max(14, (last - first).days // 10))
+        axes.set_xlim(first - padding, last + padding)
+        if today is not None and first - padding < today < last + padding:
+            axes.axvline(today, color="#9aa1ab", linestyle="--", linewidth=1, zorder=1)
+            axes.annotate(
+                "today",
+                (mdates.date2num(today), 1.0),
+                xycoords=axes.get_xaxis_transform(),  # above the plot, where no label goes
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color="#6b7280",
+            )
+        axes.set_ylim(-0.6, len(lanes) - 0.4)
+        axes.set_yticks(range(len(lanes)), [_plain(pair) for pair in lanes])
+        axes.tick_params(axis="y", length=0)
+        axes.grid(axis="x")
+        for index in range(len(lanes)):
+            axes.axhline(index, color="#eef0f3", linewidth=1, zorder=0)
+        locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        axes.spines["left"].set_visible(False)
+
+        handles, legend = _timeline_legend(events)
+        figure.legend(handles, legend, loc="outside lower center", ncols=min(len(handles), 7), frameon=False)
+        _place_labels(figure, [label[1:] for label in sorted(labels, key=lambda label: label[0])])
+        return _svg(figure, "timeline", "Timeline of contacts by date, coloured by mode")
+
+
+def _timeline_legend(events: Sequence[ReportEvent]) -> tuple[list[Line2D], list[str]]:
+    """Legend entries for the modes, levels and statuses present."""
+    from matplotlib.lines import Line2D
+
+    handles, labels = [], []
+    for mode in _present(events, lambda e: e.mode, MODE_COLOURS):
+        colour = MODE_COLOURS.get(mode, OTHER_MODE_COLOUR)
+        handles.append(Line2D([], [], linestyle="", marker="o", markersize=9, color=colour))
+        labels.append(_plain(_mode_label(mode)))
+    for level in _present(events, lambda e: e.level, LEVEL_MARKERS):
+        marker, size = LEVEL_MARKERS.get(level, LEVEL_MARKERS["senior"])
+        handles.append(Line2D([], [], linestyle="", marker=marker, markersize=size**0.5 * 0.75, color="#6b7280"))
+        labels.append(_plain(f"{level} level"))
+    if any(item.event.status == "planned" for item in events):
+        handles.append(Line2D([], [], linestyle="", marker="o", markersize=9, markerfacecolor="white", color="#6b7280"))
+        labels.append("planned (not yet held)")
+    return handles, labels
+
+
+def _place_labels(figure: Figure, labels: Sequence[tuple[Annotation, str, str]]) -> None:
+    """Put each marker's label where it overlaps no label placed before it: above the marker,
+    else below, else the event number alone above or below; in a crowd, no label at all rather
+    than an unreadable one."""
+    figure.draw_without_rendering()  # lays the figure out, so that text extents are final
+    placed: list[Bbox] = []
+    for annotation, full, short in labels:
+        for text, offset in itertools.product((full, short), LABEL_OFFSETS):
+            annotation.set_text(text)
+            annotation.xyann = offset
+            extent = annotation.get_window_extent()
+            if not any(extent.overlaps(other) for other in placed):
+                placed.append(extent)
+                break
+        else:
+            annotation.set_visible(False)
+
+
+def _present(events: Sequence[ReportEvent], key: Any, known: Mapping[str, Any]) -> list[str]:
+    """The values of ``key`` among the events, in ``known``'s order, unknown ones after."""
+    values = {key(item.event) for item in events}
+    return [v for v in known if v in values] + sorted(values - set(known))
+
+
+def topic_volume_svg(
+    weeks: Sequence[dt.date], series: Mapping[str, Sequence[int]], topic_names: Mapping[str, str]
+) -> str | None:
+    """Articles per topic per week: one small bar chart per topic, on a shared time axis, so
+    that topics with the same counts do not hide one another.
+
+    Returns:
+        An ``<svg>`` element, or None when no article matched a topic.
+    """
+    if not weeks or not series:
+        return None
+    import matplotlib.dates as mdates
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    with _chart_style():
+        figure = Figure(figsize=(CHART_WIDTH_INCHES, min(0.7 + 1.15 * len(series), 14.0)), layout="constrained")
+        panels = figure.subplots(len(series), 1, sharex=True, squeeze=False)[:, 0]
+        top = max(max(counts) for counts in series.values())
+        for index, (panel, (topic, counts)) in enumerate(zip(panels, series.items(), strict=True)):
+            colour = TOPIC_COLOURS[index % len(TOPIC_COLOURS)]
+            # A bar spans the middle of its week, narrower than the week so that neighbours stay apart.
+            panel.bar([week + dt.timedelta(days=3) for week in weeks], counts, width=5.5, color=colour)
+            panel.set_title(
+                _plain(f"{topic_names.get(topic, topic)} · {sum(counts)}"),
+                loc="left",
+                fontsize=10,
+                fontweight="bold",
+                color="#1d2330",
+            )
+            panel.set_ylim(0, top * 1.1)
+            panel.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
+            panel.grid(axis="y")
+            panel.set_axisbelow(True)
+        panels[0].set_xlim(weeks[0] - dt.timedelta(days=4), weeks[-1] + dt.timedelta(days=11))
+        locator = mdates.AutoDateLocator(minticks=4, maxticks=12)
+        panels[-1].xaxis.set_major_locator(locator)
+        panels[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        figure.supylabel("articles per week", fontsize=9.5, color="#39414d")
+        return _svg(figure, "topics", "Articles per topic per week")
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+@cache
+def _environment() -> Environment:
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    environment = Environment(
+        loader=PackageLoader("newswatch", "templates"),
+        autoescape=True,  # every title, sentence and URL from an article is escaped
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(
+        link=safe_link,
+        mode_label=_mode_label,
+        moment=_moment,
+        host=lambda url: urlsplit(url).hostname or url,
+    )
+    return environment
+
+
+def _moment(value: dt.datetime | None) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "never"
+
+
+def render_report(data: ReportData) -> str:
+    """The report as one self-contained HTML page."""
+    from markupsafe import Markup
+
+    weeks, series = weekly_topic_counts(data.topic_days)
+    timeline = timeline_svg(data.events, data.generated_at.date())
+    topics = topic_volume_svg(weeks, series, data.topic_names)
+    events = sorted(data.events, key=lambda item: (item.event.date, item.event.id), reverse=True)
+    feeds = sorted(data.feeds, key=lambda feed: ({"failing": 0, "warning": 1}.get(feed.state, 2), feed.name, feed.url))
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        data=data,
+        events=events,
+        feeds=feeds,
+        held=sum(1 for item in data.events if item.event.status == "held"),
+        planned=sum(1 for item in data.events if item.event.status == "planned"),
+        latest=next((item for item in events if item.event.status == "held"), None),
+        failing=sum(1 for feed in data.feeds if feed.state == "failing"),
+        timeline=Markup(timeline) if timeline else None,
+        topics=Markup(topics) if topics else None,
+        topics_matched=len(series),
+        weeks=weeks,
+        mode_colours={**MODE_COLOURS, "other": OTHER_MODE_COLOUR},
+        max_evidence=MAX_EVIDENCE,
+    )
