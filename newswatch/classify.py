@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from newswatch.contacts import ContactDetector
 from newswatch.gazetteer import Gazetteer
-from newswatch.language import detect_language
 from newswatch.records import Article, Classification
 from newswatch.settings import Settings
 from newswatch.topics import TopicScorer
@@ -23,8 +20,6 @@ class Classifier:
 
     def classify(self, article: Article) -> Classification:
         """Score the article against every topic and detect the contact it reports, if any."""
-        if article.language is None:
-            article = replace(article, language=detect_language(article.text))
         detection = self.contacts.analyse(article)
         countries = {self.gazetteer.officials[o].country for o in detection.officials if self._is_defence(o, article)}
         return Classification(

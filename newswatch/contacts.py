@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from newswatch.dates import DateMention, find_dates
-from newswatch.gazetteer import Gazetteer, Mention
-from newswatch.prefilter import PatternFilter
+from newswatch.gazetteer import Gazetteer, Mention, SentenceHits
+from newswatch.matching import PatternFilter
 from newswatch.records import LEVEL_RANK, Article, Contact, Level, Mode, Participant
 from newswatch.text import Sentence, split_article
 
@@ -306,19 +306,13 @@ class ContactDetector:
     # --- references to officials -------------------------------------------------------
 
     def _mentions(
-        self, sentences: Sequence[Sentence], countries: Sequence[set[str]], day: dt.date
+        self, sentences: Sequence[Sentence], hits: Sequence[SentenceHits], countries: Sequence[set[str]], day: dt.date
     ) -> list[list[Mention]]:
         """Per sentence, the resolved references to officials (order of appearance)."""
         gazetteer = self.gazetteer
-        may_refer = gazetteer.may_refer_to_officials([s.text for s in sentences])
-        names = [gazetteer.find_names(s.text) if ok else [] for s, ok in zip(sentences, may_refer, strict=True)]
-        ranked = [
-            gazetteer.find_ranked_surnames(s.text, day) if ok else []
-            for s, ok in zip(sentences, may_refer, strict=True)
-        ]
-        titles = [
-            gazetteer.find_titles(s.text, n) if ok else [] for s, n, ok in zip(sentences, names, may_refer, strict=True)
-        ]
+        names = [gazetteer.find_names(s.text, h) for s, h in zip(sentences, hits, strict=True)]
+        ranked = [gazetteer.find_ranked_surnames(s.text, day, h) for s, h in zip(sentences, hits, strict=True)]
+        titles = [gazetteer.find_titles(s.text, n, h) for s, n, h in zip(sentences, names, hits, strict=True)]
         resolved_titles: list[list[Mention]] = []
         for sentence_titles in titles:
             resolved_titles.append(
@@ -337,11 +331,8 @@ class ContactDetector:
         result: list[list[Mention]] = []
         for index, sentence in enumerate(sentences):
             mentions = [*names[index], *ranked[index], *resolved_titles[index]]
-            if not may_refer[index]:
-                result.append(mentions)
-                continue
             taken = [(m.start, m.end) for m in mentions]
-            for start, end, surname, ids in gazetteer.find_surnames(sentence.text, set(gazetteer.officials)):
+            for start, end, surname, ids in gazetteer.find_surnames(hits[index], set(gazetteer.officials)):
                 if any(s < end and start < e for s, e in taken):
                     continue
                 if re.match(r"['’]s\s+(?:predecessor|successor)", sentence.text[end:]):
@@ -481,16 +472,15 @@ class ContactDetector:
             The contact with its date, mode, participants, location and evidence sentences, and
             the gazetteer ids of every official the article refers to.
         """
+        if not self.gazetteer.may_refer_to_officials(article.text):
+            return Detection(None, frozenset())
         body, dateline_city = _strip_dateline(article.text)
         sentences = split_article(body)
         if not sentences:
             return Detection(None, frozenset())
-        may_name = self.gazetteer.may_name_countries([s.text for s in sentences])
-        countries = [
-            {c for _, _, c in self.gazetteer.find_countries(s.text)} if ok else set()
-            for s, ok in zip(sentences, may_name, strict=True)
-        ]
-        mentions = self._mentions(sentences, countries, article.published)
+        hits = self.gazetteer.scan([s.text for s in sentences])
+        countries = [{code for _, _, code in h.countries} for h in hits]
+        mentions = self._mentions(sentences, hits, countries, article.published)
         officials = frozenset(m.official_id for ms in mentions for m in ms if m.official_id)
         if not set(self.gazetteer.pair) <= {m.country for ms in mentions for m in ms}:
             # A contact needs a reference to each side's official: none here, so nothing to analyse.

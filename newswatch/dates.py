@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from newswatch.prefilter import PatternFilter
+from newswatch.matching import PatternFilter
 
 Precision = Literal["day", "week", "month"]
 

@@ -18,6 +18,7 @@ from typing import Generic, Literal, TypeVar
 
 import ahocorasick
 
+from newswatch.matching import spaced as spaced_text
 from newswatch.records import LEVEL_RANK
 from newswatch.settings import Office, Official, Role, Settings
 
@@ -79,7 +80,49 @@ def _token_key(token: str) -> str:
     return token.rstrip(".").lower()
 
 
-_TOKEN_CHARS = frozenset(".'’-_")
+# What may follow a phrase's first word: the word's end, or the apostrophe, hyphen or dot
+# after its key ("China's", "Sino-American", "U.S.").
+_COUNTERPART = re.compile(r"counterparts?|对口", re.IGNORECASE)
+_KEY_DELIMITERS = (" ", "'", "’", "-", ".")
+
+
+def _per_text(texts: Sequence[str], hits: Sequence[tuple[int, int, T]]) -> list[list[tuple[int, int, T]]]:
+    """Hits found in ``"\n".join(texts)``, split per text with each text's own offsets; a hit
+    spanning two texts belongs to neither."""
+    starts = [0, *itertools.accumulate(len(text) + 1 for text in texts)]
+    result: list[list[tuple[int, int, T]]] = [[] for _ in texts]
+    for start, end, payload in hits:
+        index = bisect.bisect_right(starts, start) - 1
+        base = starts[index]
+        if end - base <= len(texts[index]):
+            result[index].append((start - base, end - base, payload))
+    return result
+
+
+def _counterparts(text: str) -> list[tuple[int, int, str]]:
+    """ "counterpart(s)" (any case) and "对口" in ``text``, as (start, end, the word)."""
+    lowered = spaced_text(text)
+    if lowered is None:
+        return [(m.start(), m.end(), m.group(0)) for m in _COUNTERPART.finditer(text)]
+    found = []
+    for word, length in (("counterpart", 11), ("对口", 2)):
+        start = lowered.find(word)
+        while start != -1:
+            end = start - 1 + length + (lowered[start + length] == "s")  # spaced[i + 1] is text[i]
+            found.append((start - 1, end, text[start - 1 : end]))
+            start = lowered.find(word, start + length)
+    return sorted(found)
+
+
+@dataclass(frozen=True)
+class SentenceHits:
+    """The gazetteer phrases in one sentence, as (start, end, payload)."""
+
+    names: list[tuple[int, int, str]]  # official id
+    surnames: list[tuple[int, int, str]]  # the surname
+    titles: list[tuple[int, int, tuple[tuple[str, ...], bool]]]  # office ids, needs a country word
+    countries: list[tuple[int, int, str]]  # country code
+    counterparts: list[tuple[int, int, str]]  # the word
 
 
 class PhraseIndex(Generic[T]):
@@ -94,14 +137,14 @@ class PhraseIndex(Generic[T]):
         self._flags = re.IGNORECASE if ignore_case else 0
         self._by_first: dict[str, list[tuple[re.Pattern[str], T]]] = {}
         self._cjk: list[tuple[str, re.Pattern[str], T]] = []
-        self._cjk_first_chars: frozenset[str] = frozenset()
+        self._cjk_first_chars: re.Pattern[str] | None = None
         self._automaton: ahocorasick.Automaton | None = None
 
     def add(self, phrase: str, pattern: str, payload: T) -> None:
         compiled = re.compile(pattern, self._flags)
         if _CJK.search(phrase):
             self._cjk.append((phrase[0], compiled, payload))
-            self._cjk_first_chars = self._cjk_first_chars | {phrase[0]}
+            self._cjk_first_chars = re.compile(f"[{''.join(sorted({re.escape(c) for c, _, _ in self._cjk}))}]")
             return
         first = _TOKEN.match(phrase)
         if first is None:
@@ -110,36 +153,29 @@ class PhraseIndex(Generic[T]):
         self._automaton = None
 
     def _word_starts(self, text: str) -> list[int]:
-        """Where a word starts that may be some phrase's first word (a superset, in order)."""
+        """Where a word starts that may be some phrase's first word (a superset, in order).
+
+        The automaton runs over the lower-cased text with every character that cannot be part
+        of a word turned into a space, and each key is stored with a space before it and a
+        delimiter after it: a hit is then a whole key at a word start, with no checks in Python.
+        """
         if not self._by_first:
             return []
-        lowered = text.lower()
-        if len(lowered) != len(text):  # lower-casing changed offsets (rare scripts): scan every word
+        spaced = spaced_text(text)
+        if spaced is None:  # lower-casing changed offsets (rare scripts): scan every word
             return [token.start() for token in _TOKEN.finditer(text)]
         if self._automaton is None:
             self._automaton = ahocorasick.Automaton()
             for key in self._by_first:
-                self._automaton.add_word(key, len(key))
+                for delimiter in _KEY_DELIMITERS:
+                    word = f" {key}{delimiter}"
+                    self._automaton.add_word(word, len(word))
             self._automaton.make_automaton()
-        starts: set[int] = set()
-        for end, length in self._automaton.iter(lowered):
-            start = end - length + 1
-            if start == 0 or not (text[start - 1].isalnum() or text[start - 1] in _TOKEN_CHARS):
-                starts.add(start)
-        return sorted(starts)
+        return sorted({end - length + 1 for end, length in self._automaton.iter(spaced)})
 
-    def may_match(self, texts: Sequence[str]) -> list[bool]:
-        """For each text, whether ``find`` could find anything in it: one automaton pass over all
-        of them, so that ``find`` runs only where it can match."""
-        joined = "\n".join(texts)
-        ends = list(itertools.accumulate(len(text) + 1 for text in texts))
-        flags = [False] * len(texts)
-        for start in self._word_starts(joined):
-            flags[bisect.bisect_right(ends, start)] = True
-        first_chars = self._cjk_first_chars
-        if first_chars and not first_chars.isdisjoint(joined):
-            flags = [flag or not first_chars.isdisjoint(text) for flag, text in zip(flags, texts, strict=True)]
-        return flags
+    def find_each(self, texts: Sequence[str]) -> list[list[tuple[int, int, T]]]:
+        """``find`` in each text, in one pass over all of them (offsets are each text's own)."""
+        return _per_text(texts, self.find("\n".join(texts)))
 
     def find(self, text: str) -> list[tuple[int, int, T]]:
         """Non-overlapping matches, leftmost first and longest at each position."""
@@ -158,7 +194,8 @@ class PhraseIndex(Generic[T]):
                     match.end() == len(text) or not (text[match.end()].isalnum() or text[match.end()] == "_")
                 ):
                     found.append((start, match.end(), payload))
-        for first_char, regex, payload in self._cjk if not self._cjk_first_chars.isdisjoint(text) else ():
+        cjk = self._cjk if self._cjk_first_chars and self._cjk_first_chars.search(text) else ()
+        for first_char, regex, payload in cjk:
             index = text.find(first_char)
             while index != -1:
                 match = regex.match(text, index)
@@ -269,40 +306,36 @@ class Gazetteer:
                 index.add(word, r"\s+".join(re.escape(t) for t in word.split()), code)
         return index
 
-    @cached_property
-    def _counterpart_regex(self) -> re.Pattern[str]:
-        return re.compile(r"\bcounterparts?\b|对口|counterpart", re.IGNORECASE)
+    def may_refer_to_officials(self, text: str) -> bool:
+        """Whether ``text`` names, titles or calls a counterpart anyone at all: most news does
+        not, and then there is no contact to look for."""
+        return bool(
+            _counterparts(text)
+            or self._name_index.find(text)
+            or self._title_index.find(text)
+            or self._surname_index.find(text)
+        )
 
-    def may_name_countries(self, texts: Sequence[str]) -> list[bool]:
-        """For each text, whether ``find_countries`` could find anything (one pass over all)."""
-        return self._country_index.may_match(texts)
-
-    def may_refer_to_officials(self, texts: Sequence[str]) -> list[bool]:
-        """For each text, whether it may name an official (by name, surname or title) or a
-        counterpart: one pass over all texts per index, so the finders run only where needed."""
-        flags = [
-            any(hits)
+    def scan(self, texts: Sequence[str]) -> list[SentenceHits]:
+        """Every gazetteer phrase in each text (an article's sentences), one pass per kind over
+        all of them; the finders below work from these."""
+        counterparts = _counterparts("\n".join(texts))
+        return [
+            SentenceHits(*hits)
             for hits in zip(
-                self._name_index.may_match(texts),
-                self._surname_index.may_match(texts),
-                self._title_index.may_match(texts),
+                self._name_index.find_each(texts),
+                self._surname_index.find_each(texts),
+                self._title_index.find_each(texts),
+                self._country_index.find_each(texts),
+                _per_text(texts, counterparts),
                 strict=True,
             )
         ]
-        joined = "\n".join(texts)
-        ends = list(itertools.accumulate(len(text) + 1 for text in texts))
-        for match in self._counterpart_regex.finditer(joined):
-            flags[bisect.bisect_right(ends, match.start())] = True
-        return flags
 
-    def find_countries(self, text: str) -> list[tuple[int, int, str]]:
-        """Country words (names, demonyms, capitals) in ``text`` as (start, end, country code)."""
-        return self._country_index.find(text)
-
-    def find_names(self, text: str) -> list[Mention]:
+    def find_names(self, text: str, hits: SentenceHits) -> list[Mention]:
         """Full-name references to known officials."""
         mentions = []
-        for start, end, official_id in self._name_index.find(text):
+        for start, end, official_id in hits.names:
             official = self.officials[official_id]
             mentions.append(Mention(start, end, text[start:end], "name", official.country, official.id))
         return mentions
@@ -323,19 +356,19 @@ class Gazetteer:
                 by_surname.setdefault(official.surname, []).append(official)
         return by_surname
 
-    def find_surnames(self, text: str, official_ids: set[str]) -> list[tuple[int, int, str, set[str]]]:
+    def find_surnames(self, hits: SentenceHits, official_ids: set[str]) -> list[tuple[int, int, str, set[str]]]:
         """Bare surnames of officials already named in the article: (start, end, surname, ids)."""
         result = []
-        for start, end, surname in self._surname_index.find(text):
+        for start, end, surname in hits.surnames:
             ids = {o.id for o in self._by_surname[surname] if o.id in official_ids}
             if ids:
                 result.append((start, end, surname, ids))
         return result
 
-    def find_ranked_surnames(self, text: str, day: dt.date) -> list[Mention]:
+    def find_ranked_surnames(self, text: str, day: dt.date, hits: SentenceHits) -> list[Mention]:
         """ "Gen. Liu", "Adm. Dong", "Secretary Austin": a rank plus the surname of one office holder on ``day``."""
         mentions = []
-        for start, end, surname in self._surname_index.find(text):
+        for start, end, surname in hits.surnames:
             if not _RANK_BEFORE.search(text, max(0, start - 30), start):
                 continue
             holders = [o for o in self._by_surname[surname] if any(role.held_on(day) for role in o.roles)]
@@ -355,36 +388,35 @@ class Gazetteer:
         unique = {o.id: o for o in holders}
         return next(iter(unique.values())) if len(unique) == 1 else None
 
-    def _qualifier(self, text: str, start: int) -> str | None:
-        """The country word qualifying a title that starts at ``start``, if any."""
-        window = text[max(0, start - _QUALIFIER_WINDOW) : start]
-        breaks = list(_CLAUSE_BREAK.finditer(window))
+    def _qualifier(self, text: str, start: int, end: int, countries: list[tuple[int, int, str]]) -> str | None:
+        """The country word qualifying a title at ``start:end``, if any: the last one shortly
+        before it in the same clause, else one right after it. ``countries``: the text's."""
+        lower = max(0, start - _QUALIFIER_WINDOW)
+        breaks = list(_CLAUSE_BREAK.finditer(text, lower, start))
         if breaks:
-            window = window[breaks[-1].end() :]
-        countries = self.find_countries(window)
-        if countries:
-            return countries[-1][2]
-        return self._postnominal(text, start)
+            lower = breaks[-1].end()
+        before = [code for c_start, c_end, code in countries if lower <= c_start and c_end <= start]
+        return before[-1] if before else self._postnominal(text, end, countries)
 
-    def _postnominal(self, text: str, start: int) -> str | None:
+    @staticmethod
+    def _postnominal(text: str, end: int, countries: list[tuple[int, int, str]]) -> str | None:
         """A country word right after a title ("ministro de Defensa chino"), before any comma."""
-        match = self._title_index.find(text[start:])
-        end = start + (match[0][1] if match and match[0][0] == 0 else 0)
-        window = text[end : end + _POSTNOMINAL_WINDOW].split(",", 1)[0]
-        countries = [c for c in self.find_countries(window) if c[0] <= 2]
-        return countries[0][2] if countries else None
+        limit = end + len(text[end : end + _POSTNOMINAL_WINDOW].split(",", 1)[0])
+        after = [code for c_start, c_end, code in countries if end <= c_start <= end + 2 and c_end <= limit]
+        return after[0] if after else None
 
-    def find_titles(self, text: str, names: list[Mention]) -> list[Mention]:
+    def find_titles(self, text: str, names: list[Mention], hits: SentenceHits) -> list[Mention]:
         """Standalone titles ("the Pentagon chief", "his Chinese counterpart"), not yet resolved.
 
         A title followed or preceded by a person's name describes that person and is dropped:
         the name decides who it is (or, for a name the gazetteer lacks, that it is nobody we track).
         """
         found: list[Mention] = []
-        for start, end, (office_ids, needs_country) in self._title_index.find(text):
+        country_words = hits.countries
+        for start, end, (office_ids, needs_country) in hits.titles:
             if self._next_to_a_name(text, start, end, names):
                 continue
-            qualifier = self._qualifier(text, start)
+            qualifier = self._qualifier(text, start, end, country_words)
             if qualifier is not None and qualifier not in self.pair:
                 continue  # "Australia's defence minister": another country's office
             countries = {self.offices[o].country for o in office_ids}
@@ -398,12 +430,12 @@ class Gazetteer:
                 continue
             country = self.offices[office_ids[0]].country
             found.append(Mention(start, end, text[start:end], "title", country, None, office_ids))
-        for match in self._counterpart_regex.finditer(text):
-            if self._next_to_a_name(text, match.start(), match.end(), names):
+        for start, end, word in hits.counterparts:
+            if self._next_to_a_name(text, start, end, names):
                 continue
-            qualifier = self._qualifier(text, match.start())
+            qualifier = self._qualifier(text, start, start, country_words)
             if qualifier in self.pair:
-                found.append(Mention(match.start(), match.end(), match.group(0), "counterpart", qualifier))
+                found.append(Mention(start, end, word, "counterpart", qualifier))
         return found
 
     @staticmethod

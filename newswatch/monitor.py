@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from newswatch.extract import extract_page
 from newswatch.feeds import FeedEntry, FeedError, parse_feed
 from newswatch.fetch import Fetcher, FetchError, FetchPolicy
+from newswatch.language import detect_language
 from newswatch.records import Article
 from newswatch.settings import FeedConfig, MonitorSettings
 from newswatch.text import first_sentence
@@ -181,7 +182,7 @@ def build_article(item: NewItem, page: bytes | None, fetched_at: dt.datetime) ->
         published_source=published_source,
         author=extracted.author if extracted else None,
         site_name=extracted.site_name if extracted else None,
-        language=(extracted.language if extracted else None) or item.feed.language,
+        language=(extracted.language if extracted else None) or item.feed.language or detect_language(text),
     )
 
 

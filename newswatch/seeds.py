@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from newswatch.errors import SeedFileError
+from newswatch.language import detect_language
 from newswatch.records import Article, ReadFailure
 from newswatch.text import first_sentence
 
@@ -45,7 +46,7 @@ def parse_seed_text(text: str, ref: str) -> Article:
     body = "\n".join(line.rstrip() for line in text[header.end() :].split("\n")).strip()
     if not body:
         raise SeedFileError(f"{ref}: the article has a date but no text")
-    return Article(ref=ref, published=published, text=body, title=first_sentence(body))
+    return Article(ref=ref, published=published, text=body, title=first_sentence(body), language=detect_language(body))
 
 
 def read_seed_file(path: Path) -> Article:

@@ -8,7 +8,7 @@ import pytest
 
 from newswatch.contacts import _PREDICATES
 from newswatch.dates import _PATTERNS
-from newswatch.prefilter import PatternFilter, required_literals
+from newswatch.matching import PatternFilter, required_literals
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,25 @@ def test_the_filter_keeps_every_pattern_that_matches(patterns: list[re.Pattern[s
         assert matching <= candidates, text
         skipped_any |= len(candidates) < len(patterns)
     assert skipped_any  # and it does filter
+
+
+def test_term_matcher_finds_what_each_terms_regex_finds() -> None:
+    from newswatch.matching import TermMatcher, bounded, expand
+    from newswatch.settings import load_settings
+
+    terms = [p for topic in load_settings().topics for p in (*topic.terms, *topic.exclude, *sum(topic.require, []))]
+    terms += [r"EE\.? ?UU\.?", r"(the )?two militaries", r"\w+ance"]  # the last is not finite: a regex
+    matcher = TermMatcher(terms)
+    assert expand(r"defen[cs]e (ties|talks)") == {"defence ties", "defense ties", "defence talks", "defense talks"}
+    assert expand(r"\w+ance") is None
+    texts = [
+        *TEXTS,
+        "U.S.-China military ties: the two militaries' channels; the PLA, PLA-led drills and a Pentagon"
+        " (pentagon) statement near the Taiwan Strait, Taiwan's and Taiwán's; EE. UU. y EEUU; finance.",
+        "中美两军保持沟通，台湾问题是核心利益。Russia's and Australian officials.",
+    ]
+    for text in texts:
+        found = matcher.find_all(text)
+        for term, matches in zip(terms, found, strict=True):
+            expected = [m.group(0) for m in re.compile(bounded(term), re.IGNORECASE).finditer(text)]
+            assert matches == expected, (term, text)

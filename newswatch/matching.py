@@ -1,0 +1,255 @@
+"""Matching many regular expressions against a text in one pass (pure).
+
+``PatternFilter`` tells which of many patterns can match a text. Each pattern is reduced to a set of literal strings one of which every match must contain (for
+``military (ties|relations)``, {"military "}; for ``calls?|llamada``, {"call", "llamada"}). An
+Aho-Corasick automaton (pyahocorasick) finds those literals in the lower-cased text, and only the
+patterns whose literals occur are run. A pattern with no such literal is always run, so the
+filter never changes what the patterns find, only how many run.
+
+``TermMatcher`` finds whole-word terms (topic terms): a term whose pattern matches a finite set
+of strings (``defen[cs]e (ties|talks)``, ``America(n)?``) is expanded to those strings and found
+by the automaton alone; any other term is run as a regular expression.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from re import _constants as sre  # the parser's opcodes; stable since 3.11, guarded below
+from re import _parser
+
+import ahocorasick
+
+# Characters that IGNORECASE matches but that lower-casing maps elsewhere: "ı" matches "i", "ſ" "s".
+_CASE_FOLDS = str.maketrans({"ı": "i", "ſ": "s", "K": "k"})
+_ZERO_WIDTH = (sre.AT, sre.ASSERT, sre.ASSERT_NOT)
+_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
+
+Factors = frozenset[str]
+
+
+def _better(first: Factors | None, second: Factors | None) -> Factors | None:
+    """The more selective of two factor sets: the longer shortest literal, then fewer literals."""
+    if first is None or second is None:
+        return first or second
+    return max(first, second, key=lambda f: (min(len(s) for s in f), -len(f)))
+
+
+def _sequence(items: _parser.SubPattern | list) -> Factors | None:
+    best: Factors | None = None
+    run: list[str] = []
+
+    def close_run() -> None:
+        nonlocal best
+        if run:
+            best = _better(best, frozenset({"".join(run)}))
+            run.clear()
+
+    for op, argument in items:
+        if op is sre.LITERAL:
+            run.append(chr(argument).lower())
+            continue
+        close_run()
+        if op not in _ZERO_WIDTH:
+            best = _better(best, _item(op, argument))
+    close_run()
+    return best
+
+
+def _item(op: object, argument: object) -> Factors | None:
+    if op is sre.SUBPATTERN:
+        return _sequence(argument[-1])  # type: ignore[index]
+    if op is sre.ATOMIC_GROUP:
+        return _sequence(argument)  # type: ignore[arg-type]
+    if op is sre.BRANCH:
+        alternatives = [_sequence(branch) for branch in argument[1]]  # type: ignore[index]
+        if any(a is None for a in alternatives):
+            return None
+        return frozenset().union(*alternatives)  # type: ignore[arg-type]
+    if op in _REPEATS:
+        minimum, _, body = argument  # type: ignore[misc]
+        return _sequence(body) if minimum >= 1 else None
+    return None  # a character class, any character, a back-reference: no literal
+
+
+def required_literals(pattern: re.Pattern[str]) -> Factors | None:
+    """Lower-cased strings one of which every match of ``pattern`` contains, or None if unknown."""
+    try:
+        return _sequence(_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:  # an internal parser API: if it ever changes, filter nothing
+        return None
+
+
+class PatternFilter:
+    """For a list of patterns, the indexes of those that can match a text."""
+
+    def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
+        self.size = len(patterns)
+        self._always: list[int] = []
+        by_literal: dict[str, list[int]] = {}
+        for index, pattern in enumerate(patterns):
+            literals = required_literals(pattern)
+            if literals is None:
+                self._always.append(index)
+            else:
+                for literal in literals:
+                    by_literal.setdefault(literal, []).append(index)
+        self._automaton: ahocorasick.Automaton | None = None
+        if by_literal:
+            self._automaton = ahocorasick.Automaton()
+            for literal, indexes in by_literal.items():
+                self._automaton.add_word(literal, tuple(indexes))
+            self._automaton.make_automaton()
+
+    def candidates(self, text: str) -> list[int]:
+        """Indexes, in order, of the patterns that may match ``text`` (a superset of those that do)."""
+        lowered = text.lower().translate(_CASE_FOLDS)
+        if self._automaton is None or len(lowered) != len(text):
+            return list(range(self.size)) if self._automaton is not None else list(self._always)
+        found = set(self._always)
+        for _, indexes in self._automaton.iter(lowered):
+            found.update(indexes)
+        return sorted(found)
+
+
+_MAX_EXPANSIONS = 512
+_MAX_REPEAT_EXPANDED = 3
+
+
+def _expand_sequence(items: _parser.SubPattern | list) -> set[str] | None:
+    """Every string the pattern items match (lower-cased), or None if not a small finite set."""
+    results = {""}
+    for op, argument in items:
+        options = _expand_item(op, argument)
+        if options is None:
+            return None
+        results = {r + o for r in results for o in options}
+        if len(results) > _MAX_EXPANSIONS:
+            return None
+    return results
+
+
+def _expand_item(op: object, argument: object) -> set[str] | None:
+    if op is sre.LITERAL:
+        return {chr(argument).lower()}  # type: ignore[arg-type]
+    if op is sre.IN:
+        chars: set[str] = set()
+        for kind, value in argument:  # type: ignore[attr-defined]
+            if kind is sre.LITERAL:
+                chars.add(chr(value).lower())
+            elif kind is sre.RANGE and value[1] - value[0] < 32:
+                chars.update(chr(c).lower() for c in range(value[0], value[1] + 1))
+            else:
+                return None  # a negated set, a category (\w, \d): not finite in practice
+        return chars
+    if op is sre.SUBPATTERN:
+        return _expand_sequence(argument[-1])  # type: ignore[index]
+    if op is sre.BRANCH:
+        expanded = [_expand_sequence(branch) for branch in argument[1]]  # type: ignore[index]
+        return None if any(e is None for e in expanded) else set().union(*expanded)  # type: ignore[arg-type]
+    if op in _REPEATS:
+        minimum, maximum, body = argument  # type: ignore[misc]
+        once = _expand_sequence(body)
+        if once is None or maximum > _MAX_REPEAT_EXPANDED:
+            return None
+        options: set[str] = set()
+        repeated = {""}
+        for count in range(maximum + 1):
+            if count >= minimum:
+                options |= repeated
+            repeated = {r + o for r in repeated for o in once}
+        return options
+    return None  # anchors, look-arounds, back-references: keep the regular expression
+
+
+def expand(pattern: str) -> frozenset[str] | None:
+    """The finite set of (lower-cased) strings ``pattern`` matches, or None if it is not small."""
+    try:
+        expanded = _expand_sequence(_parser.parse(pattern, re.IGNORECASE))
+    except Exception:  # an internal parser API: if it ever changes, expand nothing
+        return None
+    if expanded is None or "" in expanded:
+        return None
+    return frozenset(expanded)
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# Outside a word: what may surround a whole-word term once the text is "spaced" (every
+# character that cannot be part of a word made a space; see spaced()).
+_WORD_EDGES = (" ", ".", "'", "’")
+_NOT_A_WORD_CHARACTER = re.compile(r"[^\w.'’-]")
+
+
+@functools.lru_cache(maxsize=4)
+def spaced(text: str) -> str | None:
+    """``text`` lower-cased, every character that cannot be in a word made a space, between two
+    spaces (so ``spaced[i + 1]`` is ``text[i]``); None if lower-casing changes the length.
+
+    Cached: the gazetteer's indexes and the topic terms scan the same article one after another.
+    """
+    lowered = text.lower().translate(_CASE_FOLDS)
+    if len(lowered) != len(text):
+        return None
+    return f" {_NOT_A_WORD_CHARACTER.sub(' ', lowered)} "
+
+
+def bounded(pattern: str) -> str:
+    """A term as a whole word (not inside a word or a hyphenated compound); Chinese has no
+    spaces, so no word boundaries there."""
+    return f"(?:{pattern})" if _CJK.search(pattern) else rf"(?<![\w-])(?:{pattern})(?![\w-])"
+
+
+class TermMatcher:
+    """Finds each of many whole-word terms in a text, as ``re.finditer`` of ``bounded(term)``
+    with IGNORECASE would: non-overlapping matches, leftmost first."""
+
+    def __init__(self, terms: Sequence[str]) -> None:
+        self.terms = list(terms)
+        self._regexes = [re.compile(bounded(term), re.IGNORECASE) for term in self.terms]
+        self._expanded: set[int] = set()
+        keys: dict[str, list[tuple[int, int]]] = {}  # key → (term index, length of the term's text)
+        for index, term in enumerate(self.terms):
+            strings = expand(term)
+            if strings is None or any(_NOT_A_WORD_CHARACTER.sub(" ", s) != s for s in strings):
+                continue  # not finite, or with characters that spacing the text removes
+            self._expanded.add(index)
+            for string in strings:
+                if _CJK.search(term):
+                    keys.setdefault(string, []).append((index, len(string)))
+                    continue
+                for before in _WORD_EDGES:
+                    for after in _WORD_EDGES:
+                        keys.setdefault(f"{before}{string}{after}", []).append((index, len(string)))
+        self._automaton = ahocorasick.Automaton()
+        for key, payload in keys.items():
+            self._automaton.add_word(key, (len(key), tuple(payload)))
+        if keys:
+            self._automaton.make_automaton()
+        self._others = PatternFilter([self._regexes[i] for i in range(len(self.terms)) if i not in self._expanded])
+        self._other_indexes = [i for i in range(len(self.terms)) if i not in self._expanded]
+
+    def find_all(self, text: str) -> list[list[str]]:
+        """For each term, the texts of its matches in ``text``."""
+        found: list[list[str]] = [[] for _ in self.terms]
+        text_spaced = spaced(text) if self._expanded else None
+        if text_spaced is None:  # lower-casing changed offsets: every term by its regex
+            regex_terms = range(len(self.terms)) if self._expanded else self._other_indexes
+        else:
+            regex_terms = [self._other_indexes[i] for i in self._others.candidates(text)]
+            spans: dict[int, list[tuple[int, int]]] = {}
+            if len(self._automaton):
+                for end, (key_length, payload) in self._automaton.iter(text_spaced):
+                    for index, length in payload:
+                        # spaced[i + 1] is text[i]; a whole-word key has an edge character each side.
+                        start = end - key_length + (1 if key_length > length else 0)
+                        spans.setdefault(index, []).append((start, start + length))
+            for index, term_spans in spans.items():
+                taken_until = -1
+                for start, stop in sorted(term_spans, key=lambda span: (span[0], -span[1])):
+                    if start >= taken_until:
+                        found[index].append(text[start:stop])
+                        taken_until = stop
+        for index in regex_terms:
+            found[index] = [match.group(0) for match in self._regexes[index].finditer(text)]
+        return found
