@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from newswatch.flows.tasks import configured_channels, send_alerts
+from newswatch.flows.tasks import configured_channels, flow_settings, send_alerts
 from newswatch.storage.database import open_database
 from prefect import flow
 
 from newswatch.pipeline import Delivery
-from newswatch.settings import database_url, load_settings
+from newswatch.settings import database_url
 
 
 @flow(name="newswatch-deliver-alerts", log_prints=False, validate_parameters=True)
 def deliver(config_dir: str | None = None) -> list[Delivery]:
     """Deliver the alerts that are due: new ones and failed ones whose backoff has passed."""
-    settings = load_settings(Path(config_dir) if config_dir else None)
+    settings = flow_settings(config_dir)
     return send_alerts(open_database(database_url(None)), settings, configured_channels(settings))

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 from newswatch.flows.runners import parallel_runs, task_runner_for
 from newswatch.flows.tasks import (
     RunReport,
     classify_articles,
     configured_channels,
+    flow_settings,
     run_report,
     send_alerts,
     store_results,
@@ -39,7 +39,7 @@ from newswatch.monitor import (
 from newswatch.notify import Channel
 from newswatch.pipeline import FeedNotice, record_feed_health
 from newswatch.records import Article
-from newswatch.settings import FeedConfig, MonitorSettings, database_url, load_settings, monitor_settings
+from newswatch.settings import FeedConfig, MonitorSettings, database_url, monitor_settings
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def monitor(
         config_dir: a folder of configuration overrides (see newswatch.settings).
         ignore_intervals: poll every enabled feed, even one polled less than its interval ago.
     """
-    settings = load_settings(Path(config_dir) if config_dir else None)
+    settings = flow_settings(config_dir)
     options = monitor_settings(settings)
     channels = configured_channels(settings)
     sessions = open_database(database_url(None))

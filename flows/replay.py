@@ -12,6 +12,7 @@ from newswatch.flows.tasks import (
     RunReport,
     classify_articles,
     configured_channels,
+    flow_settings,
     run_report,
     send_alerts,
     store_results,
@@ -22,7 +23,7 @@ from prefect.cache_policies import NO_CACHE
 
 from newswatch.records import Article, ReadFailure
 from newswatch.seeds import read_seed_files
-from newswatch.settings import database_url, load_settings
+from newswatch.settings import database_url
 
 
 @task(cache_policy=NO_CACHE)
@@ -39,7 +40,7 @@ def replay(paths: list[str], config_dir: str | None = None) -> RunReport:
         paths: seed files or folders of them (``*.txt``).
         config_dir: a folder of configuration overrides (see newswatch.settings).
     """
-    settings = load_settings(Path(config_dir) if config_dir else None)
+    settings = flow_settings(config_dir)
     channels = configured_channels(settings)
     sessions = open_database(database_url(None))
     articles, failures = read_articles(paths)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -14,7 +15,7 @@ from newswatch.errors import ConfigError
 from newswatch.notify import CONSOLE, Channel, build_channels
 from newswatch.pipeline import Delivery, StoredArticle, deliver_alerts, load_events, store_classifications
 from newswatch.records import Article, Classification, ReadFailure, StoredEvent
-from newswatch.settings import Settings, apprise_config_path, notification_urls
+from newswatch.settings import Settings, apprise_config_path, load_settings, notification_urls, resolve_config_dir
 
 
 @dataclass(frozen=True)
@@ -99,3 +100,9 @@ def store_results(
 def send_alerts(sessions: sessionmaker[Session], settings: Settings, channels: list[Channel]) -> list[Delivery]:
     """Deliver pending alerts, including those that failed on earlier runs."""
     return deliver_alerts(sessions, channels, settings)
+
+
+def flow_settings(config_dir: str | None) -> Settings:
+    """The configuration a flow runs with: ``config_dir`` if given, else ``$NEWSWATCH_CONFIG_DIR``
+    (how workers started by a deployment find their configuration), else the shipped files."""
+    return load_settings(resolve_config_dir(Path(config_dir) if config_dir else None))

@@ -88,3 +88,14 @@ def test_the_environment_chooses_the_task_runner_and_a_bad_choice_is_named() -> 
     assert (chosen.task_runner, chosen.dask_address) == ("dask", "tcp://d:8786")
     with pytest.raises(ConfigError, match=r"NEWSWATCH_TASK_RUNNER.*task_runner"):
         monitor_settings(settings, {"NEWSWATCH_TASK_RUNNER": "fibers"})
+
+
+def test_flows_started_by_a_deployment_take_the_config_folder_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newswatch.flows.tasks import flow_settings
+
+    (tmp_path / "feeds.yaml").write_text("feeds:\n  - url: http://feeds.example/rss\n", encoding="utf-8")
+    monkeypatch.setenv("NEWSWATCH_CONFIG_DIR", str(tmp_path))
+    assert [f.url for f in flow_settings(None).feeds] == ["http://feeds.example/rss"]
+    assert flow_settings(str(tmp_path.parent)).config_dir == tmp_path.parent  # a parameter wins
