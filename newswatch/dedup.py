@@ -26,3 +26,22 @@ def similarity(first: str, second: str) -> float:
 
 def is_near_duplicate(first: str, second: str) -> bool:
     return similarity(first, second) >= NEAR_DUPLICATE_SIMILARITY
+
+
+# Near-duplicates differ in at most this many of the 64 bits; split into one band more than
+# that, two near-duplicates agree on a whole band (pigeonhole), so an index of bands finds
+# every candidate without comparing against all stored texts.
+MAX_DIFFERING_BITS = int(64 * (1 - NEAR_DUPLICATE_SIMILARITY) + 1e-9)
+BANDS = MAX_DIFFERING_BITS + 1
+
+
+def fingerprint_bands(fingerprint: str) -> list[tuple[int, int]]:
+    """(band number, band value) for each of the BANDS slices of a 64-bit fingerprint."""
+    value = int(fingerprint, 16)
+    bands = []
+    start = 0
+    for band in range(BANDS):
+        width = 64 // BANDS + (1 if band < 64 % BANDS else 0)
+        bands.append((band, (value >> start) & ((1 << width) - 1)))
+        start += width
+    return bands

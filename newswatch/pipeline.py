@@ -78,7 +78,7 @@ def _store_one(
         duplicate_of = next(
             (
                 original
-                for original, other in repository.near_duplicate_candidates(session, item.article.published)
+                for original, other in repository.near_duplicate_candidates(session, item.article.published, simhash)
                 if is_near_duplicate(simhash, other)
             ),
             None,

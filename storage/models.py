@@ -5,7 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, false, true
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    true,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -73,6 +85,20 @@ class ArticleRow(Base):
     )
 
     topics: Mapped[list[TopicMatchRow]] = relationship(back_populates="article")
+
+    __table_args__ = (Index("ix_articles_published", "published"),)
+
+
+class FingerprintBandRow(Base):
+    """One band of an original article's SimHash: the index that finds near-duplicate
+    candidates among millions of stored articles (see newswatch.dedup.fingerprint_bands)."""
+
+    __tablename__ = "fingerprint_bands"
+
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    value: Mapped[int] = mapped_column(primary_key=True)
+    published: Mapped[dt.date] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
 
 
 class TopicMatchRow(Base):

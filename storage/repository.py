@@ -18,13 +18,15 @@ from newswatch.storage.models import (
     EventArticleRow,
     EventParticipantRow,
     FeedRow,
+    FingerprintBandRow,
     TopicMatchRow,
     utcnow,
 )
-from sqlalchemy import Table, func, or_, select, text
+from sqlalchemy import Table, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from newswatch.dedup import fingerprint_bands
 from newswatch.records import Article, Contact, Participant, StoredEvent, TopicScore
 from newswatch.resolve import EVENT_DATE_TOLERANCE, PLANNED_TOLERANCE, refined, same_event
 
@@ -77,6 +79,14 @@ def store_article(
         select(ArticleRow.id).where(or_(ArticleRow.ref == article.ref, ArticleRow.content_hash == content_hash))
     )
     assert stored is not None
+    if inserted and simhash is not None and duplicate_of is None:  # an original: index its fingerprint
+        session.execute(
+            insert(FingerprintBandRow),
+            [
+                {"band": band, "value": value, "published": article.published, "article_id": stored}
+                for band, value in fingerprint_bands(simhash)
+            ],
+        )
     return stored, inserted
 
 
@@ -96,15 +106,27 @@ def _chunks(values: list[str], size: int = 500) -> Iterable[list[str]]:
         yield values[start : start + size]
 
 
-def near_duplicate_candidates(session: Session, published: dt.date, window_days: int = 3) -> list[tuple[int, str]]:
-    """(id, simhash) of original articles published within a few days of ``published``."""
-    rows = session.execute(
-        select(ArticleRow.id, ArticleRow.simhash).where(
-            ArticleRow.simhash.is_not(None),
-            ArticleRow.duplicate_of_id.is_(None),
-            ArticleRow.published >= published - dt.timedelta(days=window_days),
-            ArticleRow.published <= published + dt.timedelta(days=window_days),
+def near_duplicate_candidates(
+    session: Session, published: dt.date, simhash: str, window_days: int = 3
+) -> list[tuple[int, str]]:
+    """(id, simhash) of original articles published within a few days of ``published`` whose
+    fingerprint shares a band with ``simhash``: every near-duplicate is among them."""
+    band_matches = or_(
+        *(
+            (FingerprintBandRow.band == band) & (FingerprintBandRow.value == value)
+            for band, value in fingerprint_bands(simhash)
         )
+    )
+    rows = session.execute(
+        select(ArticleRow.id, ArticleRow.simhash)
+        .join(FingerprintBandRow, FingerprintBandRow.article_id == ArticleRow.id)
+        .where(
+            band_matches,
+            FingerprintBandRow.published >= published - dt.timedelta(days=window_days),
+            FingerprintBandRow.published <= published + dt.timedelta(days=window_days),
+        )
+        .distinct()
+        .order_by(ArticleRow.id)
     ).all()
     return [(row.id, row.simhash) for row in rows]
 

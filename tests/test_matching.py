@@ -56,7 +56,11 @@ def test_term_matcher_finds_what_each_terms_regex_finds() -> None:
     from newswatch.matching import TermMatcher, bounded, expand
     from newswatch.settings import load_settings
 
-    terms = [p for topic in load_settings().topics for p in (*topic.terms, *topic.exclude, *sum(topic.require, []))]
+    terms = [
+        p
+        for topic in load_settings().topics
+        for p in (*topic.terms, *topic.exclude, *(p for group in topic.require for p in group))
+    ]
     terms += [r"EE\.? ?UU\.?", r"(the )?two militaries", r"\w+ance"]  # the last is not finite: a regex
     matcher = TermMatcher(terms)
     assert expand(r"defen[cs]e (ties|talks)") == {"defence ties", "defense ties", "defence talks", "defense talks"}

@@ -221,3 +221,59 @@ def test_retry_delays_grow_exponentially_with_jitter_and_a_cap() -> None:
     assert [retry_delay(n, 60, 3600, lambda: 0.5).total_seconds() for n in (1, 2, 3, 10)] == [60, 120, 240, 3600]
     assert retry_delay(1, 60, 3600, lambda: 0.0).total_seconds() == 45
     assert retry_delay(1, 60, 3600, lambda: 1.0).total_seconds() == 75
+
+
+def test_fingerprint_bands_find_every_near_duplicate() -> None:
+    import random
+
+    from newswatch.dedup import BANDS, MAX_DIFFERING_BITS, fingerprint_bands, similarity
+
+    rng = random.Random(7)
+    assert (BANDS, MAX_DIFFERING_BITS) == (7, 6)
+    for _ in range(2000):
+        original = rng.getrandbits(64)
+        changed = original
+        for bit in rng.sample(range(64), rng.randint(0, MAX_DIFFERING_BITS)):
+            changed ^= 1 << bit
+        first, second = f"{original:016x}", f"{changed:016x}"
+        assert similarity(first, second) >= 0.9
+        assert set(fingerprint_bands(first)) & set(fingerprint_bands(second))  # a shared band: found
+    assert sum(width for width in (10, 9, 9, 9, 9, 9, 9)) == 64
+
+
+def test_near_duplicate_candidates_come_from_the_band_index(database_url: str) -> None:
+    from newswatch.dedup import text_fingerprint
+
+    sessions = open_database(database_url)
+    text = " ".join(f"Sentence {i} of a wire story about the defence ministers' talks." for i in range(40))
+    near_copy = text.replace("Sentence 3 ", "Sentence three ")
+    fingerprint = text_fingerprint(text)
+    with transaction(sessions) as session:
+        original, _ = repository.store_article(session, _article("wire", text), fingerprint)
+        repository.store_article(
+            session, _article("other", "Stocks rose. " * 50), text_fingerprint("Stocks rose. " * 50)
+        )
+        repository.store_article(session, _article("old", text + " old", "2020-01-01"), fingerprint)
+    with transaction(sessions) as session:
+        found = repository.near_duplicate_candidates(session, dt.date(2024, 4, 18), text_fingerprint(near_copy))
+    assert [article_id for article_id, _ in found] == [original]  # not the unrelated one, not the old one
+
+
+def test_the_band_migration_indexes_articles_stored_before_it(sqlite_url: str) -> None:
+    from alembic import command
+    from newswatch.storage.database import _alembic_config
+    from newswatch.storage.models import FingerprintBandRow
+    from sqlalchemy import text
+
+    engine = create_db_engine(sqlite_url)
+    command.upgrade(_alembic_config(engine), "0004")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO articles (ref, title, text, published, content_hash, source, ingested_at, simhash)"
+                " VALUES ('a', 't', 'x', '2024-04-17', 'h', 'feed', '2024-04-17 00:00:00', '0123456789abcdef')"
+            )
+        )
+    engine.dispose()
+    sessions = open_database(sqlite_url)  # upgrades to head
+    assert _count(sessions, FingerprintBandRow) == 7
