@@ -1,0 +1,1 @@
+"""Benchmarks with budgets: python -m benchmarks [--smoke] (see benchmarks/README.md)."""

@@ -1,0 +1,413 @@
+"""scale: per-article cost of storing new articles and resolving their events, small store vs large.
+
+A batch of classified feed articles (as the monitor stores them: fingerprints, near-duplicate
+check, topics, contacts, queued alerts) goes through ``store_classifications`` into a database
+that already holds 10,000 or 1,000,000 articles (smoke: 1,000 vs 10,000), on SQLite and on
+PostgreSQL. The ratio is the per-article cost with the large store over the small one.
+
+The stored articles are filled fast with bulk inserts: dates spread over three years in id
+order, distinct refs, GUIDs and content hashes, random 64-bit SimHash fingerprints (indexed in
+bands, as ``store_article`` does for originals), 2 % marked as near-copies, 35 % with a topic match, 3 % linked to contact events (with participants and a
+sent alert). Stored events are between officials outside the gazetteer, so every batch contact
+is a new event on both sizes and the work per article is the same.
+
+SQLite: each size is filled once and its file copied for every repetition. PostgreSQL: each size
+is a schema of a database created for the run (and dropped after); rows a repetition added are
+deleted after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import random
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from newswatch.storage.database import create_db_engine, open_database, upgrade_schema
+from newswatch.storage.models import (
+    AlertRow,
+    ArticleRow,
+    ContactEventRow,
+    EventArticleRow,
+    EventParticipantRow,
+    FingerprintBandRow,
+    TopicMatchRow,
+)
+from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from benchmarks.corpus import FIRST_DAY, LAST_DAY, generate_corpus
+from benchmarks.harness import PeakMemory, Result, compared, log, side_by_side, skipped
+from newswatch.classify import Classifier
+from newswatch.dedup import fingerprint_bands
+from newswatch.notify import CONSOLE
+from newswatch.pipeline import store_classifications
+from newswatch.records import Classification
+from newswatch.settings import load_settings
+
+SIZES = {False: (10_000, 1_000_000), True: (1_000, 10_000)}  # (small, large): full, smoke
+BATCH = {False: 500, True: 50}
+FILL_CHUNK = 20_000
+POSTGRES_SERVER = os.environ.get(
+    "NEWSWATCH_BENCH_POSTGRES_URL",
+    os.environ.get("NEWSWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+)
+BENCH_DATABASE = "nw_bench"
+_TABLES = (
+    ArticleRow,
+    FingerprintBandRow,
+    TopicMatchRow,
+    ContactEventRow,
+    EventParticipantRow,
+    EventArticleRow,
+    AlertRow,
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Filling a store
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Rows for articles ``start`` to ``end`` (ids start + 1 …), per table."""
+
+    rows: dict[Any, list[dict[str, Any]]]
+
+
+def _article_rows(start: int, end: int, total: int, rng: random.Random) -> _Chunk:
+    """Stored articles in id order, their dates spread over three years; every 33rd is linked to
+    an event (three reports per event)."""
+    span = (LAST_DAY - FIRST_DAY).days
+    rows: dict[Any, list[dict[str, Any]]] = {table: [] for table in _TABLES}
+    for index in range(start, end):
+        article_id = index + 1
+        published = FIRST_DAY + dt.timedelta(days=index * span // total)
+        ingested = dt.datetime.combine(published, dt.time(6), dt.UTC) + dt.timedelta(minutes=rng.randrange(1080))
+        host = f"news{rng.randrange(40)}.example.com"
+        slug = f"{published:%Y/%m/%d}/story-{index:07d}-{rng.getrandbits(32):08x}"
+        is_feed = rng.random() < 0.9
+        simhash = f"{rng.getrandbits(64):016x}" if is_feed else None
+        duplicate_of = max(1, article_id - rng.randint(1, 200)) if is_feed and rng.random() < 0.02 else None
+        text_body = (
+            f"Report {index} filed from {host}. {rng.choice(_FILLER)} {rng.choice(_FILLER)} "
+            f"Reference number {rng.getrandbits(48):012x}."
+        )
+        rows[ArticleRow].append(
+            {
+                "id": article_id,
+                "ref": f"https://{host}/{slug}.html" if is_feed else f"{slug.replace('/', '-')}.txt",
+                "title": f"Story {index}: {rng.choice(_FILLER)[:60]}",
+                "text": text_body,
+                "published": published,
+                "content_hash": hashlib.sha256(" ".join(text_body.split()).encode()).hexdigest(),
+                "source": "feed" if is_feed else "seed",
+                "ingested_at": ingested,
+                "guid": f"urn:uuid:{uuid.UUID(int=rng.getrandbits(128))}" if is_feed else None,
+                "feed_url": f"https://{host}/feeds/section-{rng.randrange(5)}.xml" if is_feed else None,
+                "text_source": "page" if is_feed else None,
+                "published_source": "page" if is_feed else None,
+                "author": "Staff Reporter",
+                "site_name": host,
+                "language": "en",
+                "simhash": simhash,
+                "duplicate_of_id": duplicate_of,
+            }
+        )
+        if simhash is not None and duplicate_of is None:  # an original's fingerprint is indexed, as store_article does
+            rows[FingerprintBandRow] += [
+                {"band": band, "value": value, "published": published, "article_id": article_id}
+                for band, value in fingerprint_bands(simhash)
+            ]
+        if rng.random() < 0.35:
+            rows[TopicMatchRow].append(
+                {
+                    "id": article_id,
+                    "article_id": article_id,
+                    "topic_id": rng.choice(("us-china-military", "taiwan", "south-china-sea")),
+                    "score": round(rng.uniform(5, 30), 1),
+                    "evidence": ["PLA ×2", "Taiwan ×1"],
+                }
+            )
+        if index % 33 == 0:
+            _link_to_event(rows, index // 33, article_id, published, ingested, rng)
+    return _Chunk(rows)
+
+
+def _link_to_event(
+    rows: dict[Any, list[dict[str, Any]]],
+    report: int,
+    article_id: int,
+    published: dt.date,
+    ingested: dt.datetime,
+    rng: random.Random,
+) -> None:
+    event_id = report // 3 + 1
+    if report % 3 == 0:  # the event's first report creates it
+        us, cn = f"bench-us-{rng.randrange(80):03d}", f"bench-cn-{rng.randrange(80):03d}"
+        rows[ContactEventRow].append(
+            {
+                "id": event_id,
+                "participant_key": f"{cn}|{us}",
+                "date": published - dt.timedelta(days=1),
+                "mode": rng.choice(("phone_call", "video_call", "meeting", "unspecified")),
+                "location": None,
+                "level": "senior",
+                "status": "held",
+                "date_explicit": True,
+                "historical": False,
+                "confidence": 0.9,
+                "first_seen": ingested,
+                "updated_at": ingested,
+            }
+        )
+        for position, official in enumerate((us, cn)):
+            rows[EventParticipantRow].append(
+                {
+                    "id": 2 * event_id - 1 + position,
+                    "event_id": event_id,
+                    "position": position,
+                    "official_id": official,
+                    "name": official.replace("-", " ").title(),
+                    "country": official.split("-")[1],
+                    "office": "Bench Office",
+                }
+            )
+        rows[AlertRow].append(
+            {
+                "id": event_id,
+                "event_id": event_id,
+                "channel": "console",
+                "kind": "contact",
+                "channel_label": "console",
+                "status": "sent",
+                "attempts": 1,
+                "created_at": ingested,
+                "sent_at": ingested,
+            }
+        )
+    rows[EventArticleRow].append(
+        {
+            "id": report + 1,
+            "event_id": event_id,
+            "article_id": article_id,
+            "reported_date": published - dt.timedelta(days=1),
+            "reported_mode": "unspecified",
+            "evidence": ["The two officials held talks on Tuesday."],
+            "reported_status": "held",
+            "confidence": 0.9,
+            "rules": ["predicate “held talks” (unspecified)"],
+        }
+    )
+
+
+_FILLER = (
+    "The council approved the plan after a lengthy debate that ran late into the evening.",
+    "Officials said the figures would be revised when more complete data became available.",
+    "Shares in the company rose in early trading before falling back in the afternoon.",
+    "The coast guard said the vessel was shadowed for several hours before leaving the area.",
+    "Residents were told to expect delays on the main road for the rest of the week.",
+    "The ministry said in a statement that the exercise had been planned well in advance.",
+    "Analysts said the decision was broadly in line with market expectations.",
+    "The team will play its next match at home on Saturday afternoon.",
+)
+
+
+def fill(url: str, count: int, seed: int) -> None:
+    """Bulk-insert ``count`` stored articles (and their topics and events) into an empty store."""
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _unsafe_but_fast)
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    for start in range(0, count, FILL_CHUNK):
+        chunk = _article_rows(start, min(count, start + FILL_CHUNK), count, rng)
+        with engine.begin() as connection:
+            for table in _TABLES:
+                if chunk.rows[table]:
+                    connection.execute(table.__table__.insert(), chunk.rows[table])
+        done = min(count, start + FILL_CHUNK)
+        if done % 200_000 == 0 or done == count:
+            log(f"  {engine.dialect.name}: {done:,}/{count:,} articles stored ({time.perf_counter() - started:.0f} s)")
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            for table in _TABLES:
+                name = table.__tablename__
+                if "id" not in table.__table__.c:
+                    continue
+                connection.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
+                )
+            connection.exec_driver_sql("ANALYZE")  # what autovacuum would have done by now
+    engine.dispose()
+
+
+def _unsafe_but_fast(dbapi_connection: Any, _record: Any) -> None:
+    """No fsync while filling (this connection only; the benchmark's own connections are normal)."""
+    dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+
+# --------------------------------------------------------------------------------------------
+# The batch
+# --------------------------------------------------------------------------------------------
+
+
+def classified_batch(size: int) -> list[Classification]:
+    """``size`` generated articles as the monitor would store them (feed items), classified."""
+    settings = load_settings()
+    classifier = Classifier(settings)
+    batch = []
+    for article in generate_corpus(settings, size, seed=7):
+        generated = article.as_article()
+        link = f"https://batch.example.com/news/{article.slug}.html"
+        feed_item = replace(
+            generated,
+            ref=link,
+            source="feed",
+            guid=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, link)}",
+            feed_url="https://batch.example.com/feeds/world.xml",
+            text_source="page",
+            published_source="page",
+            language="en",
+        )
+        batch.append(classifier.classify(feed_item))
+    return batch
+
+
+# --------------------------------------------------------------------------------------------
+# Backends
+# --------------------------------------------------------------------------------------------
+
+
+class _SqliteStores:
+    """A filled SQLite file per size; each repetition stores into a fresh copy."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def build(self, label: str, count: int) -> None:
+        url = f"sqlite:///{self.folder / label}.db"
+        _create_schema(url)
+        fill(url, count, seed=count)
+
+    def measure(self, label: str, batch: list[Classification], rep: int) -> float:
+        copy = self.folder / f"{label}-rep{rep}.db"
+        shutil.copyfile(self.folder / f"{label}.db", copy)
+        engine = create_db_engine(f"sqlite:///{copy}")
+        try:
+            return _store(sessionmaker(engine, expire_on_commit=False), batch)
+        finally:
+            engine.dispose()
+            copy.unlink()
+
+
+class _PostgresStores:
+    """A schema per size in a database made for this run; each repetition's rows are deleted after it."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.sessions: dict[str, sessionmaker[Session]] = {}
+
+    def url(self, label: str) -> str:
+        return f"{self.database_url}?options=-csearch_path%3D{label}"
+
+    def build(self, label: str, count: int) -> None:
+        admin = create_engine(self.database_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{label}"'))
+        admin.dispose()
+        _create_schema(self.url(label))
+        fill(self.url(label), count, seed=count)
+        self.sessions[label] = open_database(self.url(label))
+
+    def measure(self, label: str, batch: list[Classification], rep: int) -> float:
+        sessions = self.sessions[label]
+        with sessions() as session:
+            last_article = session.scalar(select(func.max(ArticleRow.id))) or 0
+            last_event = session.scalar(select(func.max(ContactEventRow.id))) or 0
+        try:
+            return _store(sessions, batch)
+        finally:
+            with sessions.begin() as session:  # ON DELETE CASCADE takes topics, reports, participants, alerts
+                session.execute(ArticleRow.__table__.delete().where(ArticleRow.id > last_article))
+                session.execute(ContactEventRow.__table__.delete().where(ContactEventRow.id > last_event))
+
+
+def _create_schema(url: str) -> None:
+    engine = create_db_engine(url)
+    upgrade_schema(engine)
+    engine.dispose()
+
+
+def _store(sessions: sessionmaker[Session], batch: list[Classification]) -> float:
+    """Seconds per article to store the batch and resolve its events, alerts queued for the console."""
+    started = time.perf_counter()
+    store_classifications(sessions, batch, [CONSOLE])
+    return (time.perf_counter() - started) / len(batch)
+
+
+@contextmanager
+def _postgres_database() -> Iterator[str | None]:
+    """A database for this run on the test server (dropped afterwards), or None if unreachable."""
+    server = make_url(POSTGRES_SERVER)
+    try:
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
+            connection.execute(text(f"CREATE DATABASE {BENCH_DATABASE}"))
+    except OperationalError as exc:
+        log(f"PostgreSQL not reachable at {server.render_as_string(hide_password=True)}: {exc.orig}")
+        yield None
+        return
+    try:
+        yield server.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
+        admin.dispose()
+
+
+def run(smoke: bool, repeat: int) -> list[Result]:
+    small, large = SIZES[smoke]
+    memory = PeakMemory()
+    batch = classified_batch(BATCH[smoke])
+    log(f"batch of {len(batch)} classified feed articles ready ({sum(1 for c in batch if c.contact)} contacts)")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="nw-bench-scale-") as folder, _postgres_database() as postgres:
+        backends: list[tuple[str, Callable[[], Any] | None]] = [
+            ("sqlite", lambda: _SqliteStores(Path(folder))),
+            ("postgresql", (lambda: _PostgresStores(postgres)) if postgres else None),
+        ]
+        for backend, make in backends:
+            name = f"scale-{backend}"
+            if make is None:
+                results.append(skipped(name, f"PostgreSQL not reachable at {POSTGRES_SERVER}"))
+                continue
+            stores = make()
+            for label, count in (("small", small), ("large", large)):
+                log(f"{backend}: filling the {label} store ({count:,} articles)")
+                stores.build(label, count)
+            samples, reference = side_by_side(
+                lambda rep, s=stores: s.measure("large", batch, rep),
+                lambda rep, s=stores: s.measure("small", batch, rep),
+                repeat,
+                name,
+            )
+            notes = (
+                f"seconds per article with {large:,} articles stored vs {small:,} (reference); "
+                f"batch of {len(batch)} classified feed articles"
+            )
+            results.append(compared(name, len(batch), samples, reference, memory.process_mb, notes=notes))
+    return results
