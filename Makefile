@@ -7,13 +7,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install lint clean
+.PHONY: run test install lint clean bench bench-smoke
 
 run: $(INSTALLED)  ## Replay the seed articles through the pipeline into the default SQLite database
 	$(BIN)/newswatch replay seeds/
 
 test: $(INSTALLED)  ## Run the test suite
 	$(BIN)/python -m pytest
+
+bench: $(INSTALLED)  ## Run the benchmarks at full size (20–40 min) and check their budgets
+	$(BIN)/python -m benchmarks
+
+bench-smoke: $(INSTALLED)  ## Run every benchmark end to end at tiny sizes (CI: that they run, not how fast)
+	$(BIN)/python -m benchmarks --smoke
 
 install: $(INSTALLED)
 
