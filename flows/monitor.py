@@ -36,7 +36,9 @@ from newswatch.monitor import (
 )
 from newswatch.notify import Channel
 from newswatch.pipeline import FeedNotice, record_feed_health
+from newswatch.progress import each_done
 from newswatch.records import Article
+from newswatch.routing import Routing, routing_for
 from newswatch.settings import FeedConfig, MonitorSettings, database_url, load_settings, monitor_settings
 
 
@@ -66,7 +68,11 @@ def poll_feeds(
     with transaction(sessions) as session:
         validators = repository.feed_validators(session, [f.url for f in feeds])
     return in_parallel(
-        lambda feed: poll_feed(fetcher, feed, validators.get(feed.url, (None, None)), monitor.max_feed_bytes),
+        each_done(
+            lambda feed: poll_feed(fetcher, feed, validators.get(feed.url, (None, None)), monitor.max_feed_bytes),
+            "Polling feeds",
+            len(feeds),
+        ),
         feeds,
         monitor.concurrency,
     )
@@ -86,7 +92,9 @@ def fetch_articles(
     fetcher: Fetcher, items: list[NewItem], monitor: MonitorSettings
 ) -> tuple[list[Article], dict[str, str]]:
     """Fetch each new item's page concurrently and extract the article (the summary if that fails)."""
-    pages = in_parallel(lambda item: fetch_item_page(fetcher, item), items, monitor.concurrency)
+    pages = in_parallel(
+        each_done(lambda item: fetch_item_page(fetcher, item), "Fetching pages", len(items)), items, monitor.concurrency
+    )
     fetched_at = dt.datetime.now(dt.UTC)
     articles = [build_article(item, page, fetched_at) for item, (page, _) in zip(items, pages, strict=True)]
     failures = {item.ref: reason for item, (_, reason) in zip(items, pages, strict=True) if reason}
@@ -100,12 +108,13 @@ def update_feed_health(
     items: list[NewItem],
     channels: list[Channel],
     monitor: MonitorSettings,
+    routing: Routing,
 ) -> list[FeedNotice]:
     """Record each feed's poll; one operator notice when a feed keeps failing, one when it recovers."""
     new_items: dict[str, int] = {}
     for item in items:
         new_items[item.feed.url] = new_items.get(item.feed.url, 0) + 1
-    return record_feed_health(sessions, polls, new_items, channels, monitor.failure_alert_after)
+    return record_feed_health(sessions, polls, new_items, channels, monitor.failure_alert_after, routing=routing)
 
 
 @flow(name="newswatch-monitor", log_prints=False, validate_parameters=True)
@@ -138,7 +147,7 @@ def monitor(
         articles, page_failures = fetch_articles(fetcher, items, options)
     classifications = classify_articles(articles, settings)
     stored = store_results(sessions, classifications, channels, settings)
-    notices = update_feed_health(sessions, polls, items, channels, options)
+    notices = update_feed_health(sessions, polls, items, channels, options, routing_for(settings))
     deliveries = send_alerts(sessions, settings, channels)
     run = run_report(sessions, len(articles), [], stored, deliveries, channels)
     return MonitorReport(polls, run, notices, page_failures)

@@ -629,14 +629,16 @@ def alerts(
 
     rows = _in_database(db, repository.alert_summary)
     if as_json:
-        keys = ("id", "event_id", "kind", "channel", "status", "attempts", "last_error")
-        typer.echo(json.dumps([dict(zip(keys, row, strict=True)) for row in rows], indent=2))
+        typer.echo(json.dumps(rows, indent=2))
         return
     if not rows:
         typer.echo("No alerts yet.")
-    for alert_id, event_id, kind, channel, status, attempts, error in rows:
+    for row in rows:
+        about = f"digest {row['digest']}" if row["digest"] else f"event #{row['event_id']}"
+        error = f" ({row['last_error']})" if row["last_error"] else ""
         typer.echo(
-            f"alert {alert_id} ({kind}): event #{event_id} → {channel}: {status} after {attempts} attempt(s){f' ({error})' if error else ''}"
+            f"alert {row['id']} ({row['kind']}): {about} → {row['channel']}: {row['status']} "
+            f"after {row['attempts']} attempt(s){error}"
         )
 
 
