@@ -226,7 +226,6 @@ def digest_context(digest: Digest, countries: Mapping[str, Country], pair: tuple
             "planned": [_digest_event(e) for e in digest.planned],
             "new_planned": sum(1 for e in digest.planned if e.new),
             "topics": [{"id": t.topic, "name": t.name, "articles": t.articles} for t in digest.topics],
-            "articles": sum(t.articles for t in digest.topics),
             "failing_feeds": [
                 {
                     "name": neutralise(f.name),
