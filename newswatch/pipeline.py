@@ -348,7 +348,7 @@ def prepare_digest(
                 since,
                 now,
                 held=repository.events_held_between(session, since, now),
-                planned=repository.planned_events(session, now.date()),
+                planned=repository.planned_events(session, now.date(), since),
                 volumes=repository.topic_volumes(session, since, now),
                 topic_names={t.id: t.name for t in settings.topics},
                 failing_feeds=repository.failing_feeds(session),

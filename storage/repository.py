@@ -657,11 +657,17 @@ def events_held_between(session: Session, since: dt.datetime, until: dt.datetime
     return [_to_record(row) for row in rows]
 
 
-def planned_events(session: Session, from_date: dt.date) -> list[tuple[StoredEvent, dt.datetime]]:
-    """Planned events dated ``from_date`` or later, with when each was first seen."""
+def planned_events(
+    session: Session, from_date: dt.date, announced_since: dt.datetime
+) -> list[tuple[StoredEvent, dt.datetime]]:
+    """Planned events dated ``from_date`` or later, or first seen since ``announced_since``, with
+    when each was first seen."""
     rows = session.scalars(
         _event_query()
-        .where(ContactEventRow.status == "planned", ContactEventRow.date >= from_date)
+        .where(
+            ContactEventRow.status == "planned",
+            or_(ContactEventRow.date >= from_date, ContactEventRow.first_seen >= announced_since),
+        )
         .order_by(ContactEventRow.date, ContactEventRow.id)
     ).all()
     return [(_to_record(row), row.first_seen) for row in rows]
