@@ -771,9 +771,10 @@ def digest_command(
 def _digest_counts(digest: Digest) -> str:
     planned_new = sum(1 for e in digest.planned if e.new)
     volumes = ", ".join(f"{t.topic} {t.articles}" for t in digest.topics) or "none"
+    failing = len(digest.failing_feeds)
     return (
         f"{len(digest.contacts)} new contacts, {len(digest.planned)} planned meetings ({planned_new} new), "
-        f"articles per topic: {volumes}; {len(digest.failing_feeds)} failing feeds"
+        f"articles per topic: {volumes}; {failing} failing feed{'' if failing == 1 else 's'}"
     )
 
 
