@@ -81,7 +81,8 @@ class RichBar:
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
-            console=console if isinstance(console, Console) else Console(stderr=True),
+            # soft_wrap: what the command prints meanwhile (redirected above the bar) keeps its lines
+            console=console if isinstance(console, Console) else Console(stderr=True, soft_wrap=True),
             transient=True,
         )
         self._tasks: dict[str, object] = {}
