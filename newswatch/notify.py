@@ -213,7 +213,9 @@ def _digest_event(event: DigestEvent) -> dict[str, Any]:
     }
 
 
-def digest_context(digest: Digest, countries: Mapping[str, Country], pair: tuple[str, str], timezone: str) -> dict:
+def digest_context(
+    digest: Digest, countries: Mapping[str, Country], pair: tuple[str, str], timezone: str
+) -> dict[str, Any]:
     """What digest templates see: plain values, article and feed text neutralised."""
     zone = ZoneInfo(timezone)
     return {

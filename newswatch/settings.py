@@ -100,6 +100,13 @@ class DigestSettings(_Strict):
         default=None, gt=0, le=168, description="every this many hours (from 00:00 UTC) instead of daily"
     )
 
+    @field_validator("daily_at", mode="before")
+    @classmethod
+    def _quoted_time(cls, value: Any) -> Any:
+        if isinstance(value, int):  # YAML 1.1 reads 12:30 unquoted as 750 (minutes)
+            raise ValueError('write the time in quotes, e.g. "12:30"')
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -63,6 +63,24 @@ def test_the_period_a_moment_is_in(
     assert period_key(period_start(_utc(now), every_hours, daily_at, zone)) == expected
 
 
+@pytest.mark.parametrize(
+    ("digest", "expected"),
+    [
+        ({"timezone": "Mars/Olympus"}, "digest.timezone: Value error, unknown time zone 'Mars/Olympus'"),
+        ({"daily_at": "25:00"}, "digest.daily_at: String should match pattern"),
+        ({"daily_at": 750}, 'digest.daily_at: Value error, write the time in quotes, e.g. "12:30"'),
+        ({"every_hours": 0}, "digest.every_hours: Input should be greater than 0"),
+    ],
+)
+def test_digest_settings_errors_name_file_and_field(tmp_path: Path, digest: dict, expected: str) -> None:
+    from newswatch.errors import ConfigError
+    from newswatch.settings import load_settings
+
+    with pytest.raises(ConfigError) as info:
+        load_settings(config_folder(tmp_path, digest=digest))
+    assert f"{tmp_path / 'newswatch.yaml'}: {expected}" in str(info.value)
+
+
 def test_the_digest_reaches_email_with_contacts_topics_and_failing_feeds(
     database_url: str, smtp_receiver: SmtpReceiver, settings: Settings, classifier: Classifier
 ) -> None:
