@@ -4,7 +4,9 @@ resolve events → alert, and record each feed's health."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from newswatch.flows.runners import parallel_runs, task_runner_for
 from newswatch.flows.tasks import (
@@ -38,8 +40,13 @@ from newswatch.monitor import (
 )
 from newswatch.notify import Channel
 from newswatch.pipeline import FeedNotice, record_feed_health
+from newswatch.progress import each_done
 from newswatch.records import Article
+from newswatch.routing import Routing, routing_for
 from newswatch.settings import FeedConfig, MonitorSettings, database_url, monitor_settings
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -60,20 +67,34 @@ class MonitorReport:
         return [p for p in self.polls if p.not_modified]
 
 
+def _reporting(function: Callable[[T], R], on_done: Callable[[T], object] | None) -> Callable[[T], R]:
+    """``function``, calling ``on_done`` after each call (progress, when the run is in-process)."""
+    if on_done is None:
+        return function
+
+    def wrapped(item: T) -> R:
+        result = function(item)
+        on_done(item)
+        return result
+
+    return wrapped
+
+
 @task(cache_policy=NO_CACHE)
 def poll_feed_group(
     feeds: list[FeedConfig],
     validators: dict[str, tuple[str | None, str | None]],
     options: MonitorSettings,
     threads: int,
+    on_done: Callable[[FeedConfig], object] | None = None,
 ) -> list[FeedPoll]:
     """Poll a group of feeds (one task run; its own fetcher, so it can run in another process)."""
     with Fetcher(fetch_policy(options)) as fetcher:
-        return in_parallel(
+        poll = _reporting(
             lambda feed: poll_feed(fetcher, feed, validators.get(feed.url, (None, None)), options.max_feed_bytes),
-            feeds,
-            threads,
+            on_done,
         )
+        return in_parallel(poll, feeds, threads)
 
 
 @task(cache_policy=NO_CACHE)
@@ -87,15 +108,19 @@ def find_new_items(sessions: sessionmaker[Session], polls: list[FeedPoll]) -> li
 
 @task(cache_policy=NO_CACHE)
 def collect_article_group(
-    items: list[NewItem], options: MonitorSettings, threads: int
+    items: list[NewItem], options: MonitorSettings, threads: int, on_done: Callable[[NewItem], object] | None = None
 ) -> tuple[list[Article], dict[str, str]]:
     """Fetch a group of new items' pages and extract each article (the summary if that fails)."""
     with Fetcher(fetch_policy(options)) as fetcher:
-        pages = in_parallel(lambda item: fetch_item_page(fetcher, item), items, threads)
+        pages = in_parallel(_reporting(lambda item: fetch_item_page(fetcher, item), on_done), items, threads)
     fetched_at = dt.datetime.now(dt.UTC)
     articles = [build_article(item, page, fetched_at) for item, (page, _) in zip(items, pages, strict=True)]
     failures = {item.ref: reason for item, (_, reason) in zip(items, pages, strict=True) if reason}
     return articles, failures
+
+
+def _ignore(_: object) -> None:
+    return None
 
 
 def collect_articles(
@@ -110,6 +135,7 @@ def collect_articles(
     threads = max(1, -(-options.concurrency // runs))  # the fetches in flight stay near monitor.concurrency
     with transaction(sessions) as session:
         validators = repository.feed_validators(session, [f.url for f in feeds])
+    in_process = options.task_runner == "threads"  # progress shows only where the command runs
     with task_runner_for(options) as runner:
         feed_groups = group_by_host(feeds, lambda feed: feed.url, runs)
         polled = runner.map(
@@ -119,6 +145,7 @@ def collect_articles(
                 "validators": unmapped(validators),
                 "options": unmapped(options),
                 "threads": unmapped(threads),
+                "on_done": unmapped(each_done(_ignore, "Polling feeds", len(feeds)) if in_process else None),
             },
         )
         polls = [poll for group in polled.result() for poll in group]
@@ -126,7 +153,12 @@ def collect_articles(
         item_groups = group_by_host(items, lambda item: item.entry.link, runs)
         collected = runner.map(
             collect_article_group,
-            {"items": item_groups, "options": unmapped(options), "threads": unmapped(threads)},
+            {
+                "items": item_groups,
+                "options": unmapped(options),
+                "threads": unmapped(threads),
+                "on_done": unmapped(each_done(_ignore, "Fetching pages", len(items)) if in_process else None),
+            },
         ).result()
     by_ref = {article.ref: article for group, _ in collected for article in group}
     articles = [by_ref[item.ref] for item in items]  # in feed order, whatever the grouping
@@ -141,12 +173,13 @@ def update_feed_health(
     items: list[NewItem],
     channels: list[Channel],
     monitor: MonitorSettings,
+    routing: Routing,
 ) -> list[FeedNotice]:
     """Record each feed's poll; one operator notice when a feed keeps failing, one when it recovers."""
     new_items: dict[str, int] = {}
     for item in items:
         new_items[item.feed.url] = new_items.get(item.feed.url, 0) + 1
-    return record_feed_health(sessions, polls, new_items, channels, monitor.failure_alert_after)
+    return record_feed_health(sessions, polls, new_items, channels, monitor.failure_alert_after, routing=routing)
 
 
 @flow(name="newswatch-monitor", log_prints=False, validate_parameters=True)
@@ -176,7 +209,7 @@ def monitor(
     polls, items, articles, page_failures = collect_articles(sessions, feeds, options)
     classifications = classify_articles(articles, settings)
     stored = store_results(sessions, classifications, channels, settings)
-    notices = update_feed_health(sessions, polls, items, channels, options)
+    notices = update_feed_health(sessions, polls, items, channels, options, routing_for(settings))
     deliveries = send_alerts(sessions, settings, channels)
     run = run_report(sessions, len(articles), [], stored, deliveries, channels)
     return MonitorReport(polls, run, notices, page_failures)

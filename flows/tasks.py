@@ -14,7 +14,9 @@ from newswatch.classify import Classifier
 from newswatch.errors import ConfigError
 from newswatch.notify import CONSOLE, Channel, build_channels
 from newswatch.pipeline import Delivery, StoredArticle, deliver_alerts, load_events, store_classifications
+from newswatch.progress import tracked
 from newswatch.records import Article, Classification, ReadFailure, StoredEvent
+from newswatch.routing import routing_for
 from newswatch.settings import Settings, apprise_config_path, load_settings, notification_urls, resolve_config_dir
 
 
@@ -48,7 +50,9 @@ def run_report(
     channels: list[Channel],
 ) -> RunReport:
     """The report of a run: the events its articles reported or its alerts were about."""
-    event_ids = {s.event_id for s in stored if s.event_id is not None} | {d.event_id for d in deliveries}
+    event_ids = {s.event_id for s in stored if s.event_id is not None} | {
+        d.event_id for d in deliveries if d.event_id is not None
+    }
     events = load_events(sessions, event_ids)
     return RunReport(read, failures, stored, events, deliveries, [c.label for c in channels])
 
@@ -84,22 +88,26 @@ def secret_urls(block_name: str | None) -> list[str]:
 def classify_articles(articles: list[Article], settings: Settings) -> list[Classification]:
     """Score topics and detect contacts, all articles in one task (a task per article costs ~10 ms)."""
     classifier = Classifier(settings)
-    return [classifier.classify(article) for article in articles]
+    return [classifier.classify(article) for article in tracked(articles, "Classifying")]
 
 
 @task(cache_policy=NO_CACHE)
 def store_results(
     sessions: sessionmaker[Session], classifications: list[Classification], channels: list[Channel], settings: Settings
 ) -> list[StoredArticle]:
-    """Store articles, topics and contact events; queue alerts for new events."""
+    """Store articles, topics and contact events; queue alerts for new events (routed, unless muted)."""
     alerts = settings.core.alerts
-    return store_classifications(sessions, classifications, channels, alerts.notify_planned, alerts.min_level)
+    return store_classifications(
+        sessions, classifications, channels, alerts.notify_planned, alerts.min_level, routing_for(settings)
+    )
 
 
 @task(cache_policy=NO_CACHE)
-def send_alerts(sessions: sessionmaker[Session], settings: Settings, channels: list[Channel]) -> list[Delivery]:
-    """Deliver pending alerts, including those that failed on earlier runs."""
-    return deliver_alerts(sessions, channels, settings)
+def send_alerts(
+    sessions: sessionmaker[Session], settings: Settings, channels: list[Channel], kinds: list[str] | None = None
+) -> list[Delivery]:
+    """Deliver pending alerts (of these kinds, or all), including those that failed on earlier runs."""
+    return deliver_alerts(sessions, channels, settings, kinds=kinds)
 
 
 def flow_settings(config_dir: str | None) -> Settings:

@@ -29,6 +29,7 @@ from newswatch.records import MODE_LABELS, Classification, Contact, Participant,
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from newswatch.digest import Digest
     from newswatch.evaluate import Evaluation
     from newswatch.flows.tasks import RunReport
 
@@ -128,7 +129,7 @@ def _handle_errors(command: F) -> F:
         _configure_output(debug)
         try:
             return command(*args, **kwargs)
-        except (typer.Exit, typer.Abort):
+        except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors (BadParameter…) keep exit code 2
             raise
         except NewswatchError as exc:
             if debug:
@@ -181,17 +182,24 @@ def _export_secrets(db: str | None, notify: list[str] | None) -> None:
 def _print_outcome(report: RunReport) -> None:
     """The contacts a run saw and the alerts it sent."""
     new_ids = {e.id for e in report.new_events}
+    muted = {s.event_id for s in report.stored if s.muted}
     typer.echo(f"Contacts in these articles: {len(report.events)} ({len(new_ids)} new)")
     for event in report.events:
         state = "new  " if event.id in new_ids else "known"
-        typer.echo(f"  {state} {_event_line(event)}")
+        typer.echo(f"  {state} {_event_line(event)}{'  (muted: not alerted)' if event.id in muted else ''}")
     delivered = [d for d in report.deliveries if d.delivered]
     failed = [d for d in report.deliveries if not d.delivered]
     typer.echo(f"Alerts: {len(delivered)} sent, {len(failed)} failed (channels: {', '.join(report.channels)})")
     for delivery in delivered:
-        typer.echo(f"  sent   #{delivery.event_id} → {delivery.channel}: {delivery.title}")
+        typer.echo(f"  sent   {_delivery_subject(delivery.event_id)} → {delivery.channel}: {delivery.title}")
     for delivery in failed:
-        typer.echo(f"  failed #{delivery.event_id} → {delivery.error} (will retry next run)", err=True)
+        typer.echo(
+            f"  failed {_delivery_subject(delivery.event_id)} → {delivery.error} (will retry next run)", err=True
+        )
+
+
+def _delivery_subject(event_id: int | None) -> str:
+    return f"#{event_id}" if event_id is not None else "digest"
 
 
 def _in_database(db: str | None, read: Callable[[Session], T]) -> T:
@@ -281,9 +289,11 @@ def replay(
 
     configured_channels(settings)  # a malformed notification URL is an error before the run, too
     from newswatch.flows.replay import replay as replay_flow
+    from newswatch.progress import showing_progress
 
     typer.echo(f"Replaying {', '.join(str(p) for p in paths)} …")
-    report = replay_flow([str(p) for p in paths], str(config) if config else None)
+    with showing_progress():
+        report = replay_flow([str(p) for p in paths], str(config) if config else None)
     for failure in report.failures:
         typer.echo(f"skipped {failure.path}: {failure.reason}", err=True)
     already = sum(1 for s in report.stored if not s.new)
@@ -330,8 +340,10 @@ def run(
     if not feed and not any(f.enabled for f in settings.feeds):
         raise NewswatchError("no feeds to poll: enable some in feeds.yaml or give --feed URL")
     from newswatch.flows.monitor import monitor
+    from newswatch.progress import showing_progress
 
-    report = monitor(list(feed) if feed else None, str(config) if config else None, ignore_intervals=poll_all)
+    with showing_progress():
+        report = monitor(list(feed) if feed else None, str(config) if config else None, ignore_intervals=poll_all)
     for poll in report.failed:
         typer.echo(f"feed failed: {poll.feed.label}: {poll.error}", err=True)
     for poll in report.polls:
@@ -361,7 +373,8 @@ def serve(
     debug: DebugOption = False,
 ) -> None:
     """Run the flows on their schedules until stopped: monitor every schedule.monitor_every_minutes,
-    deliver pending alerts every schedule.deliver_every_minutes.
+    deliver pending alerts every schedule.deliver_every_minutes, and send the digest on its
+    schedule when digest.enabled is true.
 
     Uses the Prefect server at PREFECT_API_URL; without one, starts a local Prefect server
     (SQLite, in PREFECT_HOME) and stops it on exit. Stops cleanly on Ctrl-C or SIGTERM.
@@ -370,7 +383,7 @@ def serve(
     """
     import signal
 
-    from newswatch.serve import prefect_api, serve_flows
+    from newswatch.serve import describe_digest_schedule, prefect_api, serve_flows
     from newswatch.settings import default_home, load_settings
 
     settings = load_settings(config)
@@ -380,10 +393,12 @@ def serve(
     configured_channels(settings)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     schedule = settings.core.schedule
+    digest = settings.core.digest
     with prefect_api(default_home() / "prefect-server.log") as api_url:
         typer.echo(
             f"Serving on {api_url}: monitor every {schedule.monitor_every_minutes:g} min, "
-            f"deliver alerts every {schedule.deliver_every_minutes:g} min. Ctrl-C stops."
+            f"deliver alerts every {schedule.deliver_every_minutes:g} min"
+            f"{', digest ' + describe_digest_schedule(digest) if digest.enabled else ''}. Ctrl-C stops."
         )
         if not debug:
             # Prefect's runner stops on SIGTERM by raising SystemExit inside its event loop, which
@@ -391,7 +406,12 @@ def serve(
             logging.getLogger("asyncio").setLevel(logging.CRITICAL)
             warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"prefect\.runner")
         try:
-            serve_flows(schedule.monitor_every_minutes, schedule.deliver_every_minutes, str(config) if config else None)
+            serve_flows(
+                schedule.monitor_every_minutes,
+                schedule.deliver_every_minutes,
+                str(config) if config else None,
+                digest,
+            )
         except (KeyboardInterrupt, SystemExit):
             # Nothing in flight is lost: a run cut short leaves work the next run finishes.
             typer.echo("Stopped.")
@@ -567,6 +587,7 @@ def eval_command(
     from newswatch.classify import Classifier
     from newswatch.evaluate import evaluate, load_labels
     from newswatch.pipeline import store_classifications
+    from newswatch.progress import showing_progress, tracked
     from newswatch.seeds import read_seed_files
     from newswatch.settings import load_settings
     from newswatch.storage.database import open_database
@@ -578,8 +599,8 @@ def eval_command(
         typer.echo(f"skipped {failure.path}: {failure.reason}", err=True)
     articles = [a for a in articles if a.ref in expected]
     classifier = Classifier(settings)
-    classifications = [classifier.classify(article) for article in articles]
-    with tempfile.TemporaryDirectory(prefix="newswatch-eval-") as folder:
+    with showing_progress(), tempfile.TemporaryDirectory(prefix="newswatch-eval-") as folder:
+        classifications = [classifier.classify(article) for article in tracked(articles, "Classifying")]
         stored = store_classifications(
             open_database(f"sqlite:///{folder}/eval.db"), classifications, [], min_level=settings.core.alerts.min_level
         )
@@ -678,14 +699,16 @@ def alerts(
 
     rows = _in_database(db, repository.alert_summary)
     if as_json:
-        keys = ("id", "event_id", "kind", "channel", "status", "attempts", "last_error")
-        typer.echo(json.dumps([dict(zip(keys, row, strict=True)) for row in rows], indent=2))
+        typer.echo(json.dumps(rows, indent=2))
         return
     if not rows:
         typer.echo("No alerts yet.")
-    for alert_id, event_id, kind, channel, status, attempts, error in rows:
+    for row in rows:
+        about = f"digest {row['digest']}" if row["digest"] else f"event #{row['event_id']}"
+        error = f" ({row['last_error']})" if row["last_error"] else ""
         typer.echo(
-            f"alert {alert_id} ({kind}): event #{event_id} → {channel}: {status} after {attempts} attempt(s){f' ({error})' if error else ''}"
+            f"alert {row['id']} ({row['kind']}): {about} → {row['channel']}: {row['status']} "
+            f"after {row['attempts']} attempt(s){error}"
         )
 
 
@@ -726,6 +749,225 @@ def alerts_retry(
         typer.echo(f"  alert {delivery.alert_id} → {delivery.channel}: {outcome}")
     if any(not d.delivered for d in deliveries):
         raise typer.Exit(ExitStatus.PARTIAL)
+
+
+@app.command("digest")
+@_handle_errors
+def digest_command(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the digest and where it would go; store and send nothing.")
+    ] = False,
+    db: DbOption = None,
+    notify: NotifyOption = None,
+    config: ConfigOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Send the digest: new contacts, planned meetings and articles per topic since the last digest,
+    and failing feeds. Skipped when nothing is new; sent once per period (digest.every_hours, or
+    daily at digest.daily_at) to each channel; a failed send is retried by the next run.
+
+    Works whether or not digest.enabled is set; that setting schedules it in `newswatch serve`.
+
+    Example: newswatch digest --dry-run
+    """
+    from newswatch.flows.tasks import configured_channels
+    from newswatch.notify import render_digest
+    from newswatch.pipeline import deliver_alerts, prepare_digest
+    from newswatch.settings import database_url, load_settings
+    from newswatch.storage.database import open_database
+    from newswatch.templates import template_folders, templates_in
+
+    settings = load_settings(config)
+    _export_secrets(db, notify)
+    channels = configured_channels(settings)
+    sessions = open_database(database_url(db))
+    plan = prepare_digest(sessions, channels, settings, dry_run=dry_run)
+    since = plan.since.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if dry_run:
+        if plan.digest is None:
+            typer.echo(f"Nothing new since {since}: no digest would be sent.")
+            return
+        if plan.existed:
+            typer.echo(f"(The digest of period {plan.period} was sent already; the next one would say this.)")
+        title, body = render_digest(
+            plan.digest,
+            settings.core.countries,
+            settings.core.tracked_pair,
+            settings.core.digest.timezone,
+            templates=templates_in(template_folders(settings.config_dir)),
+        )
+        typer.echo(f"{title}\n{body}")
+        typer.echo(f"Would go to: {', '.join(plan.recipients)} (dry run: nothing stored or sent)")
+        return
+    if plan.digest is None:
+        typer.echo(f"Digest {plan.period}: nothing new since {since}; not sent.")
+    elif plan.existed and not plan.queued:
+        typer.echo(f"Digest {plan.period}: composed before; it is sent once per channel (failed sends are retried).")
+    else:
+        typer.echo(f"Digest {plan.period}: {_digest_counts(plan.digest)}; for {', '.join(plan.queued)}")
+    deliveries = deliver_alerts(sessions, channels, settings, echo=typer.echo, kinds=["digest"])
+    for delivery in deliveries:
+        if delivery.delivered:
+            typer.echo(f"  sent   → {delivery.channel}: {delivery.title}")
+        else:
+            typer.echo(f"  failed → {delivery.error} (will retry next run)", err=True)
+    failed = sum(1 for d in deliveries if not d.delivered)
+    typer.echo(f"Digests: {len(deliveries) - failed} sent, {failed} failed")
+    if failed:
+        raise typer.Exit(ExitStatus.PARTIAL)
+
+
+def _digest_counts(digest: Digest) -> str:
+    planned_new = sum(1 for e in digest.planned if e.new)
+    volumes = ", ".join(f"{t.topic} {t.articles}" for t in digest.topics) or "none"
+    failing = len(digest.failing_feeds)
+    return (
+        f"{len(digest.contacts)} new contacts, {len(digest.planned)} planned meetings ({planned_new} new), "
+        f"articles per topic: {volumes}; {failing} failing feed{'' if failing == 1 else 's'}"
+    )
+
+
+mute_app = typer.Typer(
+    help="Mute a topic or an event: it is still monitored, classified and stored, but nothing is sent about it.",
+    no_args_is_help=True,
+)
+app.add_typer(mute_app, name="mute")
+unmute_app = typer.Typer(help="Send alerts about a muted topic or event again.", no_args_is_help=True)
+app.add_typer(unmute_app, name="unmute")
+UntilOption = Annotated[
+    str | None,
+    typer.Option("--until", metavar="DATE", help="Unmute by itself then: YYYY-MM-DD (00:00 UTC) or an ISO date-time."),
+]
+
+
+def _mute_end(until: str | None) -> dt.datetime | None:
+    if until is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(until)
+    except ValueError:
+        raise typer.BadParameter(f"{until!r}: give YYYY-MM-DD or an ISO date-time", param_hint="--until") from None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    if moment <= dt.datetime.now(dt.UTC):
+        raise typer.BadParameter(f"{until} is past", param_hint="--until")
+    return moment.astimezone(dt.UTC)
+
+
+def _until_text(end: dt.datetime | None) -> str:
+    return f"until {end.strftime('%Y-%m-%d %H:%M UTC')}" if end else "until unmuted"
+
+
+@mute_app.command("topic")
+@_handle_errors
+def mute_topic(
+    topic: Annotated[str, typer.Argument(metavar="TOPIC", help="A topic id of topics.yaml.", show_default=False)],
+    until: UntilOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Mute a topic: its articles and events are still stored and classified, but no alert and no
+    digest section is sent for them. An event about this topic and an unmuted one still alerts.
+
+    Example: newswatch mute topic taiwan --until 2026-12-01
+    """
+    from newswatch.settings import load_settings
+    from newswatch.storage import repository
+
+    known = [t.id for t in load_settings(config).topics]
+    if topic not in known:
+        raise NewswatchError(f"no topic {topic!r} in topics.yaml (topics: {', '.join(known)})")
+    end = _mute_end(until)
+    _in_database(db, lambda session: repository.set_mute(session, "topic", topic, end))
+    typer.echo(f"Muted topic {topic} {_until_text(end)}: it is still monitored; nothing is sent about it.")
+
+
+@mute_app.command("event")
+@_handle_errors
+def mute_event(
+    event_id: Annotated[
+        int, typer.Argument(metavar="ID", help="An event id (newswatch contacts).", show_default=False)
+    ],
+    until: UntilOption = None,
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Mute an event's follow-ups: later reports joining it (a planned meeting reported held,
+    refinements) send nothing, and digests leave it out.
+
+    Example: newswatch mute event 12
+    """
+    from newswatch.storage import repository
+
+    end = _mute_end(until)
+
+    def mute(session: Session) -> bool:
+        if not repository.event_exists(session, event_id):
+            return False
+        repository.set_mute(session, "event", str(event_id), end)
+        return True
+
+    if not _in_database(db, mute):
+        raise NewswatchError(f"no event #{event_id} (see newswatch contacts)")
+    typer.echo(f"Muted event #{event_id} {_until_text(end)}: its follow-ups send nothing.")
+
+
+def _unmute(db: str | None, kind: str, target: str) -> None:
+    from newswatch.storage import repository
+
+    if _in_database(db, lambda session: repository.remove_mute(session, kind, target)):
+        typer.echo(f"Unmuted {kind} {target}.")
+    else:
+        typer.echo(f"{kind.capitalize()} {target} was not muted.")
+
+
+@unmute_app.command("topic")
+@_handle_errors
+def unmute_topic(
+    topic: Annotated[str, typer.Argument(metavar="TOPIC", help="A muted topic id.", show_default=False)],
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Unmute a topic: alerts and digest sections about it are sent again (from now on).
+
+    Example: newswatch unmute topic taiwan
+    """
+    _unmute(db, "topic", topic)
+
+
+@unmute_app.command("event")
+@_handle_errors
+def unmute_event(
+    event_id: Annotated[int, typer.Argument(metavar="ID", help="A muted event id.", show_default=False)],
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Unmute an event: its follow-ups alert again (from now on).
+
+    Example: newswatch unmute event 12
+    """
+    _unmute(db, "event", str(event_id))
+
+
+@app.command()
+@_handle_errors
+def mutes(as_json: JsonOption = False, db: DbOption = None, debug: DebugOption = False) -> None:
+    """List muted topics and events, with when each mute ends (expired ones are shown as such).
+
+    Example: newswatch mutes --json
+    """
+    from newswatch.storage import repository
+
+    rows = _in_database(db, lambda session: repository.list_mutes(session, dt.datetime.now(dt.UTC)))
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        typer.echo("Nothing is muted.")
+    for row in rows:
+        ends = f"until {row['until']}" if row["until"] else "until unmuted"
+        target = f"#{row['target']}" if row["kind"] == "event" else row["target"]
+        typer.echo(f"{row['kind']} {target}: muted {ends}{'' if row['active'] else ' (expired)'}")
 
 
 @db_app.command("upgrade")

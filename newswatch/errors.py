@@ -19,3 +19,7 @@ class StorageError(NewswatchError):
 
 class NotificationError(NewswatchError):
     """A notification could not be delivered."""
+
+
+class TemplateError(ConfigError):
+    """A message template cannot be compiled or rendered."""

@@ -3,22 +3,32 @@
 apprise returns one boolean for all the URLs of an Apprise object, so every channel gets its own
 object: that tells which URL failed, and gives each its own retry on the next run. URLs carry
 secrets (tokens, passwords): only their masked form is ever shown or stored.
+
+Message text comes from Jinja2 templates (``newswatch.templates``), rendered in each channel's
+style: plain text, Slack mrkdwn or HTML email. The values handed to templates are neutralised here.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import apprise
 
 from newswatch.errors import ConfigError, NotificationError
-from newswatch.records import MODE_LABELS, StoredEvent
+from newswatch.records import MODE_LABELS, Participant, StoredEvent
 from newswatch.settings import Country
+from newswatch.templates import Templates, shipped_folder, templates_in
+
+if TYPE_CHECKING:
+    from newswatch.digest import Digest, DigestEvent
 
 CONSOLE_CHANNEL = "console"
 MAX_EVIDENCE_CHARS = 400
@@ -26,20 +36,21 @@ MAX_EVIDENCE_CHARS = 400
 
 @dataclass(frozen=True)
 class Channel:
-    """Somewhere alerts go: an apprise URL, or the console when none is configured."""
+    """Somewhere alerts go: an apprise URL, or the console when none is configured.
+
+    ``tags`` are the channel's name and its apprise config tags (routes select channels by tag);
+    ``style`` is the text it takes: ``text``, ``slack`` (mrkdwn) or ``html`` (email).
+    """
 
     fingerprint: str
     label: str
     tags: frozenset[str] = frozenset()
     url: str | None = None
+    style: str = "text"
 
     @property
     def is_console(self) -> bool:
         return self.url is None
-
-    def accepts(self, topics: Iterable[str]) -> bool:
-        """A channel with tags only receives alerts about those topics; one without, all alerts."""
-        return not self.tags or bool(self.tags & set(topics))
 
 
 CONSOLE = Channel(CONSOLE_CHANNEL, CONSOLE_CHANNEL)
@@ -63,6 +74,15 @@ def _masked(plugin: apprise.plugins.NotifyBase) -> str:
     return str(plugin.url(privacy=True)).split("?", 1)[0]
 
 
+def _style(plugin: apprise.plugins.NotifyBase) -> str:
+    """The text a service takes: HTML for email, mrkdwn for Slack, plain text elsewhere."""
+    if plugin.notify_format == apprise.NotifyFormat.HTML:
+        return "html"
+    if plugin.notify_format == apprise.NotifyFormat.MARKDOWN and plugin.service_name == "Slack":
+        return "slack"
+    return "text"
+
+
 def build_channels(urls: Iterable[str], apprise_config: Path | None = None) -> list[Channel]:
     """Channels for the given URLs and those of an apprise config file.
 
@@ -81,7 +101,8 @@ def build_channels(urls: Iterable[str], apprise_config: Path | None = None) -> l
         # still pending for it go to the new URL.
         key = f"name:{name}" if name else fingerprint(url)
         label = f"{name} ({_masked(plugin)})" if name else _masked(plugin)
-        channels.setdefault(key, Channel(key, label, frozenset(plugin.tags), url))
+        tags = frozenset(plugin.tags) | ({name} if name else set())  # routes can name the channel
+        channels.setdefault(key, Channel(key, label, tags, url, _style(plugin)))
     if apprise_config is not None:
         config = apprise.AppriseConfig()
         if not config.add(str(apprise_config)):
@@ -94,7 +115,7 @@ def build_channels(urls: Iterable[str], apprise_config: Path | None = None) -> l
         for plugin in servers:
             url = str(plugin.url())
             key = fingerprint(url)
-            channels.setdefault(key, Channel(key, _masked(plugin), frozenset(plugin.tags), url))
+            channels.setdefault(key, Channel(key, _masked(plugin), frozenset(plugin.tags), url, _style(plugin)))
     return list(channels.values())
 
 
@@ -119,56 +140,199 @@ def fit(body: str, limit: int, link: str | None) -> str:
     return cut + tail
 
 
-def pair_label(countries: dict[str, Country], pair: tuple[str, str]) -> str:
+def pair_label(countries: Mapping[str, Country], pair: tuple[str, str]) -> str:
     return "–".join(countries[code].short or countries[code].name for code in pair)
 
 
-def render_alert(event: StoredEvent, countries: dict[str, Country], pair: tuple[str, str]) -> tuple[str, str]:
-    """The alert's title and plain-text body for a stored event."""
-    names = " – ".join(p.name for p in event.participants)
-    mode = MODE_LABELS[event.mode]
-    title = f"{pair_label(countries, pair)} military contact: {names} ({mode}, {event.date.isoformat()})"
-    if event.historical:
-        title += " — newly reported"
-    lines = [
-        *([f"Newly reported: this contact took place on {event.date.isoformat()}."] if event.historical else []),
-        "Participants:",
-        *(
-            f"  - {p.name}, {p.office} ({countries[p.country].name if p.country in countries else p.country})"
-            for p in event.participants
-        ),
-        f"Mode: {mode}",
-        f"Date: {event.date.isoformat()}",
-        f"Location: {event.location or 'not stated'}",
-        f"Topics: {', '.join(event.topics) or 'none'}",
-        f"Confidence: {event.confidence:.2f}; independent sources: {event.sources}",
+def _participants(participants: Iterable[Participant], countries: Mapping[str, Country]) -> list[dict[str, str]]:
+    return [
+        {
+            "name": p.name,
+            "office": p.office,
+            "country": countries[p.country].name if p.country in countries else p.country,
+        }
+        for p in participants
     ]
-    if event.evidence:
-        best = neutralise(event.evidence[0])
-        if len(best) > MAX_EVIDENCE_CHARS:
-            best = best[:MAX_EVIDENCE_CHARS].rsplit(" ", 1)[0] + "…"
-        lines += ["Evidence:", f"  “{best}”"]
-    lines.append("Sources:")
-    lines += [
-        f"  - {neutralise(ref)} ({published.isoformat()}): {neutralise(title_)}"
-        for ref, title_, published in event.articles
-    ]
-    return title, "\n".join(lines)
 
 
-def render_planned_note(event: StoredEvent, countries: dict[str, Country], pair: tuple[str, str]) -> tuple[str, str]:
+def _shortened(text: str, limit: int = MAX_EVIDENCE_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _web_url(ref: str) -> str | None:
+    return ref if ref.startswith(("http://", "https://")) else None
+
+
+def alert_context(event: StoredEvent, countries: Mapping[str, Country], pair: tuple[str, str]) -> dict[str, Any]:
+    """What alert templates see: plain values, article text neutralised."""
+    articles = [
+        {"ref": neutralise(ref), "title": neutralise(title), "published": published.isoformat(), "url": _web_url(ref)}
+        for ref, title, published in event.articles
+    ]
+    return {
+        "pair": pair_label(countries, pair),
+        "event": {
+            "id": event.id,
+            "date": event.date.isoformat(),
+            "mode": MODE_LABELS[event.mode],
+            "status": event.status,
+            "level": event.level,
+            "location": event.location,
+            "historical": event.historical,
+            "confidence": event.confidence,
+            "sources": event.sources,
+            "topics": list(event.topics),
+            "names": " – ".join(p.name for p in event.participants),
+            "participants": _participants(event.participants, countries),
+            "evidence": _shortened(neutralise(event.evidence[0])) if event.evidence else None,
+            "articles": articles,
+            "link": next((a["url"] for a in articles if a["url"]), None),
+        },
+    }
+
+
+def _local(moment: dt.datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _digest_event(event: DigestEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "date": event.date.isoformat(),
+        "mode": MODE_LABELS[event.mode],
+        "names": " – ".join(name for name, _ in event.participants),
+        "participants": [{"name": name, "office": office} for name, office in event.participants],
+        "location": event.location,
+        "topics": list(event.topics),
+        "historical": event.historical,
+        "new": event.new,
+        "sources": event.sources,
+        "title": neutralise(event.title),
+        "ref": neutralise(event.ref),
+        "url": _web_url(event.ref),
+    }
+
+
+def digest_context(
+    digest: Digest, countries: Mapping[str, Country], pair: tuple[str, str], timezone: str
+) -> dict[str, Any]:
+    """What digest templates see: plain values, article and feed text neutralised."""
+    zone = ZoneInfo(timezone)
+    return {
+        "pair": pair_label(countries, pair),
+        "digest": {
+            "period": _local(digest.period, zone),
+            "since": _local(digest.since, zone),
+            "until": _local(digest.until, zone),
+            "contacts": [_digest_event(e) for e in digest.contacts],
+            "planned": [_digest_event(e) for e in digest.planned],
+            "new_planned": sum(1 for e in digest.planned if e.new),
+            "topics": [{"id": t.topic, "name": t.name, "articles": t.articles} for t in digest.topics],
+            "failing_feeds": [
+                {
+                    "name": neutralise(f.name),
+                    "url": neutralise(f.url),
+                    "failures": f.failures,
+                    "error": neutralise(f.error or ""),
+                }
+                for f in digest.failing_feeds
+            ],
+        },
+    }
+
+
+def render_alert(
+    event: StoredEvent,
+    countries: Mapping[str, Country],
+    pair: tuple[str, str],
+    style: str = "text",
+    templates: Templates | None = None,
+) -> tuple[str, str]:
+    """The alert's title and body, in the channel's style, for a stored event."""
+    return (templates or _shipped()).render("alert", style, alert_context(event, countries, pair))
+
+
+def render_planned_note(
+    event: StoredEvent,
+    countries: Mapping[str, Country],
+    pair: tuple[str, str],
+    style: str = "text",
+    templates: Templates | None = None,
+) -> tuple[str, str]:
     """A low-priority note that a contact has been announced (sent only if the operator asks)."""
-    names = " – ".join(p.name for p in event.participants)
-    title = f"Planned {pair_label(countries, pair)} military contact: {names} ({MODE_LABELS[event.mode]}, around {event.date.isoformat()})"
-    lines = [f"  - {p.name}, {p.office}" for p in event.participants]
-    if event.evidence:
-        lines += ["Announced:", f"  “{neutralise(event.evidence[0])[:MAX_EVIDENCE_CHARS]}”"]
-    lines += [f"  - {neutralise(ref)} ({published.isoformat()})" for ref, _, published in event.articles]
-    return title, "\n".join(["Announced, not yet held:", *lines])
+    return (templates or _shipped()).render("planned", style, alert_context(event, countries, pair))
+
+
+def render_digest(
+    digest: Digest,
+    countries: Mapping[str, Country],
+    pair: tuple[str, str],
+    timezone: str = "UTC",
+    style: str = "text",
+    templates: Templates | None = None,
+) -> tuple[str, str]:
+    """The digest's title and body, in the channel's style."""
+    return (templates or _shipped()).render("digest", style, digest_context(digest, countries, pair, timezone))
+
+
+def _shipped() -> Templates:
+    return templates_in((shipped_folder(),))
+
+
+def check_templates(folders: tuple[Path, ...]) -> None:
+    """Render every template with sample data (see ``Templates.check``).
+
+    Raises:
+        TemplateError: naming the file at fault.
+    """
+    from newswatch.digest import SAMPLE_DIGEST
+
+    countries = {
+        "us": Country(name="United States", short="US", names=["US"]),
+        "cn": Country(name="China", names=["China"]),
+    }
+    event = SAMPLE_EVENT
+    templates_in(folders).check(
+        {
+            "alert": alert_context(event, countries, ("us", "cn")),
+            "planned": alert_context(event, countries, ("us", "cn")),
+            "digest": digest_context(SAMPLE_DIGEST, countries, ("us", "cn"), "UTC"),
+        }
+    )
+
+
+SAMPLE_EVENT = StoredEvent(
+    id=1,
+    date=dt.date(2024, 4, 16),
+    mode="video_call",
+    location="Singapore",
+    participants=(
+        Participant("lloyd-austin", "Lloyd Austin", "us", "Secretary of Defense", "us-secdef"),
+        Participant("dong-jun", "Dong Jun", "cn", "Minister of National Defense", "cn-defmin"),
+    ),
+    topics=("us-china-military",),
+    evidence=("Austin and Dong spoke by video on Tuesday.",),
+    articles=(("https://news.example.com/a", "Austin and Dong talk", dt.date(2024, 4, 17)),),
+    historical=True,
+)
+
+
+_BODY_FORMATS = {
+    "text": apprise.NotifyFormat.TEXT,
+    "slack": apprise.NotifyFormat.MARKDOWN,
+    "html": apprise.NotifyFormat.HTML,
+}
+
+
+def _unescape_mrkdwn(body: str) -> str:
+    """apprise's Slack plugin escapes ``& < >`` itself (in its default, non-block mode): undo the
+    template's escaping so that Slack receives it escaped once. Article text has no ``<`` or
+    ``>`` left (``neutralise``), so this cannot make a link or a mention out of it."""
+    return body.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def send(channel: Channel, title: str, body: str, link: str | None = None) -> None:
-    """Deliver one message to one channel's URL.
+    """Deliver one message, written in the channel's style, to one channel's URL.
 
     Raises:
         NotificationError: apprise reported a failure; the message names the channel (masked)
@@ -183,8 +347,10 @@ def send(channel: Channel, title: str, body: str, link: str | None = None) -> No
     if title_limit and len(title) > title_limit:
         title = title[: title_limit - 1] + "…"
     body = fit(body, int(getattr(plugin, "body_maxlen", 0) or 0), link)
+    if channel.style == "slack" and not getattr(plugin, "use_blocks", True):
+        body = _unescape_mrkdwn(body)
     with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
-        delivered = notifier.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT)
+        delivered = notifier.notify(title=title, body=body, body_format=_BODY_FORMATS[channel.style])
     if not delivered:
         logged = " ".join(captured.getvalue().split())
         raise NotificationError(f"{channel.label}: delivery failed{': ' + logged if logged else ''}")

@@ -13,13 +13,17 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from newswatch.dedup import is_near_duplicate, text_fingerprint
-from newswatch.errors import NotificationError
+from newswatch.digest import Digest, compose_digest, period_key, period_length, period_start
+from newswatch.errors import NotificationError, TemplateError
 from newswatch.monitor import FeedPoll
-from newswatch.notify import Channel, render_alert, render_planned_note, send
-from newswatch.records import Classification, StoredEvent
+from newswatch.notify import Channel, render_alert, render_digest, render_planned_note, send
+from newswatch.progress import ProgressHook, report_progress
+from newswatch.records import Classification, Mutes, StoredEvent
+from newswatch.routing import EVERYONE, Routing, routing_for
 from newswatch.settings import Settings
 from newswatch.storage import repository
 from newswatch.storage.database import transaction
+from newswatch.templates import Templates, template_folders, templates_in
 
 STORE_BATCH_SIZE = 200
 
@@ -33,20 +37,22 @@ class StoredArticle:
     event_id: int | None = None
     new_event: bool = False
     duplicate_of: int | None = None
+    muted: bool = False  # an alert was due, but its topics or its event are muted
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """One attempt to deliver one alert to one channel."""
+    """One attempt to deliver one alert (an event's, or a digest) to one channel."""
 
     alert_id: int
-    event_id: int
+    event_id: int | None
     channel: str
     delivered: bool
     title: str
     body: str
     error: str | None = None
     status: str = "sent"  # sent | failed | dead
+    kind: str = "contact"  # contact | planned | digest
 
 
 def store_classifications(
@@ -55,8 +61,11 @@ def store_classifications(
     channels: Sequence[Channel],
     notify_planned: bool = False,
     min_level: str = "senior",
+    routing: Routing = EVERYONE,
+    on_progress: ProgressHook = report_progress,
 ) -> list[StoredArticle]:
-    """Store articles, topic matches and contacts; queue alerts for events that are new.
+    """Store articles, topic matches and contacts; queue alerts for events that are new, on the
+    channels their topics route to, unless the operator muted them.
 
     An article already stored (same ref or same content) changes nothing. Deciding an event is
     new and queuing its alerts happen in the transaction that stores it.
@@ -64,13 +73,21 @@ def store_classifications(
     outcomes: list[StoredArticle] = []
     for start in range(0, len(classifications), STORE_BATCH_SIZE):
         with transaction(sessions) as session:
+            mutes = repository.active_mutes(session, dt.datetime.now(dt.UTC))
             for item in classifications[start : start + STORE_BATCH_SIZE]:
-                outcomes.append(_store_one(session, item, channels, notify_planned, min_level))
+                outcomes.append(_store_one(session, item, channels, notify_planned, min_level, routing, mutes))
+                on_progress("Storing", len(outcomes), len(classifications))
     return outcomes
 
 
 def _store_one(
-    session: Session, item: Classification, channels: Sequence[Channel], notify_planned: bool, min_level: str
+    session: Session,
+    item: Classification,
+    channels: Sequence[Channel],
+    notify_planned: bool,
+    min_level: str,
+    routing: Routing,
+    mutes: Mutes,
 ) -> StoredArticle:
     simhash = duplicate_of = None
     if item.article.source == "feed":
@@ -93,12 +110,16 @@ def _store_one(
     event_id, outcome = repository.record_contact(session, article_id, item.contact)
     if not item.contact.reaches(min_level):
         return StoredArticle(item.article.ref, True, event_id, False, duplicate_of)  # recorded, not alerted
-    routed = [(c.fingerprint, c.label) for c in channels if c.accepts(item.matched_topics)]
-    if outcome in ("new", "held"):  # a contact not alerted before: new, or announced and now held
-        repository.queue_alerts(session, event_id, routed)
-    elif outcome == "planned" and notify_planned:
-        repository.queue_alerts(session, event_id, routed, kind="planned")
-    return StoredArticle(item.article.ref, True, event_id, outcome in ("new", "held"), duplicate_of)
+    due = outcome in ("new", "held") or (outcome == "planned" and notify_planned)
+    # A muted topic routes nothing; an event whose topics are all muted, or that is muted itself
+    # (its follow-ups: a planned meeting reported held), sends nothing.
+    muted = due and mutes.silences(item.matched_topics, None if outcome == "new" else event_id)
+    if due and not muted:
+        recipients = routing.recipients(channels, "contacts", mutes.unmuted(item.matched_topics))
+        routed = [(c.fingerprint, c.label) for c in recipients]
+        # a contact not alerted before (new, or announced and now held), or a note of a planned one
+        repository.queue_alerts(session, event_id, routed, kind="planned" if outcome == "planned" else "contact")
+    return StoredArticle(item.article.ref, True, event_id, outcome in ("new", "held"), duplicate_of, muted)
 
 
 def retry_delay(
@@ -115,8 +136,10 @@ def deliver_alerts(
     channels: Sequence[Channel],
     settings: Settings,
     echo: Callable[[str], None] = print,
+    kinds: Sequence[str] | None = None,
 ) -> list[Delivery]:
-    """Deliver the alerts that are due on the configured channels, recording each outcome.
+    """Deliver the alerts (of these kinds, or all) that are due on the configured channels,
+    recording each outcome. Digests are cut to the topics routed to each channel.
 
     Alerts are claimed first (a claim is a lease: another worker skips them), then sent one by
     one; each outcome is committed right after its send, so a crash can at worst repeat the one
@@ -124,6 +147,8 @@ def deliver_alerts(
     backoff and jitter, and go to the dead-letter state after ``alerts.max_attempts``.
     """
     options = settings.core.alerts
+    templates = templates_in(template_folders(settings.config_dir))
+    routing = routing_for(settings)
     by_fingerprint = {c.fingerprint: c for c in channels}
     lease = dt.timedelta(seconds=options.claim_lease_seconds)
     deliveries: list[Delivery] = []
@@ -132,22 +157,26 @@ def deliver_alerts(
         with transaction(sessions) as session:
             attempted = [d.alert_id for d in deliveries]  # once per pass, even if due again at once
             claimed = repository.claim_alerts(
-                session, by_fingerprint, dt.datetime.now(dt.UTC), lease, limit=1, exclude=attempted
+                session, by_fingerprint, dt.datetime.now(dt.UTC), lease, limit=1, exclude=attempted, kinds=kinds
             )
             if not claimed:
                 break
             (alert,) = claimed
-            event = repository.get_event(session, alert.event_id)
+            if alert.digest_id is not None:
+                subject: StoredEvent | Digest = Digest.from_json(repository.digest_content(session, alert.digest_id))
+            else:
+                assert alert.event_id is not None
+                subject = repository.get_event(session, alert.event_id)
         channel = by_fingerprint[alert.channel]
-        render = render_planned_note if alert.kind == "planned" else render_alert
-        title, body = render(event, settings.core.countries, settings.core.tracked_pair)
+        title = body = ""
         error: str | None = None
         try:
+            title, body = _render(subject, alert.kind, channel, settings, routing, templates)
             if channel.is_console:
-                echo(f"ALERT {title}\n{body}")
+                echo(f"{'DIGEST' if alert.kind == 'digest' else 'ALERT'} {title}\n{body}")
             else:
-                send(channel, title, body, _web_link(event))
-        except NotificationError as exc:
+                send(channel, title, body, _web_link(subject) if isinstance(subject, StoredEvent) else None)
+        except (NotificationError, TemplateError) as exc:  # a template fixed later lets the retry through
             error = str(exc)
         retry_at = None
         if error is not None:
@@ -162,8 +191,27 @@ def deliver_alerts(
                 retry_at=retry_at,
                 max_attempts=options.max_attempts,
             )
-        deliveries.append(Delivery(alert.id, alert.event_id, channel.label, error is None, title, body, error, status))
+        deliveries.append(
+            Delivery(alert.id, alert.event_id, channel.label, error is None, title, body, error, status, alert.kind)
+        )
     return deliveries
+
+
+def _render(
+    subject: StoredEvent | Digest,
+    kind: str,
+    channel: Channel,
+    settings: Settings,
+    routing: Routing,
+    templates: Templates,
+) -> tuple[str, str]:
+    """A message's title and body for one channel, in its style."""
+    countries, pair = settings.core.countries, settings.core.tracked_pair
+    if isinstance(subject, Digest):
+        cut = subject.for_channel(lambda topics: routing.receives(channel, "digest", topics))
+        return render_digest(cut, countries, pair, settings.core.digest.timezone, channel.style, templates)
+    render = render_planned_note if kind == "planned" else render_alert
+    return render(subject, countries, pair, channel.style, templates)
 
 
 def _web_link(event: StoredEvent) -> str | None:
@@ -195,9 +243,11 @@ def record_feed_health(
     channels: Sequence[Channel],
     failure_alert_after: int,
     echo: Callable[[str], None] = print,
+    routing: Routing = EVERYONE,
 ) -> list[FeedNotice]:
     """Record each poll's outcome; tell the operator once when a feed has failed
-    ``failure_alert_after`` times in a row, and once when it works again.
+    ``failure_alert_after`` times in a row, and once when it works again (on the channels
+    ``feeds`` routes to).
 
     A notice that could not be delivered is tried again on the next run.
     """
@@ -227,7 +277,7 @@ def record_feed_health(
             kind, flag = "recovered", False
         else:
             continue
-        errors = _send_everywhere(channels, title, body, echo)
+        errors = _send_everywhere(routing.recipients(channels, "feeds"), title, body, echo)
         if not errors:
             with transaction(sessions) as session:
                 repository.set_failure_alerted(session, poll.feed.url, flag)
@@ -246,3 +296,77 @@ def _send_everywhere(channels: Sequence[Channel], title: str, body: str, echo: C
         except NotificationError as exc:
             errors.append(str(exc))
     return errors
+
+
+@dataclass(frozen=True)
+class DigestPlan:
+    """The digest of the current period, and what happened to it."""
+
+    period: str
+    since: dt.datetime
+    digest: Digest | None  # None: nothing new since the last digest, so none is sent
+    existed: bool = False  # the period's digest had been composed before (it is sent once)
+    queued: tuple[str, ...] = ()  # channels it was queued for now
+    recipients: tuple[str, ...] = ()  # channels it is (or would be) for
+
+
+def prepare_digest(
+    sessions: sessionmaker[Session],
+    channels: Sequence[Channel],
+    settings: Settings,
+    now: dt.datetime | None = None,
+    dry_run: bool = False,
+) -> DigestPlan:
+    """Compose the current period's digest and queue it for each channel with something new in
+    its cut, once per period and channel. With ``dry_run``, only compose what a digest would say
+    now, storing and queuing nothing.
+
+    A digest covers what happened since the previous one ended (a first one: one period back)
+    and is stored as composed; a channel that joins later in the period receives it too.
+    """
+    options = settings.core.digest
+    now = now or dt.datetime.now(dt.UTC)
+    start = period_start(now, options.every_hours, options.daily_at, options.timezone)
+    key = period_key(start)
+    routing = routing_for(settings)
+
+    def recipients(digest: Digest) -> list[Channel]:
+        return [
+            c
+            for c in channels
+            if digest.for_channel(lambda topics, c=c: routing.receives(c, "digest", topics)).has_news
+        ]
+
+    with transaction(sessions) as session:
+        stored = repository.find_digest(session, key)
+        if stored is not None and not dry_run:
+            digest = Digest.from_json(stored[1])
+        else:
+            since = repository.last_digest_until(session) or start - period_length(options.every_hours)
+            digest = compose_digest(
+                start,
+                since,
+                now,
+                held=repository.events_held_between(session, since, now),
+                planned=repository.planned_events(session, now.date(), since),
+                volumes=repository.topic_volumes(session, since, now),
+                topic_names={t.id: t.name for t in settings.topics},
+                failing_feeds=repository.failing_feeds(session),
+                mutes=repository.active_mutes(session, now),
+                min_level=settings.core.alerts.min_level,
+            )
+        existed = stored is not None
+        wanted = recipients(digest) if digest.has_news else []
+        if not wanted:
+            return DigestPlan(key, digest.since, None, existed)
+        if dry_run:
+            return DigestPlan(key, digest.since, digest, existed, recipients=tuple(c.label for c in wanted))
+        if stored is None:
+            digest_id, content = repository.store_digest(session, key, digest.since, now, digest.as_json())
+            if content != digest.as_json():  # another worker stored this period's digest first
+                digest = Digest.from_json(content)
+                wanted = recipients(digest)
+        else:
+            digest_id = stored[0]
+        queued = [c.label for c in wanted if repository.queue_digest(session, digest_id, [(c.fingerprint, c.label)])]
+        return DigestPlan(key, digest.since, digest, existed, tuple(queued), tuple(c.label for c in wanted))

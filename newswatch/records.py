@@ -143,3 +143,21 @@ class StoredEvent:
     confidence: float = 1.0
     sources: int = 1  # independent sources: syndicated near-copies count once
     rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mutes:
+    """What the operator has muted: nothing is sent about these, though they are still monitored."""
+
+    topics: frozenset[str] = frozenset()
+    events: frozenset[int] = frozenset()
+
+    def unmuted(self, topics: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(t for t in topics if t not in self.topics)
+
+    def silences(self, topics: tuple[str, ...], event_id: int | None = None) -> bool:
+        """An event muted, or one whose topics are all muted. An event about a muted topic and
+        another one is still sent: muting Taiwan must not hide a contact that is news anyway."""
+        if event_id is not None and event_id in self.events:
+            return True
+        return bool(topics) and not self.unmuted(topics)

@@ -6,6 +6,7 @@ and supervises a local Prefect server (SQLite, in PREFECT_HOME) for as long as i
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -15,8 +16,11 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from newswatch.digest import EPOCH
 from newswatch.errors import NewswatchError
+from newswatch.settings import DigestSettings
 
 SERVER_START_TIMEOUT_SECONDS = 120
 
@@ -71,16 +75,41 @@ def prefect_api(log_path: Path) -> Iterator[str]:
                 server.kill()
 
 
-def serve_flows(monitor_minutes: float, deliver_minutes: float, config_dir: str | None) -> None:
-    """Serve the monitor and deliver-alerts flows on their intervals until interrupted."""
+def digest_schedule(options: DigestSettings) -> Any:
+    """The digest's Prefect schedule: every ``every_hours`` from 00:00 UTC, or daily at
+    ``daily_at`` in ``timezone``; runs then fall at the start of the periods digests are for."""
+    from prefect.schedules import Cron, Interval
+
+    if options.every_hours:
+        return Interval(dt.timedelta(hours=options.every_hours), anchor_date=EPOCH, timezone="UTC")
+    hour, minute = (int(part) for part in options.daily_at.split(":"))
+    return Cron(f"{minute} {hour} * * *", timezone=options.timezone)
+
+
+def describe_digest_schedule(options: DigestSettings) -> str:
+    if options.every_hours:
+        return f"every {options.every_hours:g} h"
+    return f"daily at {options.daily_at} {options.timezone}"
+
+
+def serve_flows(
+    monitor_minutes: float, deliver_minutes: float, config_dir: str | None, digest: DigestSettings | None = None
+) -> None:
+    """Serve the monitor and deliver-alerts flows on their intervals, and the digest flow on its
+    schedule when ``digest.enabled``, until interrupted."""
     from prefect import serve
 
     from newswatch.flows.deliver import deliver
+    from newswatch.flows.digest import digest as digest_flow
     from newswatch.flows.monitor import monitor
 
     parameters = {"config_dir": config_dir} if config_dir else {}
-    serve(
+    deployments = [
         monitor.to_deployment(name="monitor", interval=monitor_minutes * 60, parameters=parameters),
         deliver.to_deployment(name="deliver-alerts", interval=deliver_minutes * 60, parameters=parameters),
-        print_starting_message=False,
-    )
+    ]
+    if digest is not None and digest.enabled:
+        deployments.append(
+            digest_flow.to_deployment(name="digest", schedule=digest_schedule(digest), parameters=parameters)
+        )
+    serve(*deployments, print_starting_message=False)

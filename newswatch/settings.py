@@ -4,9 +4,11 @@ Everything is validated once, here, into typed settings that the rest of newswat
 arguments; no other module reads configuration files or environment variables.
 
 Files (each may be replaced by a file of the same name in the override folder):
-    newswatch.yaml   countries, the tracked pair, alert settings, venues, notification sources
+    newswatch.yaml   countries, the tracked pair, alert settings, venues, notification sources,
+                     routes and the digest
     topics.yaml      tracked topics with weighted terms, exclusions and thresholds
     officials.yaml   the gazetteer: offices and the officials who held them
+    templates/*.j2   message templates (newswatch.templates): each file replaces the shipped one
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -33,6 +36,8 @@ ENV_HOME = "NEWSWATCH_HOME"
 ENV_ALLOW_PRIVATE = "NEWSWATCH_ALLOW_PRIVATE_NETWORKS"
 ENV_TASK_RUNNER = "NEWSWATCH_TASK_RUNNER"
 ENV_DASK_ADDRESS = "NEWSWATCH_DASK_ADDRESS"
+# contacts | digest | feeds, optionally narrowed to a topic: `digest.taiwan`
+ROUTE_KEY = re.compile(r"^(?P<kind>contacts|digest|feeds)(?:\.(?P<topic>[a-z0-9][a-z0-9-]*))?$")
 
 
 class _Strict(BaseModel):
@@ -72,6 +77,46 @@ class NotificationSettings(_Strict):
     prefect_secret: str | None = Field(
         default=None, description="name of a Prefect Secret block holding URLs (spaces, commas or newlines between)"
     )
+    routes: dict[str, list[str]] = Field(
+        default={},
+        description="what goes where: contacts, digest, feeds or contacts.TOPIC / digest.TOPIC → channel tags",
+    )
+
+    @field_validator("routes")
+    @classmethod
+    def _route_keys(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for key in value:
+            match = ROUTE_KEY.match(key)
+            if match is None or (match["kind"] == "feeds" and match["topic"]):
+                raise ValueError(f"{key!r} is not a route: use contacts, digest, feeds, contacts.TOPIC or digest.TOPIC")
+        return value
+
+
+class DigestSettings(_Strict):
+    """The periodic digest: what was new since the last one."""
+
+    enabled: bool = Field(default=False, description="send it on its schedule (newswatch serve, the digest deployment)")
+    daily_at: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, in timezone")
+    timezone: str = Field(default="UTC", description="an IANA time zone, e.g. Europe/Paris")
+    every_hours: float | None = Field(
+        default=None, gt=0, le=168, description="every this many hours (from 00:00 UTC) instead of daily"
+    )
+
+    @field_validator("daily_at", mode="before")
+    @classmethod
+    def _quoted_time(cls, value: Any) -> Any:
+        if isinstance(value, int):  # YAML 1.1 reads 12:30 unquoted as 750 (minutes)
+            raise ValueError('write the time in quotes, e.g. "12:30"')
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
 
 
 class MonitorSettings(_Strict):
@@ -120,6 +165,7 @@ class CoreSettings(_Strict):
     venues: dict[str, str] = {}
     monitor: MonitorSettings = MonitorSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    digest: DigestSettings = DigestSettings()
 
     @model_validator(mode="after")
     def _pair_is_defined(self) -> CoreSettings:
@@ -302,6 +348,11 @@ class Settings(_Strict):
         for office_id, office in self.officials.offices.items():
             if office.country not in self.core.countries:
                 raise ValueError(f"officials.yaml: office {office_id} has unknown country {office.country!r}")
+        topic_ids = {t.id for t in self.topics}
+        for key in self.core.notifications.routes:
+            topic = key.partition(".")[2]
+            if topic and topic not in topic_ids:
+                raise ValueError(f"newswatch.yaml: notifications.routes: {key}: no topic {topic!r} in topics.yaml")
         return self
 
 
@@ -359,8 +410,9 @@ def load_settings(config_dir: Path | None = None) -> Settings:
     """Load and validate the configuration.
 
     Args:
-        config_dir: a folder whose ``newswatch.yaml``, ``topics.yaml`` or ``officials.yaml``
-            replace the shipped file of the same name; files it lacks come from the defaults.
+        config_dir: a folder whose ``newswatch.yaml``, ``topics.yaml``, ``officials.yaml``,
+            ``feeds.yaml`` or ``templates/*.j2`` replace the shipped file of the same name; files
+            it lacks come from the defaults.
 
     Raises:
         ConfigError: naming the file and field at fault.
@@ -380,9 +432,16 @@ def load_settings(config_dir: Path | None = None) -> Settings:
     officials = _validate(OfficialsFile, _load_yaml(officials_path), officials_path)
     feeds = _validate(FeedsFile, _load_yaml(feeds_path), feeds_path)
     try:
-        return Settings(core=core, topics=topics.topics, officials=officials, feeds=feeds.feeds, config_dir=config_dir)
+        settings = Settings(
+            core=core, topics=topics.topics, officials=officials, feeds=feeds.feeds, config_dir=config_dir
+        )
     except ValidationError as exc:
         raise ConfigError("; ".join(str(e["msg"]) for e in exc.errors())) from None
+    from newswatch.notify import check_templates  # notify imports this module
+    from newswatch.templates import template_folders
+
+    check_templates(template_folders(config_dir))
+    return settings
 
 
 def notification_urls(settings: Settings, cli_urls: list[str], environ: Mapping[str, str] | None = None) -> list[str]:

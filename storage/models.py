@@ -136,6 +136,9 @@ class ContactEventRow(Base):
     confidence: Mapped[float] = mapped_column(default=1.0, server_default="1.0")
     first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    held_since: Mapped[dt.datetime | None] = mapped_column(
+        index=True, doc="when it became a contact that took place: stored held, or a planned event reported held"
+    )
 
     participants: Mapped[list[EventParticipantRow]] = relationship(
         back_populates="event", order_by="EventParticipantRow.position"
@@ -182,15 +185,19 @@ class EventArticleRow(Base):
 
 
 class AlertRow(Base):
-    """One alert: an event for one notification channel, with its delivery status."""
+    """One message for one notification channel, with its delivery status: an event's alert, or a
+    digest (the outbox serves both)."""
 
     __tablename__ = "alerts"
-    __table_args__ = (UniqueConstraint("event_id", "channel", "kind"),)
+    __table_args__ = (UniqueConstraint("event_id", "channel", "kind"), UniqueConstraint("digest_id", "channel"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("contact_events.id", ondelete="CASCADE"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("contact_events.id", ondelete="CASCADE"))
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(64), doc="fingerprint of the notification URL, or 'console'")
-    kind: Mapped[str] = mapped_column(String(16), default="contact", server_default="contact", doc="contact | planned")
+    kind: Mapped[str] = mapped_column(
+        String(16), default="contact", server_default="contact", doc="contact | planned | digest"
+    )
     channel_label: Mapped[str] = mapped_column(String(256), doc="the URL with its secrets masked")
     status: Mapped[str] = mapped_column(String(16), index=True, doc="pending | sent | failed | dead")
     attempts: Mapped[int] = mapped_column(default=0)
@@ -200,7 +207,7 @@ class AlertRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
 
-    event: Mapped[ContactEventRow] = relationship(back_populates="alerts")
+    event: Mapped[ContactEventRow | None] = relationship(back_populates="alerts")
 
 
 class FeedRow(Base):
@@ -222,3 +229,33 @@ class FeedRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_warning: Mapped[str | None] = mapped_column(Text)
     failure_alerted: Mapped[bool] = mapped_column(default=False, doc="an operator alert about its failures was sent")
+
+
+class DigestRow(Base):
+    """One digest: what was new between ``since`` and ``until``, composed once for its period.
+
+    Its deliveries are alerts of kind ``digest``, one per channel, so a period's digest reaches a
+    channel once and a failed delivery is retried like any alert.
+    """
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(32), unique=True, doc="the scheduled time it is for, UTC")
+    since: Mapped[dt.datetime]
+    until: Mapped[dt.datetime]
+    content: Mapped[dict[str, Any]] = mapped_column(doc="what it says, as composed (newswatch.digest.Digest)")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MuteRow(Base):
+    """A topic or an event whose alerts and digest sections are not sent (it is still monitored)."""
+
+    __tablename__ = "mutes"
+    __table_args__ = (UniqueConstraint("kind", "target"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), doc="topic | event")
+    target: Mapped[str] = mapped_column(String(128), doc="the topic id, or the event id")
+    until: Mapped[dt.datetime | None] = mapped_column(doc="muted until then; for good when empty")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

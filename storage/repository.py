@@ -15,10 +15,12 @@ from newswatch.storage.models import (
     AlertRow,
     ArticleRow,
     ContactEventRow,
+    DigestRow,
     EventArticleRow,
     EventParticipantRow,
     FeedRow,
     FingerprintBandRow,
+    MuteRow,
     TopicMatchRow,
     utcnow,
 )
@@ -27,7 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from newswatch.dedup import fingerprint_bands
-from newswatch.records import Article, Contact, Participant, StoredEvent, TopicScore
+from newswatch.records import Article, Contact, Mutes, Participant, StoredEvent, TopicScore
 from newswatch.resolve import EVENT_DATE_TOLERANCE, PLANNED_TOLERANCE, refined, same_event
 
 
@@ -182,6 +184,7 @@ def _new_event(session: Session, contact: Contact) -> ContactEventRow:
         date_explicit=contact.date_is_explicit,
         historical=contact.historical,
         confidence=contact.confidence,
+        held_since=utcnow() if contact.status == "held" else None,
     )
     session.add(event)
     session.flush()
@@ -237,6 +240,7 @@ def record_contact(session: Session, article_id: int, contact: Contact) -> tuple
             if planned:
                 event, outcome = planned[0], "held"
                 event.status, event.date, event.date_explicit = "held", contact.date, contact.date_is_explicit
+                event.held_since = utcnow()
                 event.mode, event.location = contact.mode, contact.location or event.location
                 event.historical = contact.historical
             else:
@@ -288,13 +292,14 @@ def queue_alerts(session: Session, event_id: int, channels: Sequence[tuple[str, 
 
 
 class ClaimedAlert(NamedTuple):
-    """An alert a worker now owns until its lease ends."""
+    """An alert a worker now owns until its lease ends: an event's, or a digest's."""
 
     id: int
-    event_id: int
+    event_id: int | None
     channel: str
     kind: str
     attempts: int  # made before this claim
+    digest_id: int | None = None
 
 
 def claim_alerts(
@@ -304,8 +309,9 @@ def claim_alerts(
     lease: dt.timedelta,
     limit: int = 100,
     exclude: Iterable[int] = (),
+    kinds: Iterable[str] | None = None,
 ) -> list[ClaimedAlert]:
-    """Claim alerts due for delivery on these channels.
+    """Claim alerts due for delivery on these channels (of these kinds, if given).
 
     A claimed alert is not claimed again until ``lease`` has passed, so two workers never send
     the same alert; one that died mid-delivery lets it go when the lease runs out. PostgreSQL
@@ -323,12 +329,14 @@ def claim_alerts(
         .order_by(AlertRow.id)
         .limit(limit)
     )
+    if kinds is not None:
+        query = query.where(AlertRow.kind.in_(list(kinds)))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = session.scalars(query).all()
     for row in rows:
         row.claimed_until = now + lease
-    return [ClaimedAlert(row.id, row.event_id, row.channel, row.kind, row.attempts) for row in rows]
+    return [ClaimedAlert(row.id, row.event_id, row.channel, row.kind, row.attempts, row.digest_id) for row in rows]
 
 
 def mark_alert(
@@ -420,19 +428,24 @@ def list_events(session: Session) -> list[tuple[StoredEvent, dt.datetime, bool]]
     ]
 
 
-def alert_summary(session: Session) -> list[tuple[int, int, str, str, str, int, str | None]]:
-    """Every alert: (id, event id, kind, channel label, status, attempts, last error)."""
+def alert_summary(session: Session) -> list[dict[str, Any]]:
+    """Every alert, as plain values: id, event id (or the digest's period), kind, channel label,
+    status, attempts, last error."""
     rows = session.execute(
         select(
             AlertRow.id,
             AlertRow.event_id,
-            AlertRow.channel_label,
+            DigestRow.period.label("digest"),
+            AlertRow.kind,
+            AlertRow.channel_label.label("channel"),
             AlertRow.status,
             AlertRow.attempts,
             AlertRow.last_error,
-        ).order_by(AlertRow.id)
+        )
+        .outerjoin(DigestRow, AlertRow.digest_id == DigestRow.id)
+        .order_by(AlertRow.id)
     ).all()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [dict(row._mapping) for row in rows]
 
 
 # --- feeds ---------------------------------------------------------------------------------
@@ -571,3 +584,157 @@ def topic_articles_by_day(session: Session, since: dt.date | None = None) -> lis
     if since is not None:
         query = query.where(ArticleRow.published >= since)
     return [(topic, day, count) for topic, day, count in session.execute(query)]
+
+
+# --- mutes ---------------------------------------------------------------------------------
+
+
+def set_mute(session: Session, kind: str, target: str, until: dt.datetime | None) -> None:
+    """Mute a topic or an event (until a time, or for good); muting it again replaces the end."""
+    _insert_ignore(
+        session,
+        MuteRow.__table__,  # type: ignore[arg-type]
+        {"kind": kind, "target": target, "until": until, "created_at": utcnow()},
+    )
+    row = session.scalars(select(MuteRow).where(MuteRow.kind == kind, MuteRow.target == target)).one()
+    row.until = until
+
+
+def remove_mute(session: Session, kind: str, target: str) -> bool:
+    """Unmute; False if it was not muted."""
+    row = session.scalars(select(MuteRow).where(MuteRow.kind == kind, MuteRow.target == target)).first()
+    if row is None:
+        return False
+    session.delete(row)
+    return True
+
+
+def active_mutes(session: Session, now: dt.datetime) -> Mutes:
+    """The topics and events muted at ``now``."""
+    rows = session.execute(
+        select(MuteRow.kind, MuteRow.target).where(or_(MuteRow.until.is_(None), MuteRow.until > now))
+    ).all()
+    return Mutes(
+        topics=frozenset(r.target for r in rows if r.kind == "topic"),
+        events=frozenset(int(r.target) for r in rows if r.kind == "event"),
+    )
+
+
+def list_mutes(session: Session, now: dt.datetime) -> list[dict[str, Any]]:
+    """Every mute, as plain values, with whether it is still in force."""
+    rows = session.scalars(select(MuteRow).order_by(MuteRow.kind, MuteRow.target)).all()
+    return [
+        {
+            "kind": row.kind,
+            "target": row.target,
+            "until": row.until.isoformat() if row.until else None,
+            "since": row.created_at.isoformat(),
+            "active": row.until is None or row.until > now,
+        }
+        for row in rows
+    ]
+
+
+def event_exists(session: Session, event_id: int) -> bool:
+    return session.get(ContactEventRow, event_id) is not None
+
+
+# --- digests -------------------------------------------------------------------------------
+
+
+def last_digest_until(session: Session) -> dt.datetime | None:
+    """Where the latest digest ended: the next one starts there."""
+    return session.scalar(select(func.max(DigestRow.until)))
+
+
+def find_digest(session: Session, period: str) -> tuple[int, dict[str, Any]] | None:
+    """The digest of a period, if composed: (id, content)."""
+    row = session.execute(select(DigestRow.id, DigestRow.content).where(DigestRow.period == period)).first()
+    return (row.id, row.content) if row else None
+
+
+def digest_content(session: Session, digest_id: int) -> dict[str, Any]:
+    row = session.get(DigestRow, digest_id)
+    assert row is not None
+    return row.content
+
+
+def store_digest(
+    session: Session, period: str, since: dt.datetime, until: dt.datetime, content: dict[str, Any]
+) -> tuple[int, dict[str, Any]]:
+    """Store the period's digest unless another worker already did; returns the stored one."""
+    _insert_ignore(
+        session,
+        DigestRow.__table__,  # type: ignore[arg-type]
+        {"period": period, "since": since, "until": until, "content": content, "created_at": utcnow()},
+    )
+    stored = find_digest(session, period)
+    assert stored is not None
+    return stored
+
+
+def queue_digest(session: Session, digest_id: int, channels: Sequence[tuple[str, str]]) -> int:
+    """Queue the digest for each channel (fingerprint, masked label) not queued yet; returns how many."""
+    return sum(
+        _insert_ignore(
+            session,
+            AlertRow.__table__,  # type: ignore[arg-type]
+            {
+                "kind": "digest",
+                "digest_id": digest_id,
+                "channel": channel,
+                "channel_label": label,
+                "status": "pending",
+                "attempts": 0,
+                "created_at": utcnow(),
+            },
+        )
+        for channel, label in channels
+    )
+
+
+def events_held_between(session: Session, since: dt.datetime, until: dt.datetime) -> list[StoredEvent]:
+    """Events that became contacts that took place in [since, until)."""
+    rows = session.scalars(
+        _event_query()
+        .where(ContactEventRow.held_since >= since, ContactEventRow.held_since < until)
+        .order_by(ContactEventRow.date, ContactEventRow.id)
+    ).all()
+    return [_to_record(row) for row in rows]
+
+
+def planned_events(
+    session: Session, from_date: dt.date, announced_since: dt.datetime
+) -> list[tuple[StoredEvent, dt.datetime]]:
+    """Planned events dated ``from_date`` or later, or first seen since ``announced_since``, with
+    when each was first seen."""
+    rows = session.scalars(
+        _event_query()
+        .where(
+            ContactEventRow.status == "planned",
+            or_(ContactEventRow.date >= from_date, ContactEventRow.first_seen >= announced_since),
+        )
+        .order_by(ContactEventRow.date, ContactEventRow.id)
+    ).all()
+    return [(_to_record(row), row.first_seen) for row in rows]
+
+
+def topic_volumes(session: Session, since: dt.datetime, until: dt.datetime) -> dict[str, int]:
+    """Articles stored in [since, until) per topic they matched."""
+    rows = session.execute(
+        select(TopicMatchRow.topic_id, func.count())
+        .join(ArticleRow, TopicMatchRow.article_id == ArticleRow.id)
+        .where(ArticleRow.ingested_at >= since, ArticleRow.ingested_at < until)
+        .group_by(TopicMatchRow.topic_id)
+    ).all()
+    return {topic: count for topic, count in rows}
+
+
+def failing_feeds(session: Session) -> list[tuple[str, str, int, str | None]]:
+    """Feeds whose last poll failed: (name, url, consecutive failures, last error)."""
+    rows = session.execute(
+        select(FeedRow.name, FeedRow.url, FeedRow.consecutive_failures, FeedRow.last_error)
+        .where(FeedRow.consecutive_failures > 0)
+        .order_by(FeedRow.name, FeedRow.url)
+    ).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]

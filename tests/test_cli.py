@@ -26,6 +26,12 @@ COMMANDS = [
     ["contacts"],
     ["alerts"],
     ["alerts", "retry"],
+    ["digest"],
+    ["mute", "topic"],
+    ["mute", "event"],
+    ["unmute", "topic"],
+    ["unmute", "event"],
+    ["mutes"],
     ["db", "upgrade"],
 ]
 

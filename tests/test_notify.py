@@ -10,6 +10,7 @@ import pytest
 from newswatch.errors import ConfigError, NotificationError
 from newswatch.notify import build_channels, render_alert, send
 from newswatch.records import Participant, StoredEvent
+from newswatch.routing import Routing
 from newswatch.settings import Settings
 from tests.conftest import with_alert_settings
 from tests.notifier_servers import JsonReceiver, SmtpReceiver
@@ -52,8 +53,11 @@ def test_channels_mask_secrets_and_keep_tags(tmp_path: Path) -> None:
     assert len(channels) == 2
     assert "hunter2" not in channels[0].label and "127.0.0.1" in channels[0].label
     assert channels[1].tags == frozenset({"taiwan"})
-    assert channels[1].accepts(["taiwan", "us-china-military"]) and not channels[1].accepts(["south-china-sea"])
-    assert channels[0].accepts(["anything"])
+    # With no routes configured, a tag that is a topic id restricts the channel to that topic.
+    routing = Routing(topic_ids=frozenset({"taiwan", "us-china-military", "south-china-sea"}))
+    assert routing.receives(channels[1], "contacts", ["taiwan", "us-china-military"])
+    assert not routing.receives(channels[1], "contacts", ["south-china-sea"])
+    assert routing.receives(channels[0], "contacts", ["anything"])
 
 
 def test_a_url_apprise_does_not_know_is_a_config_error_without_the_secret() -> None:
@@ -106,12 +110,19 @@ def test_long_bodies_are_cut_to_the_channel_limit_with_a_link() -> None:
     assert fit("short", 300, None) == "short"
 
 
-def test_html_email_receives_escaped_article_text(smtp_receiver: SmtpReceiver) -> None:
+def test_html_email_receives_escaped_article_text(smtp_receiver: SmtpReceiver, settings: Settings) -> None:
+    from dataclasses import replace
+
     (channel,) = build_channels([smtp_receiver.url])
-    send(channel, "t", "Evidence: “a <b>bold</b> claim”")
+    assert channel.style == "html"
+    hostile = replace(EVENT, evidence=("Austin met Dong: a <b>bold</b> claim & co.",))
+    title, body = render_alert(hostile, settings.core.countries, settings.core.tracked_pair, channel.style)
+    send(channel, title, body)
     (message,) = smtp_receiver.wait_for(1)
-    if message.html:
-        assert "<b>bold</b>" not in message.html
+    assert message.html is not None and "<li>Lloyd Austin, Secretary of Defense (United States)</li>" in message.html
+    assert "<b>bold</b>" not in message.html and "‹b›bold‹/b›" in message.html
+    assert "claim &amp; co." in message.html
+    assert message.text is not None and "Lloyd Austin, Secretary of Defense (United States)" in message.text
 
 
 def test_a_named_channel_whose_url_changed_gets_its_pending_alerts(

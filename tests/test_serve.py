@@ -1,5 +1,5 @@
 """`newswatch serve`: starts its own Prefect server, runs the monitor on its schedule, alerts,
-and stops cleanly on SIGTERM, taking the server with it."""
+sends the digest when enabled, and stops cleanly on SIGTERM, taking the server with it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from tests.feed_site import FeedSite
 from tests.notifier_servers import JsonReceiver
 
 
-def test_serve_runs_the_monitor_on_schedule_and_stops_on_sigterm(
+def test_serve_runs_the_monitor_and_the_digest_on_schedule_and_stops_on_sigterm(
     feed_site: FeedSite, json_receiver: JsonReceiver, tmp_path: Path
 ) -> None:
     article = read_seed_file(SEEDS / "004_ec52301a8b636dd9.txt")
@@ -28,6 +28,7 @@ def test_serve_runs_the_monitor_on_schedule_and_stops_on_sigterm(
         tmp_path / "config",
         schedule={"monitor_every_minutes": 0.25, "deliver_every_minutes": 0.25},
         monitor={"allow_private_networks": True},
+        digest={"enabled": True, "every_hours": 0.005},  # every 18 s
     )
     (config / "feeds.yaml").write_text(yaml.safe_dump({"feeds": [{"url": feed, "name": "local"}]}), encoding="utf-8")
     env = {
@@ -47,13 +48,16 @@ def test_serve_runs_the_monitor_on_schedule_and_stops_on_sigterm(
         text=True,
     )
     try:
-        (message,) = json_receiver.wait_for(1, timeout=240)
-        assert message["title"].startswith("US–China military contact: Charles Q. Brown Jr. – Liu Zhenli")
+        messages = json_receiver.wait_for(2, timeout=240)
+        titles = sorted(m["title"] for m in messages)
+        assert titles[0].startswith("US–China military contact: Charles Q. Brown Jr. – Liu Zhenli")
+        assert titles[1].startswith("newswatch digest ") and titles[1].endswith(": 1 new US–China contact")
     finally:
         server.send_signal(signal.SIGTERM)
         stdout, stderr = server.communicate(timeout=60)
     assert server.returncode == 0, stderr
     assert "Serving on http://127.0.0.1:" in stdout and stdout.rstrip().endswith("Stopped.")
+    assert "digest every 0.005 h" in stdout
     assert "Traceback" not in stderr
     api_url = stdout.split("Serving on ", 1)[1].split(":", 2)
     port = int(api_url[2].split("/", 1)[0])

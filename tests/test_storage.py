@@ -107,9 +107,9 @@ def test_alerts_are_queued_once_per_event_and_channel(database_url: str) -> None
         summary = repository.alert_summary(session)
     assert len(pending) == 2
     assert [a[0] for a in still] == [pending[0][0]]
-    assert [(status, attempts, error) for _, _, _, status, attempts, error in summary] == [
-        ("failed", 1, "down"),
-        ("sent", 1, None),
+    assert [(row["status"], row["attempts"], row["last_error"], row["kind"]) for row in summary] == [
+        ("failed", 1, "down", "contact"),
+        ("sent", 1, None, "contact"),
     ]
 
 
