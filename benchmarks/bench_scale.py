@@ -12,8 +12,8 @@ sent alert). Stored events are between officials outside the gazetteer, so every
 is a new event on both sizes and the work per article is the same.
 
 SQLite: each size is filled once and its file copied for every repetition. PostgreSQL: each size
-is a schema of a database created for the run (and dropped after); rows a repetition added are
-deleted after it.
+is a schema of a database created for the run (and dropped after); each repetition runs in an
+outer transaction rolled back after it, so the pipeline's commits are savepoints there.
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from newswatch.storage.database import create_db_engine, open_database, upgrade_schema
+from newswatch.storage.database import create_db_engine, upgrade_schema
 from newswatch.storage.models import (
     AlertRow,
     ArticleRow,
@@ -42,7 +42,7 @@ from newswatch.storage.models import (
     FingerprintBandRow,
     TopicMatchRow,
 )
-from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -291,8 +291,22 @@ def classified_batch(size: int) -> list[Classification]:
 # --------------------------------------------------------------------------------------------
 
 
+class _Stores(Protocol):
+    """A filled store per size (``build``) that a batch can be stored into (``measure``)."""
+
+    repetition: str  # how a repetition starts from the filled store
+
+    def build(self, label: str, count: int) -> None: ...
+
+    def measure(self, label: str, batch: list[Classification], rep: int) -> float: ...
+
+    def close(self) -> None: ...
+
+
 class _SqliteStores:
     """A filled SQLite file per size; each repetition stores into a fresh copy."""
+
+    repetition = "each repetition into a fresh copy of the filled file"
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -301,6 +315,9 @@ class _SqliteStores:
         url = f"sqlite:///{self.folder / label}.db"
         _create_schema(url)
         fill(url, count, seed=count)
+
+    def close(self) -> None:
+        pass
 
     def measure(self, label: str, batch: list[Classification], rep: int) -> float:
         copy = self.folder / f"{label}-rep{rep}.db"
@@ -314,11 +331,14 @@ class _SqliteStores:
 
 
 class _PostgresStores:
-    """A schema per size in a database made for this run; each repetition's rows are deleted after it."""
+    """A schema per size in a database made for this run; each repetition runs in a transaction
+    that is rolled back after it (the pipeline's own transactions become savepoints in it)."""
+
+    repetition = "each repetition in an outer transaction, rolled back after it (commits become savepoints)"
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
-        self.sessions: dict[str, sessionmaker[Session]] = {}
+        self.engines: dict[str, Engine] = {}
 
     def url(self, label: str) -> str:
         return f"{self.database_url}?options=-csearch_path%3D{label}"
@@ -330,19 +350,22 @@ class _PostgresStores:
         admin.dispose()
         _create_schema(self.url(label))
         fill(self.url(label), count, seed=count)
-        self.sessions[label] = open_database(self.url(label))
+        self.engines[label] = create_db_engine(self.url(label))
 
     def measure(self, label: str, batch: list[Classification], rep: int) -> float:
-        sessions = self.sessions[label]
-        with sessions() as session:
-            last_article = session.scalar(select(func.max(ArticleRow.id))) or 0
-            last_event = session.scalar(select(func.max(ContactEventRow.id))) or 0
-        try:
-            return _store(sessions, batch)
-        finally:
-            with sessions.begin() as session:  # ON DELETE CASCADE takes topics, reports, participants, alerts
-                session.execute(ArticleRow.__table__.delete().where(ArticleRow.id > last_article))
-                session.execute(ContactEventRow.__table__.delete().where(ContactEventRow.id > last_event))
+        # Deleting the batch afterwards instead would take hours: each deleted article makes
+        # PostgreSQL scan articles.duplicate_of_id and fingerprint_bands.article_id (no index).
+        with self.engines[label].connect() as connection:
+            outer = connection.begin()
+            try:
+                sessions = sessionmaker(connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+                return _store(sessions, batch)
+            finally:
+                outer.rollback()
+
+    def close(self) -> None:
+        for engine in self.engines.values():
+            engine.dispose()
 
 
 def _create_schema(url: str) -> None:
@@ -386,28 +409,30 @@ def run(smoke: bool, repeat: int) -> list[Result]:
     log(f"batch of {len(batch)} classified feed articles ready ({sum(1 for c in batch if c.contact)} contacts)")
     results = []
     with tempfile.TemporaryDirectory(prefix="nw-bench-scale-") as folder, _postgres_database() as postgres:
-        backends: list[tuple[str, Callable[[], Any] | None]] = [
-            ("sqlite", lambda: _SqliteStores(Path(folder))),
-            ("postgresql", (lambda: _PostgresStores(postgres)) if postgres else None),
-        ]
-        for backend, make in backends:
+        backends: dict[str, _Stores | None] = {
+            "sqlite": _SqliteStores(Path(folder)),
+            "postgresql": _PostgresStores(postgres) if postgres else None,
+        }
+        for backend, stores in backends.items():
             name = f"scale-{backend}"
-            if make is None:
+            if stores is None:
                 results.append(skipped(name, f"PostgreSQL not reachable at {POSTGRES_SERVER}"))
                 continue
-            stores = make()
-            for label, count in (("small", small), ("large", large)):
-                log(f"{backend}: filling the {label} store ({count:,} articles)")
-                stores.build(label, count)
-            samples, reference = side_by_side(
-                lambda rep, s=stores: s.measure("large", batch, rep),
-                lambda rep, s=stores: s.measure("small", batch, rep),
-                repeat,
-                name,
-            )
+            try:
+                for label, count in (("small", small), ("large", large)):
+                    log(f"{backend}: filling the {label} store ({count:,} articles)")
+                    stores.build(label, count)
+                samples, reference = side_by_side(
+                    lambda rep, s=stores: s.measure("large", batch, rep),
+                    lambda rep, s=stores: s.measure("small", batch, rep),
+                    repeat,
+                    name,
+                )
+            finally:
+                stores.close()
             notes = (
                 f"seconds per article with {large:,} articles stored vs {small:,} (reference); "
-                f"batch of {len(batch)} classified feed articles"
+                f"batch of {len(batch)} classified feed articles; {stores.repetition}"
             )
             results.append(compared(name, len(batch), samples, reference, memory.process_mb, notes=notes))
     return results
