@@ -209,10 +209,11 @@ class PeakMemory:
 def prefect_server() -> Iterator[str]:
     """A temporary Prefect server (SQLite) for this process, as the tests start one per session;
     its start is not part of any measurement. Yields its API URL."""
-    with tempfile.TemporaryDirectory(prefix="nw-bench-prefect-") as home:
-        saved = {k: os.environ.get(k) for k in ("PREFECT_HOME", "PREFECT_API_URL")}
-        os.environ["PREFECT_HOME"] = home
-        os.environ.pop("PREFECT_API_URL", None)
+    with (
+        tempfile.TemporaryDirectory(prefix="nw-bench-prefect-") as home,
+        environment(PREFECT_HOME=home, PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1"),
+    ):
+        saved_api_url = os.environ.pop("PREFECT_API_URL", None)
         from prefect.testing.utilities import prefect_test_harness
 
         try:
@@ -223,11 +224,8 @@ def prefect_server() -> Iterator[str]:
                 log(f"Prefect server up in {time.perf_counter() - started:.0f} s (not measured)")
                 yield str(PREFECT_API_URL.value())
         finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+            if saved_api_url is not None:
+                os.environ["PREFECT_API_URL"] = saved_api_url
 
 
 @contextmanager
