@@ -81,7 +81,7 @@ class ArticleRow(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     simhash: Mapped[str | None] = mapped_column(String(16), doc="64-bit SimHash of the text, hex")
     duplicate_of_id: Mapped[int | None] = mapped_column(
-        ForeignKey("articles.id", ondelete="SET NULL"), doc="the article this one is a near-copy of"
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True, doc="the article this one is a near-copy of"
     )
 
     topics: Mapped[list[TopicMatchRow]] = relationship(back_populates="article")
@@ -98,7 +98,7 @@ class FingerprintBandRow(Base):
     band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     value: Mapped[int] = mapped_column(primary_key=True)
     published: Mapped[dt.date] = mapped_column(primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
 class TopicMatchRow(Base):

@@ -1,4 +1,4 @@
-"""fingerprint bands and an index on articles.published
+"""fingerprint bands, and indexes on articles.published and articles.duplicate_of_id
 
 Near-duplicate candidates were every article published within three days: a scan that grows
 with the database. Each original article's SimHash is now also stored as bands, and candidates
@@ -42,8 +42,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("band", "value", "published", "article_id", name=op.f("pk_fingerprint_bands")),
     )
+    # Foreign keys are indexed, so deleting an article does not scan these columns.
+    op.create_index(op.f("ix_fingerprint_bands_article_id"), "fingerprint_bands", ["article_id"], unique=False)
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.create_index("ix_articles_published", ["published"], unique=False)
+        batch_op.create_index(batch_op.f("ix_articles_duplicate_of_id"), ["duplicate_of_id"], unique=False)
 
     articles = sa.table(
         "articles",
@@ -71,5 +74,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_articles_duplicate_of_id"))
         batch_op.drop_index("ix_articles_published")
+    op.drop_index(op.f("ix_fingerprint_bands_article_id"), table_name="fingerprint_bands")
     op.drop_table("fingerprint_bands")
