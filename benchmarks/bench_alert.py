@@ -28,7 +28,7 @@ import httpx
 import yaml
 
 from benchmarks.corpus import GeneratedArticle, generate_corpus
-from benchmarks.harness import PeakMemory, Result, log
+from benchmarks.harness import Result, log
 from benchmarks.sites import HostSite
 from newswatch.classify import Classifier
 from newswatch.settings import load_settings
@@ -169,7 +169,6 @@ def _timed_alerts(
 def run(smoke: bool, repeat: int) -> list[Result]:
     reps = 1 if smoke else max(1, min(repeat, 2))
     background, contacts = pick_articles(reps)
-    memory = PeakMemory()
     samples: list[float] = []
     with (
         tempfile.TemporaryDirectory(prefix="nw-bench-alert-") as tmp,
@@ -208,7 +207,7 @@ def run(smoke: bool, repeat: int) -> list[Result]:
             median_s=median,
             reference_median_s=None,
             ratio=median / BUDGET_SECONDS,
-            peak_rss_mb=serve_peak or memory.process_mb,
+            peak_rss_mb=serve_peak,
             notes=f"{what}; monitor every {INTERVAL_MINUTES} min; ratio = median / {BUDGET_SECONDS} s; peak RSS is serve's own process",
             samples_s=samples,
         )

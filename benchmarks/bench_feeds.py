@@ -27,9 +27,18 @@ import httpx
 import trafilatura
 from newswatch.flows.monitor import MonitorReport, monitor
 from newswatch.flows.runners import parallel_runs
-from newswatch.storage.database import create_db_engine, upgrade_schema
 
-from benchmarks.harness import PeakMemory, Result, compared, environment, log, prefect_server, side_by_side, timed
+from benchmarks.harness import (
+    PeakMemory,
+    Result,
+    compared,
+    empty_database,
+    environment,
+    log,
+    prefect_server,
+    side_by_side,
+    timed,
+)
 from benchmarks.sites import NetworkSpec, NetworkUrls, serve_network
 from newswatch.settings import ENV_ALLOW_PRIVATE, ENV_DATABASE_URL, MonitorSettings, load_settings, monitor_settings
 
@@ -93,13 +102,6 @@ def cores_used(options: MonitorSettings) -> int:
     return max(1, min(parallel_runs(options), os.cpu_count() or 1))
 
 
-def fresh_database(url: str) -> str:
-    engine = create_db_engine(url)
-    upgrade_schema(engine)  # before timing
-    engine.dispose()
-    return url
-
-
 def run(smoke: bool, repeat: int) -> list[Result]:
     spec = SPECS[smoke]
     memory = PeakMemory()
@@ -119,13 +121,13 @@ def run(smoke: bool, repeat: int) -> list[Result]:
             f"(median {statistics.median(sizes) / 1024:.0f} KB) on {spec.hosts} hosts; task runner "
             f"{options.task_runner}, {cores} core(s); warming up"
         )
-        with environment(**{ENV_DATABASE_URL: fresh_database(f"sqlite:///{tmp}/warm-up.db")}):
+        with environment(**{ENV_DATABASE_URL: empty_database(f"sqlite:///{tmp}/warm-up.db")}):
             monitor(feed_urls=urls.feeds[:1])
         idle: list[float] = []
         reports: dict[str, MonitorReport] = {}
 
         def cycle(rep: int) -> float:
-            with environment(**{ENV_DATABASE_URL: fresh_database(f"sqlite:///{tmp}/cycle-{rep}.db")}), memory.phase():
+            with environment(**{ENV_DATABASE_URL: empty_database(f"sqlite:///{tmp}/cycle-{rep}.db")}), memory.phase():
                 elapsed, reports["full"] = timed(lambda: monitor(feed_urls=urls.feeds))
                 idle_elapsed, reports["idle"] = timed(lambda: monitor(feed_urls=urls.feeds))
             idle.append(idle_elapsed)

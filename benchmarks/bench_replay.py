@@ -13,10 +13,20 @@ from pathlib import Path
 
 from newswatch.flows.replay import replay
 from newswatch.flows.tasks import RunReport, configured_channels, run_report
-from newswatch.storage.database import create_db_engine, open_database, upgrade_schema
+from newswatch.storage.database import open_database
 
 from benchmarks.corpus import generate_corpus, write_seed_files
-from benchmarks.harness import PeakMemory, Result, compared, environment, log, prefect_server, side_by_side, timed
+from benchmarks.harness import (
+    PeakMemory,
+    Result,
+    compared,
+    empty_database,
+    environment,
+    log,
+    prefect_server,
+    side_by_side,
+    timed,
+)
 from newswatch.classify import Classifier
 from newswatch.pipeline import deliver_alerts, store_classifications
 from newswatch.seeds import read_seed_files
@@ -53,11 +63,7 @@ def run(smoke: bool, repeat: int) -> list[Result]:
         reports: dict[str, RunReport] = {}
 
         def fresh_database(name: str) -> str:
-            url = f"sqlite:///{tmp}/{name}.db"
-            engine = create_db_engine(url)
-            upgrade_schema(engine)  # before timing
-            engine.dispose()
-            return url
+            return empty_database(f"sqlite:///{tmp}/{name}.db")
 
         def flow(rep: int) -> float:
             with environment(**{ENV_DATABASE_URL: fresh_database(f"flow-{rep}")}), memory.phase():

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from newswatch.storage.database import create_db_engine, upgrade_schema
+from newswatch.storage.database import create_db_engine
 from newswatch.storage.models import (
     AlertRow,
     ArticleRow,
@@ -48,7 +48,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks.corpus import FIRST_DAY, LAST_DAY, generate_corpus
-from benchmarks.harness import PeakMemory, Result, compared, log, side_by_side, skipped
+from benchmarks.harness import PeakMemory, Result, compared, empty_database, log, side_by_side, skipped
 from newswatch.classify import Classifier
 from newswatch.dedup import fingerprint_bands
 from newswatch.notify import CONSOLE
@@ -313,7 +313,7 @@ class _SqliteStores:
 
     def build(self, label: str, count: int) -> None:
         url = f"sqlite:///{self.folder / label}.db"
-        _create_schema(url)
+        empty_database(url)
         fill(url, count, seed=count)
 
     def close(self) -> None:
@@ -348,7 +348,7 @@ class _PostgresStores:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE SCHEMA "{label}"'))
         admin.dispose()
-        _create_schema(self.url(label))
+        empty_database(self.url(label))
         fill(self.url(label), count, seed=count)
         self.engines[label] = create_db_engine(self.url(label))
 
@@ -366,12 +366,6 @@ class _PostgresStores:
     def close(self) -> None:
         for engine in self.engines.values():
             engine.dispose()
-
-
-def _create_schema(url: str) -> None:
-    engine = create_db_engine(url)
-    upgrade_schema(engine)
-    engine.dispose()
 
 
 def _store(sessions: sessionmaker[Session], batch: list[Classification]) -> float:

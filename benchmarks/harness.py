@@ -228,6 +228,16 @@ def prefect_server() -> Iterator[str]:
                 os.environ["PREFECT_API_URL"] = saved_api_url
 
 
+def empty_database(url: str) -> str:
+    """Create newswatch's schema at ``url`` (outside any timing) and return the URL."""
+    from newswatch.storage.database import create_db_engine, upgrade_schema
+
+    engine = create_db_engine(url)
+    upgrade_schema(engine)
+    engine.dispose()
+    return url
+
+
 @contextmanager
 def environment(**values: str) -> Iterator[None]:
     """Set environment variables for the block (newswatch's flows read their database and
