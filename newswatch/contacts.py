@@ -472,13 +472,14 @@ class ContactDetector:
             The contact with its date, mode, participants, location and evidence sentences, and
             the gazetteer ids of every official the article refers to.
         """
-        if not self.gazetteer.may_refer_to_officials(article.text):
-            return Detection(None, frozenset())
         body, dateline_city = _strip_dateline(article.text)
+        references = self.gazetteer.references(body)
+        if not (references.names or references.surnames or references.titles or references.counterparts):
+            return Detection(None, frozenset())  # no one is named: nothing more to look for
         sentences = split_article(body)
         if not sentences:
             return Detection(None, frozenset())
-        hits = self.gazetteer.scan([s.text for s in sentences])
+        hits = self.gazetteer.scan(body, sentences, references)
         countries = [{code for _, _, code in h.countries} for h in hits]
         mentions = self._mentions(sentences, hits, countries, article.published)
         officials = frozenset(m.official_id for ms in mentions for m in ms if m.official_id)

@@ -21,6 +21,7 @@ import ahocorasick
 from newswatch.matching import spaced as spaced_text
 from newswatch.records import LEVEL_RANK
 from newswatch.settings import Office, Official, Role, Settings
+from newswatch.text import Sentence
 
 T = TypeVar("T")
 MentionKind = Literal["name", "surname", "title", "counterpart"]
@@ -89,12 +90,21 @@ _KEY_DELIMITERS = (" ", "'", "’", "-", ".")
 def _per_text(texts: Sequence[str], hits: Sequence[tuple[int, int, T]]) -> list[list[tuple[int, int, T]]]:
     """Hits found in ``"\n".join(texts)``, split per text with each text's own offsets; a hit
     spanning two texts belongs to neither."""
-    starts = [0, *itertools.accumulate(len(text) + 1 for text in texts)]
-    result: list[list[tuple[int, int, T]]] = [[] for _ in texts]
+    starts = itertools.accumulate((len(text) + 1 for text in texts[:-1]), initial=0)
+    return _per_span([(start, len(text)) for start, text in zip(starts, texts, strict=True)], hits)
+
+
+def _per_span(spans: Sequence[tuple[int, int]], hits: Sequence[tuple[int, int, T]]) -> list[list[tuple[int, int, T]]]:
+    """Hits in a text split among ``spans`` (start, length; in order) with offsets relative to
+    each span; a hit not wholly inside one span belongs to none."""
+    starts = [start for start, _ in spans]
+    result: list[list[tuple[int, int, T]]] = [[] for _ in spans]
     for start, end, payload in hits:
         index = bisect.bisect_right(starts, start) - 1
-        base = starts[index]
-        if end - base <= len(texts[index]):
+        if index < 0:
+            continue
+        base, length = spans[index]
+        if end - base <= length:
             result[index].append((start - base, end - base, payload))
     return result
 
@@ -306,31 +316,45 @@ class Gazetteer:
                 index.add(word, r"\s+".join(re.escape(t) for t in word.split()), code)
         return index
 
-    def may_refer_to_officials(self, text: str) -> bool:
-        """Whether ``text`` names, titles or calls a counterpart anyone at all: most news does
-        not, and then there is no contact to look for."""
-        return bool(
-            _counterparts(text)
-            or self._name_index.find(text)
-            or self._title_index.find(text)
-            or self._surname_index.find(text)
+    def references(self, text: str) -> SentenceHits:
+        """The names, surnames, titles and "counterpart"s in a whole article (no countries yet).
+
+        Most news refers to none of them, and then there is no contact to look for.
+        """
+        return SentenceHits(
+            self._name_index.find(text),
+            self._surname_index.find(text),
+            self._title_index.find(text),
+            [],
+            _counterparts(text),
         )
 
-    def scan(self, texts: Sequence[str]) -> list[SentenceHits]:
-        """Every gazetteer phrase in each text (an article's sentences), one pass per kind over
-        all of them; the finders below work from these."""
-        counterparts = _counterparts("\n".join(texts))
-        return [
-            SentenceHits(*hits)
-            for hits in zip(
+    def scan(self, text: str, sentences: Sequence[Sentence], references: SentenceHits) -> list[SentenceHits]:
+        """Every gazetteer phrase in each of the article's sentences; the finders below work
+        from these. ``references``: the article's, from ``references(text)``.
+
+        Where every sentence is in the text verbatim, the article's hits are split among them;
+        otherwise the sentences are scanned (one pass per kind over all of them).
+        """
+        if any(sentence.start is None for sentence in sentences):
+            texts = [sentence.text for sentence in sentences]
+            found = (
                 self._name_index.find_each(texts),
                 self._surname_index.find_each(texts),
                 self._title_index.find_each(texts),
                 self._country_index.find_each(texts),
-                _per_text(texts, counterparts),
-                strict=True,
+                _per_text(texts, _counterparts("\n".join(texts))),
             )
-        ]
+        else:
+            spans = [(sentence.start or 0, len(sentence.text)) for sentence in sentences]
+            found = (
+                _per_span(spans, references.names),
+                _per_span(spans, references.surnames),
+                _per_span(spans, references.titles),
+                _per_span(spans, self._country_index.find(text)),
+                _per_span(spans, references.counterparts),
+            )
+        return [SentenceHits(*hits) for hits in zip(*found, strict=True)]
 
     def find_names(self, text: str, hits: SentenceHits) -> list[Mention]:
         """Full-name references to known officials."""

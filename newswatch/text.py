@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 # Words that end with a full stop without ending a sentence in news copy.
@@ -82,6 +83,7 @@ class Sentence:
     text: str
     paragraph: int
     index: int
+    start: int | None = None  # where ``text`` is in the article, when it is there verbatim
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -118,12 +120,33 @@ def split_sentences(paragraph: str) -> list[str]:
     return result
 
 
+def _paragraph_spans(text: str) -> Iterator[tuple[str, int]]:
+    """Each non-empty paragraph, stripped, with its offset in ``text``."""
+    start = 0
+    for separator in [*_PARAGRAPH_BREAK.finditer(text), None]:
+        end = separator.start() if separator else len(text)
+        raw = text[start:end]
+        stripped = raw.strip()
+        if stripped:
+            yield stripped, start + len(raw) - len(raw.lstrip())
+        if separator:
+            start = separator.end()
+
+
 def split_article(text: str) -> list[Sentence]:
-    """All sentences of an article, each tagged with its paragraph."""
+    """All sentences of an article, each tagged with its paragraph and, where the sentence is in
+    the text verbatim (no line breaks or runs of spaces inside its paragraph), its offset."""
     sentences: list[Sentence] = []
-    for paragraph_index, paragraph in enumerate(split_paragraphs(text)):
+    for paragraph_index, (raw, offset) in enumerate(_paragraph_spans(text)):
+        paragraph = " ".join(raw.split())
+        verbatim = paragraph == raw
+        cursor = 0
         for sentence in split_sentences(paragraph):
-            sentences.append(Sentence(sentence, paragraph_index, len(sentences)))
+            start = None
+            if verbatim:
+                found = paragraph.find(sentence, cursor)
+                start, cursor = offset + found, found + len(sentence)
+            sentences.append(Sentence(sentence, paragraph_index, len(sentences), start))
     return sentences
 
 

@@ -202,3 +202,31 @@ def test_working_level_talks_are_recorded_as_working_not_reported(classifier: Cl
     assert result.contact is not None and result.contact.level == "working"
     assert result.reported_contact("senior") is None
     assert result.reported_contact("working") is result.contact
+
+
+def test_sentences_carry_their_offsets_when_verbatim_and_detection_agrees_either_way() -> None:
+    from newswatch.classify import Classifier
+    from newswatch.records import Article
+    from newswatch.settings import load_settings
+    from newswatch.text import split_article
+
+    text = (
+        "U.S. Defense Secretary Lloyd Austin held a video call with Chinese Defense Minister Dong Jun on"
+        " Tuesday, the Pentagon said.\n\nThe two discussed Taiwan. Austin pressed Dong on the South China Sea."
+    )
+    sentences = split_article(text)
+    assert all(text[s.start : s.start + len(s.text)] == s.text for s in sentences if s.start is not None)
+    assert [s.start is not None for s in sentences] == [True, True, True]
+    ragged = text.replace("held a video", "held  a\nvideo")  # not verbatim: the sentences are scanned
+    assert split_article(ragged)[0].start is None
+    classifier = Classifier(load_settings())
+    found = [
+        classifier.classify(Article(ref=ref, published=dt.date(2024, 4, 18), text=body)).contact
+        for ref, body in (("a", text), ("b", ragged))
+    ]
+    assert found[0] is not None and found[1] is not None
+    assert (found[0].date, found[0].mode, found[0].participants) == (
+        found[1].date,
+        found[1].mode,
+        found[1].participants,
+    )
