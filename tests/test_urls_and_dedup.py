@@ -40,3 +40,13 @@ def test_different_reports_of_the_same_event_are_not_near_duplicates() -> None:
     fingerprints = [text_fingerprint(a.text) for a in articles]
     closest = max(similarity(a, b) for i, a in enumerate(fingerprints) for b in fingerprints[i + 1 :])
     assert closest < 0.9
+
+
+def test_fingerprints_are_trafilaturas_simhash() -> None:
+    from trafilatura.deduplication import Simhash
+
+    from newswatch.dedup import text_fingerprint
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    texts += ["", "a b c", "短文本。", "中美两军保持沟通，台湾问题是核心利益。" * 20]
+    assert [text_fingerprint(t) for t in texts] == [f"{Simhash(t).hash:016x}" for t in texts]
