@@ -220,6 +220,12 @@ class _Group:
 _PREDICATE_FILTER = PatternFilter([pattern for _, pattern in _PREDICATES])
 
 
+# A capitalised predicate word in a forum's name: after a plural possessive ("Defence Ministers'
+# Meeting", "Leaders' Talks") or before "-Plus" ("Meeting-Plus").
+_FORUM_BEFORE = re.compile(r"\b[A-Z][\w-]*s['’]\s+$")
+_FORUM_AFTER = re.compile(r"-[Pp]lus\b")
+
+
 def _find_predicates(text: str) -> list[_Predicate]:
     found: list[_Predicate] = []
     for index in _PREDICATE_FILTER.candidates(text):
@@ -229,6 +235,10 @@ def _find_predicates(text: str) -> list[_Predicate]:
                 continue
             if mode == "unspecified" and match.group(0) == "Dialogue":
                 continue  # "Shangri-La Dialogue" is a forum, not a contact
+            if match.group(0)[0].isupper() and (
+                _FORUM_BEFORE.search(text, 0, match.start()) or _FORUM_AFTER.match(text, match.end())
+            ):
+                continue  # "the ASEAN Defence Ministers' Meeting-Plus": a forum's name
             found.append(_Predicate(match.start(), match.end(), mode))
     return sorted(found, key=lambda p: p.start)
 

@@ -83,6 +83,8 @@ def _token_key(token: str) -> str:
 
 # What may follow a phrase's first word: the word's end, or the apostrophe, hyphen or dot
 # after its key ("China's", "Sino-American", "U.S.").
+# Between a name and the title describing it: ", the U.S. " in "Salesses, the U.S. defense secretary".
+_APPOSITIVE = re.compile(r"\s*,\s*(?:the\s+)?(?:[A-Z][\w.'’-]*\s+){0,2}")
 _COUNTERPART = re.compile(r"counterparts?|对口", re.IGNORECASE)
 _KEY_DELIMITERS = (" ", "'", "’", "-", ".")
 
@@ -470,6 +472,8 @@ class Gazetteer:
             gap = text[name.end : start]
             if 0 <= start - name.end <= 4 and gap.strip(" ,") == "":
                 return True
+            if 0 <= start - name.end <= 30 and _APPOSITIVE.fullmatch(gap):
+                return True  # "Robert Salesses, the U.S. defense secretary": the name says who
             if 0 <= name.start - end <= 20 and re.fullmatch(rf",?\s*(?:(?:{RANK_WORDS})\s*)*", text[end : name.start]):
                 return True
         return False

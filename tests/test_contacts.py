@@ -230,3 +230,22 @@ def test_sentences_carry_their_offsets_when_verbatim_and_detection_agrees_either
         found[1].mode,
         found[1].participants,
     )
+
+
+def test_a_forum_named_meeting_is_not_a_meeting_that_took_place(classifier: Classifier) -> None:
+    text = (
+        "U.S. Defense Secretary Lloyd Austin will meet Dong Jun, China's defence minister, at the ASEAN"
+        " Defence Ministers' Meeting-Plus next month, the Pentagon said."
+    )
+    contact = classifier.classify(_article(text, "2024-10-20")).contact
+    assert contact is None or contact.status == "planned"
+
+
+def test_a_title_in_apposition_describes_the_name_before_it(classifier: Classifier) -> None:
+    text = (
+        "Robert Salesses, the U.S. defense secretary, and Chinese Defence Minister Dong Jun held talks by"
+        " video conference on Thursday evening, the two ministries said."
+    )
+    contact = classifier.classify(_article(text, "2025-01-27")).contact  # Hegseth took office on the 25th
+    assert contact is not None
+    assert sorted(_names(contact)) == ["Dong Jun", "Robert Salesses"]
