@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from newswatch.dates import MONTH_NAMES, WEEKDAY_NAMES
 from newswatch.gazetteer import Gazetteer
 from newswatch.records import Article, Classification
 from newswatch.settings import Settings
@@ -552,21 +553,6 @@ _INSTITUTES = (
 _SHIP_PREFIXES = ("BRP", "USS", "HMAS", "JS")
 _AUTHORS = ("Lena Marsh", "Tom Achterberg", "Priya Raman", "Jon Ellery", "Marta Silva", "Kai Hoffner", "Staff Reporter")
 _ORDINALS = ("second", "third", "fourth", "fifth", "sixth")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 _FILLERS: dict[str, Callable[[random.Random], str]] = {
     "n": lambda r: str(r.randint(3, 95)),
@@ -579,8 +565,8 @@ _FILLERS: dict[str, Callable[[random.Random], str]] = {
     "attendance": lambda r: f"{r.randint(12, 95)},{r.randint(0, 999):03d}",
     "score": lambda r: f"{r.randint(1, 4)}-{r.randint(0, 1)}",
     "ordinal": lambda r: r.choice(_ORDINALS),
-    "month": lambda r: r.choice(_MONTHS),
-    "past_month": lambda r: r.choice(_MONTHS),
+    "month": lambda r: r.choice(MONTH_NAMES),
+    "past_month": lambda r: r.choice(MONTH_NAMES),
     "noun": lambda r: r.choice(_SECURITY_NOUNS),
     "weapon": lambda r: r.choice(_WEAPONS),
     "agenda": lambda r: r.choice(_AGENDAS),
@@ -709,7 +695,7 @@ class CorpusWriter:
         us, cn = self._pair(rng, day)
         mode = rng.choices(_MODES, _MODE_WEIGHTS)[0]
         fixed = _entities(rng) | self._people(rng, us, cn, day)
-        fixed |= {"when": _when(rng, day, days_before), "weekday": _WEEKDAYS[day.weekday()]}
+        fixed |= {"when": _when(rng, day, days_before), "weekday": WEEKDAY_NAMES[day.weekday()]}
         lead = [rng.choice(_CONTACT_LEADS[mode]), *rng.sample(_CONTACT_FOLLOW_UPS, rng.randint(1, 2))]
         readout = rng.sample(_CONTACT_READOUTS, rng.randint(2, 4))
         paragraphs = [self._paragraph(rng, lead, fixed), self._paragraph(rng, readout, fixed)]
@@ -730,7 +716,7 @@ class CorpusWriter:
         topic = rng.choices(list(_ON_TOPIC_WEIGHTS), list(_ON_TOPIC_WEIGHTS.values()))[0]
         day = published - dt.timedelta(days=1)
         us, cn = self._pair(rng, day)
-        fixed = _entities(rng) | self._people(rng, us, cn, day) | {"weekday": _WEEKDAYS[day.weekday()]}
+        fixed = _entities(rng) | self._people(rng, us, cn, day) | {"weekday": WEEKDAY_NAMES[day.weekday()]}
         fixed |= self._speakers(rng, day)
         deck = _Deck(rng, _SECURITY_SENTENCES)
         lead = [rng.choice(_ON_TOPIC_LEADS[topic]), deck.draw(), deck.draw()]
@@ -742,7 +728,7 @@ class CorpusWriter:
     def _unrelated(self, rng: random.Random, index: int, published: dt.date) -> GeneratedArticle:
         topic = rng.choices(list(_UNRELATED_WEIGHTS), list(_UNRELATED_WEIGHTS.values()))[0]
         leads, body = _UNRELATED[topic]
-        fixed = _entities(rng) | {"weekday": _WEEKDAYS[(published - dt.timedelta(days=1)).weekday()]}
+        fixed = _entities(rng) | {"weekday": WEEKDAY_NAMES[(published - dt.timedelta(days=1)).weekday()]}
         deck = _Deck(rng, body)
         paragraphs = [self._paragraph(rng, [rng.choice(leads), deck.draw()], fixed)]
         paragraphs += self._body(rng, deck, fixed, paragraphs)
@@ -841,8 +827,8 @@ def _full_name(rng: random.Random, name: str, office: str, country_word: str) ->
 
 def _when(rng: random.Random, day: dt.date, days_before: int) -> str:
     """The contact's date as news copy writes it, relative to publication."""
-    weekday = _WEEKDAYS[day.weekday()]
-    choices = [f"on {weekday}", f"on {_MONTHS[day.month - 1]} {day.day}", f"on {weekday} evening"]
+    weekday = WEEKDAY_NAMES[day.weekday()]
+    choices = [f"on {weekday}", f"on {MONTH_NAMES[day.month - 1]} {day.day}", f"on {weekday} evening"]
     if days_before == 1:
         choices.append("yesterday")
     return rng.choice(choices)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 from newswatch.flows.runners import parallel_runs, task_runner_for
 from newswatch.flows.tasks import (
@@ -40,13 +39,10 @@ from newswatch.monitor import (
 )
 from newswatch.notify import Channel
 from newswatch.pipeline import FeedNotice, record_feed_health
-from newswatch.progress import each_done
+from newswatch.progress import step_counter
 from newswatch.records import Article
 from newswatch.routing import Routing, routing_for
 from newswatch.settings import FeedConfig, MonitorSettings, database_url, monitor_settings
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -67,19 +63,6 @@ class MonitorReport:
         return [p for p in self.polls if p.not_modified]
 
 
-def _reporting(function: Callable[[T], R], on_done: Callable[[T], object] | None) -> Callable[[T], R]:
-    """``function``, calling ``on_done`` after each call (progress, when the run is in-process)."""
-    if on_done is None:
-        return function
-
-    def wrapped(item: T) -> R:
-        result = function(item)
-        on_done(item)
-        return result
-
-    return wrapped
-
-
 @task(cache_policy=NO_CACHE)
 def poll_feed_group(
     feeds: list[FeedConfig],
@@ -90,11 +73,12 @@ def poll_feed_group(
 ) -> list[FeedPoll]:
     """Poll a group of feeds (one task run; its own fetcher, so it can run in another process)."""
     with Fetcher(fetch_policy(options)) as fetcher:
-        poll = _reporting(
+        return in_parallel(
             lambda feed: poll_feed(fetcher, feed, validators.get(feed.url, (None, None)), options.max_feed_bytes),
+            feeds,
+            threads,
             on_done,
         )
-        return in_parallel(poll, feeds, threads)
 
 
 @task(cache_policy=NO_CACHE)
@@ -112,15 +96,11 @@ def collect_article_group(
 ) -> tuple[list[Article], dict[str, str]]:
     """Fetch a group of new items' pages and extract each article (the summary if that fails)."""
     with Fetcher(fetch_policy(options)) as fetcher:
-        pages = in_parallel(_reporting(lambda item: fetch_item_page(fetcher, item), on_done), items, threads)
+        pages = in_parallel(lambda item: fetch_item_page(fetcher, item), items, threads, on_done)
     fetched_at = dt.datetime.now(dt.UTC)
     articles = [build_article(item, page, fetched_at) for item, (page, _) in zip(items, pages, strict=True)]
     failures = {item.ref: reason for item, (_, reason) in zip(items, pages, strict=True) if reason}
     return articles, failures
-
-
-def _ignore(_: object) -> None:
-    return None
 
 
 def collect_articles(
@@ -145,7 +125,7 @@ def collect_articles(
                 "validators": unmapped(validators),
                 "options": unmapped(options),
                 "threads": unmapped(threads),
-                "on_done": unmapped(each_done(_ignore, "Polling feeds", len(feeds)) if in_process else None),
+                "on_done": unmapped(step_counter("Polling feeds", len(feeds)) if in_process else None),
             },
         )
         polls = [poll for group in polled.result() for poll in group]
@@ -157,7 +137,7 @@ def collect_articles(
                 "items": item_groups,
                 "options": unmapped(options),
                 "threads": unmapped(threads),
-                "on_done": unmapped(each_done(_ignore, "Fetching pages", len(items)) if in_process else None),
+                "on_done": unmapped(step_counter("Fetching pages", len(items)) if in_process else None),
             },
         ).result()
     by_ref = {article.ref: article for group, _ in collected for article in group}

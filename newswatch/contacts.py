@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from newswatch.dates import DateMention, find_dates
+from newswatch.dates import MONTH_NAMES, WEEKDAY_NAMES, DateMention, find_dates
 from newswatch.gazetteer import Gazetteer, Mention, SentenceHits
 from newswatch.matching import PatternFilter
 from newswatch.records import LEVEL_RANK, Article, Contact, Level, Mode, Participant
@@ -124,36 +124,7 @@ _REPORTED_ON = re.compile(
     re.IGNORECASE,
 )
 _IN_PLACE = re.compile(r"\b(?:in|at) (?P<place>(?:[A-Z][\w'’-]+)(?:\s+[A-Z][\w'’-]+){0,2})")
-_NOT_PLACES = frozenset(
-    [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-        "The",
-        "A",
-        "An",
-        "His",
-        "Her",
-        "Their",
-        "Its",
-    ]
-)
+_NOT_PLACES = frozenset([*MONTH_NAMES, *WEEKDAY_NAMES, "The", "A", "An", "His", "Her", "Their", "Its"])
 _DATELINE = re.compile(
     r"\A(?P<city>[A-ZÀ-Ý][A-ZÀ-Ý.'’ -]{2,}?)(?:,\s*[A-Z][\w.]*(?:\s+\d{1,2})?)?\s*(?:\([^)]*\))?\s*[—–-]{1,2}\s"
 )
@@ -220,10 +191,20 @@ class _Group:
 _PREDICATE_FILTER = PatternFilter([pattern for _, pattern in _PREDICATES])
 
 
-# A capitalised predicate word in a forum's name: after a plural possessive ("Defence Ministers'
-# Meeting", "Leaders' Talks") or before "-Plus" ("Meeting-Plus").
+# A capitalised predicate word in a forum's name, not a contact: "Dialogue" ("Shangri-La
+# Dialogue"), or any after a plural possessive ("Defence Ministers' Meeting", "Leaders' Talks")
+# or before "-Plus" ("Meeting-Plus").
 _FORUM_BEFORE = re.compile(r"\b[A-Z][\w-]*s['’]\s+$")
 _FORUM_AFTER = re.compile(r"-[Pp]lus\b")
+
+
+def _in_forum_name(text: str, match: re.Match[str]) -> bool:
+    word = match.group(0)
+    return word[0].isupper() and (
+        word == "Dialogue"
+        or bool(_FORUM_BEFORE.search(text, 0, match.start()))
+        or bool(_FORUM_AFTER.match(text, match.end()))
+    )
 
 
 def _find_predicates(text: str) -> list[_Predicate]:
@@ -231,14 +212,8 @@ def _find_predicates(text: str) -> list[_Predicate]:
     for index in _PREDICATE_FILTER.candidates(text):
         mode, pattern = _PREDICATES[index]
         for match in pattern.finditer(text):
-            if any(p.start < match.end() and match.start() < p.end for p in found):
+            if any(p.start < match.end() and match.start() < p.end for p in found) or _in_forum_name(text, match):
                 continue
-            if mode == "unspecified" and match.group(0) == "Dialogue":
-                continue  # "Shangri-La Dialogue" is a forum, not a contact
-            if match.group(0)[0].isupper() and (
-                _FORUM_BEFORE.search(text, 0, match.start()) or _FORUM_AFTER.match(text, match.end())
-            ):
-                continue  # "the ASEAN Defence Ministers' Meeting-Plus": a forum's name
             found.append(_Predicate(match.start(), match.end(), mode))
     return sorted(found, key=lambda p: p.start)
 

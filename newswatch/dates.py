@@ -36,6 +36,9 @@ MONTHS = {
     "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11,
     "november": 11, "dec": 12, "december": 12,
 }  # fmt: skip
+# English names, capitalised as in text: what the patterns above read.
+MONTH_NAMES = tuple(max((n for n in MONTHS if MONTHS[n] == month), key=len).capitalize() for month in range(1, 13))
+WEEKDAY_NAMES = tuple(day.capitalize() for day in WEEKDAYS)
 NUMBER_WORDS = {
     "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14,

@@ -18,6 +18,7 @@ from typing import Generic, Literal, TypeVar
 
 import ahocorasick
 
+from newswatch.matching import CJK
 from newswatch.matching import spaced as spaced_text
 from newswatch.records import LEVEL_RANK
 from newswatch.settings import Office, Official, Role, Settings
@@ -40,7 +41,6 @@ _CLAUSE_BREAK = re.compile(r"[,;:(—–，、；：（]|\band\b|\bwith\b|\bby\b
 # A country adjective after the title, as Spanish puts it: "el ministro de Defensa chino".
 _POSTNOMINAL_WINDOW = 16
 _QUALIFIER_WINDOW = 45
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class Mention:
 
 def _name_pattern(alias: str) -> str:
     """A regex for a personal name that tolerates a middle initial and ", Jr."."""
-    if _CJK.search(alias):
+    if CJK.search(alias):
         return re.escape(alias)
     tokens = alias.replace(",", " ").split()
     if tokens and tokens[-1].rstrip(".").lower() in ("jr", "sr"):
@@ -154,7 +154,7 @@ class PhraseIndex(Generic[T]):
 
     def add(self, phrase: str, pattern: str, payload: T) -> None:
         compiled = re.compile(pattern, self._flags)
-        if _CJK.search(phrase):
+        if CJK.search(phrase):
             self._cjk.append((phrase[0], compiled, payload))
             self._cjk_first_chars = re.compile(f"[{''.join(sorted({re.escape(c) for c, _, _ in self._cjk}))}]")
             return

@@ -174,7 +174,7 @@ def expand(pattern: str) -> frozenset[str] | None:
     return frozenset(expanded)
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
+CJK = re.compile(r"[\u3400-\u9fff]")
 # Outside a word: what may surround a whole-word term once the text is "spaced" (every
 # character that cannot be part of a word made a space; see spaced()).
 _WORD_EDGES = (" ", ".", "'", "’")
@@ -197,7 +197,7 @@ def spaced(text: str) -> str | None:
 def bounded(pattern: str) -> str:
     """A term as a whole word (not inside a word or a hyphenated compound); Chinese has no
     spaces, so no word boundaries there."""
-    return f"(?:{pattern})" if _CJK.search(pattern) else rf"(?<![\w-])(?:{pattern})(?![\w-])"
+    return f"(?:{pattern})" if CJK.search(pattern) else rf"(?<![\w-])(?:{pattern})(?![\w-])"
 
 
 class TermMatcher:
@@ -215,7 +215,7 @@ class TermMatcher:
                 continue  # not finite, or with characters that spacing the text removes
             self._expanded.add(index)
             for string in strings:
-                if _CJK.search(term):
+                if CJK.search(term):
                     keys.setdefault(string, []).append((index, len(string)))
                     continue
                 for before in _WORD_EDGES:

@@ -97,12 +97,22 @@ def group_by_host(things: Sequence[T], url_of: Callable[[T], str | None], groups
     return [bucket for bucket in buckets if bucket]
 
 
-def in_parallel(function: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
-    """``function`` over ``items`` on a bounded thread pool, results in the items' order."""
+def in_parallel(
+    function: Callable[[T], R], items: Sequence[T], workers: int, on_done: Callable[[T], object] | None = None
+) -> list[R]:
+    """``function`` over ``items`` on a bounded thread pool, results in the items' order;
+    ``on_done(item)`` after each call, as calls finish (progress)."""
+
+    def call(item: T) -> R:
+        result = function(item)
+        if on_done is not None:
+            on_done(item)
+        return result
+
     if len(items) <= 1:
-        return [function(item) for item in items]
+        return [call(item) for item in items]
     with ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="newswatch-fetch") as pool:
-        return list(pool.map(function, items))
+        return list(pool.map(call, items))
 
 
 def poll_feed(

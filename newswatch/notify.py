@@ -247,20 +247,12 @@ def render_alert(
     pair: tuple[str, str],
     style: str = "text",
     templates: Templates | None = None,
+    planned: bool = False,
 ) -> tuple[str, str]:
-    """The alert's title and body, in the channel's style, for a stored event."""
-    return (templates or _shipped()).render("alert", style, alert_context(event, countries, pair))
-
-
-def render_planned_note(
-    event: StoredEvent,
-    countries: Mapping[str, Country],
-    pair: tuple[str, str],
-    style: str = "text",
-    templates: Templates | None = None,
-) -> tuple[str, str]:
-    """A low-priority note that a contact has been announced (sent only if the operator asks)."""
-    return (templates or _shipped()).render("planned", style, alert_context(event, countries, pair))
+    """The alert's title and body, in the channel's style, for a stored event; with ``planned``,
+    the low-priority note that a contact has been announced (sent only if the operator asks)."""
+    template = "planned" if planned else "alert"
+    return (templates or _shipped()).render(template, style, alert_context(event, countries, pair))
 
 
 def render_digest(

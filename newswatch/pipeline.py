@@ -16,7 +16,7 @@ from newswatch.dedup import is_near_duplicate, text_fingerprint
 from newswatch.digest import Digest, compose_digest, period_key, period_length, period_start
 from newswatch.errors import NotificationError, TemplateError
 from newswatch.monitor import FeedPoll
-from newswatch.notify import Channel, render_alert, render_digest, render_planned_note, send
+from newswatch.notify import Channel, render_alert, render_digest, send
 from newswatch.progress import ProgressHook, report_progress
 from newswatch.records import Classification, Mutes, StoredEvent
 from newswatch.routing import EVERYONE, Routing, routing_for
@@ -210,8 +210,7 @@ def _render(
     if isinstance(subject, Digest):
         cut = subject.for_channel(lambda topics: routing.receives(channel, "digest", topics))
         return render_digest(cut, countries, pair, settings.core.digest.timezone, channel.style, templates)
-    render = render_planned_note if kind == "planned" else render_alert
-    return render(subject, countries, pair, channel.style, templates)
+    return render_alert(subject, countries, pair, channel.style, templates, planned=kind == "planned")
 
 
 def _web_link(event: StoredEvent) -> str | None:

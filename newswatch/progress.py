@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from typing import IO, Protocol, TypeVar
 
 T = TypeVar("T")
-R = TypeVar("R")
 ProgressHook = Callable[[str, int, int], None]
 MIN_TOTAL = 20  # a step this small ends before a bar would help
 
@@ -117,20 +116,17 @@ def showing_progress(display: Display | None = None) -> Iterator[Display]:
         chosen.close()
 
 
-def each_done(
-    function: Callable[[T], R], stage: str, total: int, on_progress: ProgressHook = report_progress
-) -> Callable[[T], R]:
-    """``function``, reporting progress as calls finish (from any thread)."""
+def step_counter(stage: str, total: int, on_progress: ProgressHook = report_progress) -> Callable[[object], None]:
+    """A callback to call once per finished item of ``stage`` (from any thread): it counts and
+    reports ``done`` of ``total``."""
     done = 0
     count_lock = threading.Lock()
 
-    def wrapped(item: T) -> R:
+    def finished(_: object) -> None:
         nonlocal done
-        result = function(item)
         with count_lock:
             done += 1
-            finished = done
-        on_progress(stage, finished, total)
-        return result
+            count = done
+        on_progress(stage, count, total)
 
-    return wrapped
+    return finished

@@ -18,7 +18,7 @@ from rich.console import Console
 from newswatch.classify import Classifier
 from newswatch.monitor import in_parallel
 from newswatch.pipeline import store_classifications
-from newswatch.progress import PlainLines, RichBar, each_done, showing_progress
+from newswatch.progress import PlainLines, RichBar, showing_progress, step_counter
 from newswatch.seeds import parse_seed_text
 from tests.conftest import SEEDS
 
@@ -70,7 +70,7 @@ def test_a_rich_bar_on_a_terminal_and_nothing_on_stdout(
 def test_progress_is_counted_as_threads_finish() -> None:
     stream = io.StringIO()
     with showing_progress(PlainLines(stream)):
-        results = in_parallel(each_done(lambda n: n * 2, "Polling feeds", 40), list(range(40)), 8)
+        results = in_parallel(lambda n: n * 2, list(range(40)), 8, step_counter("Polling feeds", 40))
     assert results == [n * 2 for n in range(40)]
     assert stream.getvalue().splitlines()[-1] == "Polling feeds: 40/40 (100%)"
 
