@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import ahocorasick
 
@@ -138,8 +139,9 @@ class SentenceHits:
 
 
 class PhraseIndex(Generic[T]):
-    """Finds many phrases in text fast: an Aho-Corasick automaton (pyahocorasick, in C) finds the
-    words that start some phrase, and only there is each such phrase's regex tried.
+    """Finds many phrases in text fast: an Aho-Corasick automaton (pyahocorasick, in C; see
+    ``PhraseScanner``) finds the words that start some phrase, and only there is each such
+    phrase's regex tried.
 
     A phrase is keyed by its first word, lower-cased without a final dot; a text word matches a
     key whole or up to its first apostrophe or hyphen ("China's", "Sino-American").
@@ -147,10 +149,10 @@ class PhraseIndex(Generic[T]):
 
     def __init__(self, ignore_case: bool = False) -> None:
         self._flags = re.IGNORECASE if ignore_case else 0
-        self._by_first: dict[str, list[tuple[re.Pattern[str], T]]] = {}
+        self.by_first: dict[str, list[tuple[re.Pattern[str], T]]] = {}
         self._cjk: list[tuple[str, re.Pattern[str], T]] = []
         self._cjk_first_chars: re.Pattern[str] | None = None
-        self._automaton: ahocorasick.Automaton | None = None
+        self._scanner: PhraseScanner | None = None
 
     def add(self, phrase: str, pattern: str, payload: T) -> None:
         compiled = re.compile(pattern, self._flags)
@@ -161,46 +163,26 @@ class PhraseIndex(Generic[T]):
         first = _TOKEN.match(phrase)
         if first is None:
             raise ValueError(f"phrase {phrase!r} does not start with a word")
-        self._by_first.setdefault(_token_key(first.group(0)), []).append((compiled, payload))
-        self._automaton = None
-
-    def _word_starts(self, text: str) -> list[int]:
-        """Where a word starts that may be some phrase's first word (a superset, in order).
-
-        The automaton runs over the lower-cased text with every character that cannot be part
-        of a word turned into a space, and each key is stored with a space before it and a
-        delimiter after it: a hit is then a whole key at a word start, with no checks in Python.
-        """
-        if not self._by_first:
-            return []
-        spaced = spaced_text(text)
-        if spaced is None:  # lower-casing changed offsets (rare scripts): scan every word
-            return [token.start() for token in _TOKEN.finditer(text)]
-        if self._automaton is None:
-            self._automaton = ahocorasick.Automaton()
-            for key in self._by_first:
-                for delimiter in _KEY_DELIMITERS:
-                    word = f" {key}{delimiter}"
-                    self._automaton.add_word(word, len(word))
-            self._automaton.make_automaton()
-        return sorted({end - length + 1 for end, length in self._automaton.iter(spaced)})
+        self.by_first.setdefault(_token_key(first.group(0)), []).append((compiled, payload))
+        self._scanner = None
 
     def find_each(self, texts: Sequence[str]) -> list[list[tuple[int, int, T]]]:
         """``find`` in each text, in one pass over all of them (offsets are each text's own)."""
         return _per_text(texts, self.find("\n".join(texts)))
 
-    def find(self, text: str) -> list[tuple[int, int, T]]:
-        """Non-overlapping matches, leftmost first and longest at each position."""
+    def find(self, text: str, word_starts: Sequence[tuple[int, str]] | None = None) -> list[tuple[int, int, T]]:
+        """Non-overlapping matches, leftmost first and longest at each position.
+
+        ``word_starts``: (start, key) of the words in ``text`` that are this index's keys, from a
+        ``PhraseScanner`` shared with other indexes; by default the index scans the text itself.
+        """
+        if word_starts is None:
+            if self._scanner is None:
+                self._scanner = PhraseScanner([self])
+            word_starts = self._scanner.word_starts(text)[0]
         found: list[tuple[int, int, T]] = []
-        for start in self._word_starts(text):
-            token = _TOKEN.match(text, start)
-            if token is None:
-                continue
-            word = token.group(0)
-            # "China's", "Sino-American": the phrase may end inside the token.
-            keys = {_token_key(word), _token_key(_WORD_PART.split(word, maxsplit=1)[0])}
-            candidates = [entry for key in keys for entry in self._by_first.get(key, ())]
-            for regex, payload in candidates:
+        for start, key in word_starts:
+            for regex, payload in self.by_first.get(key, ()):
                 match = regex.match(text, start)
                 if match and (
                     match.end() == len(text) or not (text[match.end()].isalnum() or text[match.end()] == "_")
@@ -220,6 +202,57 @@ class PhraseIndex(Generic[T]):
             if not result or match[0] >= result[-1][1]:
                 result.append(match)
         return result
+
+
+class PhraseScanner:
+    """Where words start that may begin a phrase of each of several ``PhraseIndex``es, in one
+    automaton pass over the text for all of them (a superset per index, in order).
+
+    The automaton runs over the lower-cased text with every character that cannot be part of a
+    word turned into a space (``matching.spaced``), and each key is stored with a space before
+    it and a delimiter after it: a hit is then a whole key at a word start, with no checks in
+    Python. The last few texts' results are kept, so indexes asked one after another about the
+    same article share one pass.
+    """
+
+    def __init__(self, indexes: Sequence[PhraseIndex[Any]]) -> None:
+        owners: dict[str, set[int]] = {}
+        for position, index in enumerate(indexes):
+            for key in index.by_first:
+                for delimiter in _KEY_DELIMITERS:
+                    owners.setdefault(f" {key}{delimiter}", set()).add(position)
+        self._count = len(indexes)
+        self._automaton = ahocorasick.Automaton()
+        for word, positions in owners.items():
+            self._automaton.add_word(word, (len(word), word[1:-1], tuple(sorted(positions))))
+        if owners:
+            self._automaton.make_automaton()
+        self.word_starts = functools.lru_cache(maxsize=4)(self._word_starts)
+
+    def _word_starts(self, text: str) -> list[list[tuple[int, str]]]:
+        """Per index, (start, key) of each word in ``text`` that is one of its keys, in order."""
+        if not len(self._automaton):
+            return [[] for _ in range(self._count)]
+        spaced = spaced_text(text)
+        if spaced is None:  # lower-casing changed offsets (rare scripts): every word, for every index
+            every_word = sorted(_token_keys(text))
+            return [every_word for _ in range(self._count)]
+        starts: list[set[tuple[int, str]]] = [set() for _ in range(self._count)]
+        for end, (length, key, positions) in self._automaton.iter(spaced):
+            for position in positions:
+                starts[position].add((end - length + 1, key))  # spaced[i + 1] is text[i]
+        return [sorted(found) for found in starts]
+
+
+def _token_keys(text: str) -> set[tuple[int, str]]:
+    """(start, key) of every word, keyed whole and up to its first apostrophe or hyphen
+    ("China's", "Sino-American")."""
+    keys = set()
+    for token in _TOKEN.finditer(text):
+        word = token.group(0)
+        keys.add((token.start(), _token_key(word)))
+        keys.add((token.start(), _token_key(_WORD_PART.split(word, maxsplit=1)[0])))
+    return keys
 
 
 class Gazetteer:
@@ -323,13 +356,20 @@ class Gazetteer:
 
         Most news refers to none of them, and then there is no contact to look for.
         """
+        names, surnames, titles, _ = self._scanner.word_starts(text)
         return SentenceHits(
-            self._name_index.find(text),
-            self._surname_index.find(text),
-            self._title_index.find(text),
+            self._name_index.find(text, names),
+            self._surname_index.find(text, surnames),
+            self._title_index.find(text, titles),
             [],
             _counterparts(text),
         )
+
+    @cached_property
+    def _scanner(self) -> PhraseScanner:
+        """One automaton pass finds where any index's phrases may start (the article's country
+        words come from the same pass as its references)."""
+        return PhraseScanner([self._name_index, self._surname_index, self._title_index, self._country_index])
 
     def scan(self, text: str, sentences: Sequence[Sentence], references: SentenceHits) -> list[SentenceHits]:
         """Every gazetteer phrase in each of the article's sentences; the finders below work
@@ -353,7 +393,7 @@ class Gazetteer:
                 _per_span(spans, references.names),
                 _per_span(spans, references.surnames),
                 _per_span(spans, references.titles),
-                _per_span(spans, self._country_index.find(text)),
+                _per_span(spans, self._country_index.find(text, self._scanner.word_starts(text)[3])),
                 _per_span(spans, references.counterparts),
             )
         return [SentenceHits(*hits) for hits in zip(*found, strict=True)]

@@ -74,6 +74,8 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _BOUNDARY = re.compile(r"""([.!?]["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-9])""")
 _CJK_BOUNDARY = re.compile(r"(?<=[。！？])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_WORD_BEFORE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
+_ABBREVIATION_WINDOW = 16
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,14 @@ def split_paragraphs(text: str) -> list[str]:
     return [p for p in paragraphs if p]
 
 
-def _is_abbreviation(text_before: str) -> bool:
-    """True if the text ends with an abbreviation or an initial, so the full stop is not an end."""
-    match = _WORD_BEFORE.search(text_before)
+def _is_abbreviation(text: str, start: int, end: int) -> bool:
+    """True if ``text[start:end]`` ends with an abbreviation or an initial, so the full stop
+    after it is not an end."""
+    # Only the last few characters matter: searching a whole sentence for "…$" tries every position.
+    window = max(start, end - _ABBREVIATION_WINDOW)
+    match = _WORD_BEFORE.search(text, window, end)
+    if match and match.start() == window > start and text[window - 1] in _WORD_BEFORE_CHARS:
+        match = _WORD_BEFORE.search(text, start, end)  # a word longer than the window: no abbreviation, but be exact
     if not match:
         return False
     word = match.group(1).rstrip(".")
@@ -109,7 +116,7 @@ def split_sentences(paragraph: str) -> list[str]:
     start = 0
     for match in _BOUNDARY.finditer(paragraph):
         end = match.end(1)
-        if match.group(1).startswith(".") and _is_abbreviation(paragraph[start : match.start(1)]):
+        if match.group(1).startswith(".") and _is_abbreviation(paragraph, start, match.start(1)):
             continue
         sentences.append(paragraph[start:end].strip())
         start = match.end(2)
