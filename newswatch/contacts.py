@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from newswatch.dates import MONTH_NAMES, WEEKDAY_NAMES, DateMention, find_dates
 from newswatch.gazetteer import Gazetteer, Mention, SentenceHits
-from newswatch.matching import PatternFilter
+from newswatch.matching import PatternFilter, compile_guarded
 from newswatch.records import LEVEL_RANK, Article, Contact, Level, Mode, Participant
 from newswatch.text import Sentence, split_article
 
@@ -37,7 +37,7 @@ _WHEN_WORDS = (
 _PREDICATES: list[tuple[str, re.Pattern[str]]] = [
     (
         "video_call",
-        re.compile(
+        compile_guarded(
             r"\bvideo[- ]?(?:call|link|conference|teleconference|chat|talks?|meeting)s?\b|\bby video\b"
             r"|\bvideoconference\b|\bteleconference\b|\bvirtual (?:meeting|talks|call)\b|视频通话|视频会议|视频会晤"
             r"|\bvideollamada\b|\bvideoconferencia\b",
@@ -46,7 +46,7 @@ _PREDICATES: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "phone_call",
-        re.compile(
+        compile_guarded(
             r"\b(?:tele)?phone(?:d|\s+call|\s+conversation|\s+talks)?\b|\bby (?:tele)?phone\b|电话"
             r"|\b(?:llamada|conversación) telefónica\b|\bpor teléfono\b",
             re.IGNORECASE,
@@ -54,7 +54,7 @@ _PREDICATES: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "call",
-        re.compile(
+        compile_guarded(
             # "a call on Tuesday" is a call; "called on Washington to…" and "calls for" are not.
             r"\bcalls?\b(?!\s+(?:for|upon)\b)(?!\s+on\s+(?!" + _WHEN_WORDS + r"))"
             r"|\bcalled\b(?!\s+(?:for|upon|it|them|him|her|the|a|an|this|that)\b)(?!\s+on\s+(?!" + _WHEN_WORDS + r"))"
@@ -64,7 +64,7 @@ _PREDICATES: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "meeting",
-        re.compile(
+        compile_guarded(
             r"\bmet\b|\bmeets?\b|\bmeeting\b|\bface[- ]to[- ]face\b|\bin[- ]person\b|\bsat down\b|\bsit[- ]down\b"
             r"|\bvisit(?:ed|s|ing)?\b|\breceived\b|\bhosted\b|\bon the sidelines\b|会见|会晤|会谈|会面|见面"
             r"|\breunió\b|\breunieron\b|\bencuentro\b|\bcara a cara\b|\bal margen\b|\brecibió\b|\bvisitó\b"
@@ -74,7 +74,7 @@ _PREDICATES: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "unspecified",
-        re.compile(
+        compile_guarded(
             r"\bspoke\b|\bspeaks?\b|\bspeaking\b|\btalk(?:s|ed)?\b|\bconversations?\b|\bexchanged? views\b"
             r"|\bexchanges?\b|\bsession\b|\bdiscuss(?:ed|ions?)\b|\bheld (?:a |an )?(?:candid |in-depth )?(?:exchange|discussion)"
             r"|\bdialogue\b|通话|交谈|通电话|\bconversaron\b|\bhablaron\b|\bconversación\b|\bconversó\b|\bhabló\b"
@@ -83,13 +83,13 @@ _PREDICATES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
-_TOLD = re.compile(r"\btold\b|\burged\b|\bassured\b|\bpressed\b|\bwarned\b", re.IGNORECASE)
+_TOLD = compile_guarded(r"\btold\b|\burged\b|\bassured\b|\bpressed\b|\bwarned\b", re.IGNORECASE)
 _TOLD_OBJECT_WINDOW = 60  # characters between "told" and the official it was told to
 
 # Words that make a predicate something other than a contact that took place. Refusals block a
 # predicate anywhere before it in the sentence; plans, hopes and conditions only within its clause
 # ("Dong told Austin that the PLA will not stand by, according to an account of their video call").
-_REFUSALS = re.compile(
+_REFUSALS = compile_guarded(
     r"\bdeclin|\brefus|\breject|\bturn(?:ed|s|ing)? down\b|\brebuff|\bsnub|\bspurn|\bcancel"
     r"|\bcall(?:ed)? off\b|\bpostpon|\bsuspend|\bno (?:bilateral|meeting|talks|call)\b"
     r"|\b(?:did not|didn't|never|has not|have not|had not|hasn't|haven't) (?:yet )?(?:meet|met|hold|held|speak|spoken|talk|take|had)\b"
@@ -100,7 +100,7 @@ _REFUSALS = re.compile(
     re.IGNORECASE,
 )
 # Plans: the contact is announced, not held ("will meet", "expected to sit down", "将于").
-_PLANS = re.compile(
+_PLANS = compile_guarded(
     r"\bwill\b|\bshall\b|\bexpect|\bplan(?:s|ned|ning)?\b|\bscheduled\b|\bset to\b|\bdue to\b"
     r"|\b(?:is|are) to\b|\bupcoming\b|\bnext (?:week|month|year)\b|\blater this\b|\bagree(?:d|s)? to\b"
     r"|\bagreement to\b|\bpledg|\binvit|\bprepar|\bintend"
@@ -108,22 +108,22 @@ _PLANS = re.compile(
     re.IGNORECASE,
 )
 # Conditions and wishes: nothing happened and nothing is set ("could meet", "hopes to talk").
-_CONDITIONS = re.compile(
+_CONDITIONS = compile_guarded(
     r"\bwould\b|\bcould\b|\bmay\b|\bmight\b|\bhope|\baim(?:s|ed)? to\b|\bgreet|\bif\b|\bwhether\b"
     r"|\bunless\b|\bpodría|\bsi\b|\besperaba|\bespera\b|\ben el futuro\b|希望|可能|如果|是否",
     re.IGNORECASE,
 )
-_CLAUSE_START = re.compile(r"[,;:—–(，；：]\s*|\b(?:that|but|while|after|before|following|que|pero)\s+")
+_CLAUSE_START = compile_guarded(r"[,;:—–(，；：]\s*|\b(?:that|but|while|after|before|following|que|pero)\s+")
 # Where the place of a meeting can no longer be stated: "…on Friday, a day after X met Y in Busan".
-_LOCATION_STOP = re.compile(r"\b(?:after|before|since|when|while|following|ahead of)\b|[;—–]")
+_LOCATION_STOP = compile_guarded(r"\b(?:after|before|since|when|while|following|ahead of)\b|[;—–]")
 # Text after these words speaks of an earlier contact ("the first meeting since Austin sat down
 # with Wei"): predicates and officials there are background.
-_BACKGROUND_TAIL = re.compile(r"\bsince\b|\bpredecessor|\bsuccessor|\bdesde\b|\bpredecesor|以来", re.IGNORECASE)
-_REPORTED_ON = re.compile(
+_BACKGROUND_TAIL = compile_guarded(r"\bsince\b|\bpredecessor|\bsuccessor|\bdesde\b|\bpredecesor|以来", re.IGNORECASE)
+_REPORTED_ON = compile_guarded(
     r"\b(?:said|says|announced|reported|confirmed|disclosed|stated|told reporters|told a news conference)\s+(?:late\s+|early\s+)?(?:on\s+)?$",
     re.IGNORECASE,
 )
-_IN_PLACE = re.compile(r"\b(?:in|at) (?P<place>(?:[A-Z][\w'’-]+)(?:\s+[A-Z][\w'’-]+){0,2})")
+_IN_PLACE = compile_guarded(r"\b(?:in|at) (?P<place>(?:[A-Z][\w'’-]+)(?:\s+[A-Z][\w'’-]+){0,2})")
 _NOT_PLACES = frozenset([*MONTH_NAMES, *WEEKDAY_NAMES, "The", "A", "An", "His", "Her", "Their", "Its"])
 _DATELINE = re.compile(
     r"\A(?P<city>[A-ZÀ-Ý][A-ZÀ-Ý.'’ -]{2,}?)(?:,\s*[A-Z][\w.]*(?:\s+\d{1,2})?)?\s*(?:\([^)]*\))?\s*[—–-]{1,2}\s"
@@ -493,7 +493,8 @@ class ContactDetector:
             day_dates = [d for d in fact.dates if d.precision == "day"]
             if day_dates:
                 previous_date[fact.sentence.paragraph] = day_dates[-1]
-        lead = [f for f in facts if f.sentence.paragraph in self._lead_paragraphs(sentences)]
+        lead_paragraphs = self._lead_paragraphs(sentences)
+        lead = [f for f in facts if f.sentence.paragraph in lead_paragraphs]
         chosen = self._lead_group(groups, lead)
         if chosen is None:
             return self._planned(facts, lead, anchor)

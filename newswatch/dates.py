@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from newswatch.matching import PatternFilter
+from newswatch.matching import PatternFilter, compile_guarded
 
 Precision = Literal["day", "week", "month"]
 
@@ -46,54 +46,54 @@ NUMBER_WORDS = {
 
 _MONTH = r"(?P<month>Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)"
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("iso", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")),
-    ("cjk", re.compile(r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日")),
+    ("iso", compile_guarded(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")),
+    ("cjk", compile_guarded(r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日")),
     (
         "month_day",
-        re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{4}))?"),
+        compile_guarded(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{4}))?"),
     ),
     (
         "day_month",
-        re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+(?P<year>\d{4}))?"),
+        compile_guarded(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+(?P<year>\d{4}))?"),
     ),
     (
         "weekday",
-        re.compile(
+        compile_guarded(
             r"\b(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
             r"(?:\s+(?:morning|afternoon|evening|night))?(?:\s*\((?P<dom>\d{1,2})\))?",
         ),
     ),
     (
         "es_day_month",
-        re.compile(
+        compile_guarded(
             r"\b(?P<day>\d{1,2})\s+de\s+(?P<month>" + "|".join(SPANISH_MONTHS) + r")(?:\s+de\s+(?P<year>\d{4}))?\b",
             re.IGNORECASE,
         ),
     ),
-    ("es_weekday", re.compile(r"\b(?P<weekday>lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b", re.IGNORECASE)),
-    ("cjk_weekday", re.compile(r"(?:星期|周)(?P<weekday>[一二三四五六日天])")),
-    ("cjk_day", re.compile(r"(?<![月\d])(?P<d>\d{1,2})日")),
-    ("cjk_relative", re.compile(r"(?P<rel>昨天|昨日|今天|今日|前天)")),
-    ("es_relative", re.compile(r"\b(?P<rel>ayer|hoy|anteayer)\b", re.IGNORECASE)),
+    ("es_weekday", compile_guarded(r"\b(?P<weekday>lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b", re.IGNORECASE)),
+    ("cjk_weekday", compile_guarded(r"(?:星期|周)(?P<weekday>[一二三四五六日天])")),
+    ("cjk_day", compile_guarded(r"(?<![月\d])(?P<d>\d{1,2})日")),
+    ("cjk_relative", compile_guarded(r"(?P<rel>昨天|昨日|今天|今日|前天)")),
+    ("es_relative", compile_guarded(r"\b(?P<rel>ayer|hoy|anteayer)\b", re.IGNORECASE)),
     (
         "relative_day",
-        re.compile(
+        compile_guarded(
             r"\b(?P<rel>yesterday|today|tonight|last night|a day earlier|the day before|the previous day|the same day)\b",
             re.IGNORECASE,
         ),
     ),
     (
         "days_ago",
-        re.compile(
+        compile_guarded(
             r"\b(?P<n>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen)\s+days?\s+(?:ago|earlier|before(?=[.,;]))",
             re.IGNORECASE,
         ),
     ),
     (
         "week",
-        re.compile(r"\b(?P<week>last week|earlier this week|this week|last weekend|over the weekend)\b", re.IGNORECASE),
+        compile_guarded(r"\b(?P<week>last week|earlier this week|this week|last weekend|over the weekend)\b", re.IGNORECASE),
     ),
-    ("month_year", re.compile(r"\b(?:in|since|during)\s+" + _MONTH + r"(?:\s+(?P<year>\d{4}))?\b")),
+    ("month_year", compile_guarded(r"\b(?:in|since|during)\s+" + _MONTH + r"(?:\s+(?P<year>\d{4}))?\b")),
 ]
 
 _RELATIVE_DAYS = {

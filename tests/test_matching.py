@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from newswatch.contacts import _PREDICATES
 from newswatch.dates import _PATTERNS
-from newswatch.matching import PatternFilter, required_literals
+from newswatch import contacts
+from newswatch.matching import PatternFilter, guarded, required_literals, spaced
+from newswatch.text import split_article
+
+CORPUS = Path(__file__).parent / "corpus"
 
 
 @pytest.mark.parametrize(
@@ -76,3 +81,62 @@ def test_term_matcher_finds_what_each_terms_regex_finds() -> None:
         for term, matches in zip(terms, found, strict=True):
             expected = [m.group(0) for m in re.compile(bounded(term), re.IGNORECASE).finditer(text)]
             assert matches == expected, (term, text)
+
+
+def _unguarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The pattern ``guarded`` was given (its look-ahead and group taken off)."""
+    if not pattern.pattern.startswith("(?=["):
+        return pattern
+    return re.compile(pattern.pattern[pattern.pattern.index("])(?:") + 5 : -1], pattern.flags)
+
+
+def _sentences() -> list[str]:
+    articles = [path.read_text(encoding="utf-8") for path in sorted(CORPUS.glob("*.txt"))]
+    return [*TEXTS, *(s.text for article in articles for s in split_article(article))]
+
+
+GUARDED = [
+    *(p for _, p in _PREDICATES),
+    *(p for _, p in _PATTERNS),
+    *(value for value in vars(contacts).values() if isinstance(value, re.Pattern)),
+]
+
+
+def test_guarded_patterns_find_exactly_what_the_plain_ones_find() -> None:
+    sentences = _sentences()
+    assert sum(p is not _unguarded(p) for p in GUARDED) >= 20  # most of them are guarded
+    for pattern in GUARDED:
+        plain = _unguarded(pattern)
+        for sentence in sentences:
+            found = [(m.span(), m.groupdict()) for m in pattern.finditer(sentence)]
+            assert found == [(m.span(), m.groupdict()) for m in plain.finditer(sentence)], (pattern.pattern, sentence)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "flags", "guard"),
+    [
+        (r"\bdeclin|\brefus|\b(?:did not|never) meet", re.IGNORECASE, "(?=[dnr])"),
+        (r"\b(?:tele)?phone", 0, None),  # an optional first group: any first character may do
+        (r"[A-C]x|\d+", 0, None),  # a category (\d): not a small set
+        (r"\b", 0, None),  # an empty match needs no first character
+        (r"(?<![\w-])Taiwan", re.IGNORECASE, "(?=[T])"),
+    ],
+)
+def test_guarded_prefixes_the_first_characters(pattern: str, flags: int, guard: str | None) -> None:
+    compiled = guarded(re.compile(pattern, flags))
+    if guard is None:
+        assert compiled.pattern == pattern
+    else:
+        assert compiled.pattern.startswith(guard)
+        assert compiled.flags == re.compile(pattern, flags).flags
+
+
+def test_spaced_text_is_the_same_by_byte_table_and_by_regex() -> None:
+    from newswatch.matching import _NOT_A_WORD_CHARACTER
+
+    for text in [*_sentences(), "Tab\there; new\nline & (brackets) — “quotes” 'single' U.S.-China's"]:
+        result = spaced(text)
+        if result is None:
+            continue
+        assert result == f" {_NOT_A_WORD_CHARACTER.sub(' ', text.lower())} ", text
+        assert len(result) == len(text) + 2
