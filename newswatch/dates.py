@@ -70,7 +70,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             re.IGNORECASE,
         ),
     ),
-    ("es_weekday", compile_guarded(r"\b(?P<weekday>lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b", re.IGNORECASE)),
+    (
+        "es_weekday",
+        compile_guarded(r"\b(?P<weekday>lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b", re.IGNORECASE),
+    ),
     ("cjk_weekday", compile_guarded(r"(?:星期|周)(?P<weekday>[一二三四五六日天])")),
     ("cjk_day", compile_guarded(r"(?<![月\d])(?P<d>\d{1,2})日")),
     ("cjk_relative", compile_guarded(r"(?P<rel>昨天|昨日|今天|今日|前天)")),
@@ -91,7 +94,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "week",
-        compile_guarded(r"\b(?P<week>last week|earlier this week|this week|last weekend|over the weekend)\b", re.IGNORECASE),
+        compile_guarded(
+            r"\b(?P<week>last week|earlier this week|this week|last weekend|over the weekend)\b", re.IGNORECASE
+        ),
     ),
     ("month_year", compile_guarded(r"\b(?:in|since|during)\s+" + _MONTH + r"(?:\s+(?P<year>\d{4}))?\b")),
 ]

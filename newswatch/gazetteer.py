@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Generic, Literal, TypeVar
 
-import ahocorasick
-
-from newswatch.matching import CJK
+from newswatch.matching import CJK, Keywords
 from newswatch.matching import spaced as spaced_text
 from newswatch.records import LEVEL_RANK
 from newswatch.settings import Office, Official, Role, Settings
@@ -139,32 +137,30 @@ class SentenceHits:
 
 
 class PhraseIndex(Generic[T]):
-    """Finds many phrases in text fast: an Aho-Corasick automaton (pyahocorasick, in C; see
-    ``PhraseScanner``) finds the words that start some phrase, and only there is each such
-    phrase's regex tried.
+    """Finds many phrases in text fast: an Aho-Corasick automaton (see ``PhraseScanner``) finds
+    the words that start some phrase, and only there is each such phrase's regex tried.
 
     A phrase is keyed by its first word, lower-cased without a final dot; a text word matches a
-    key whole or up to its first apostrophe or hyphen ("China's", "Sino-American").
+    key followed by a space, an apostrophe, a hyphen or a dot ("China's", "Sino-American",
+    "U.S."). A Chinese phrase (no spaces between words) is keyed by its first character.
     """
 
     def __init__(self, ignore_case: bool = False) -> None:
         self._flags = re.IGNORECASE if ignore_case else 0
         self.by_first: dict[str, list[tuple[re.Pattern[str], T]]] = {}
-        self._cjk: list[tuple[str, re.Pattern[str], T]] = []
-        self._cjk_first_chars: re.Pattern[str] | None = None
+        self.cjk_by_first: dict[str, list[tuple[re.Pattern[str], T]]] = {}
         self._scanner: PhraseScanner | None = None
 
     def add(self, phrase: str, pattern: str, payload: T) -> None:
         compiled = re.compile(pattern, self._flags)
+        self._scanner = None
         if CJK.search(phrase):
-            self._cjk.append((phrase[0], compiled, payload))
-            self._cjk_first_chars = re.compile(f"[{''.join(sorted({re.escape(c) for c, _, _ in self._cjk}))}]")
+            self.cjk_by_first.setdefault(phrase[0], []).append((compiled, payload))
             return
         first = _TOKEN.match(phrase)
         if first is None:
             raise ValueError(f"phrase {phrase!r} does not start with a word")
         self.by_first.setdefault(_token_key(first.group(0)), []).append((compiled, payload))
-        self._scanner = None
 
     def find_each(self, texts: Sequence[str]) -> list[list[tuple[int, int, T]]]:
         """``find`` in each text, in one pass over all of them (offsets are each text's own)."""
@@ -188,14 +184,10 @@ class PhraseIndex(Generic[T]):
                     match.end() == len(text) or not (text[match.end()].isalnum() or text[match.end()] == "_")
                 ):
                     found.append((start, match.end(), payload))
-        cjk = self._cjk if self._cjk_first_chars and self._cjk_first_chars.search(text) else ()
-        for first_char, regex, payload in cjk:
-            index = text.find(first_char)
-            while index != -1:
-                match = regex.match(text, index)
+            for regex, payload in self.cjk_by_first.get(key, ()):
+                match = regex.match(text, start)
                 if match:
-                    found.append((index, match.end(), payload))
-                index = text.find(first_char, index + 1)
+                    found.append((start, match.end(), payload))
         found.sort(key=lambda m: (m[0], -(m[1] - m[0])))
         result: list[tuple[int, int, T]] = []
         for match in found:
@@ -211,47 +203,52 @@ class PhraseScanner:
     The automaton runs over the lower-cased text with every character that cannot be part of a
     word turned into a space (``matching.spaced``), and each key is stored with a space before
     it and a delimiter after it: a hit is then a whole key at a word start, with no checks in
-    Python. The last few texts' results are kept, so indexes asked one after another about the
-    same article share one pass.
+    Python. A Chinese phrase's first character is a key of its own, found anywhere. The last
+    few texts' results are kept, so indexes asked one after another about the same article
+    share one pass.
     """
 
     def __init__(self, indexes: Sequence[PhraseIndex[Any]]) -> None:
-        owners: dict[str, set[int]] = {}
+        # automaton word → (the index key, the indexes that have it, its offset in the word)
+        owners: dict[str, tuple[str, set[int], int]] = {}
         for position, index in enumerate(indexes):
             for key in index.by_first:
                 for delimiter in _KEY_DELIMITERS:
-                    owners.setdefault(f" {key}{delimiter}", set()).add(position)
+                    owners.setdefault(f" {key}{delimiter}", (key, set(), 1))[1].add(position)
+            for character in index.cjk_by_first:
+                owners.setdefault(character, (character, set(), 0))[1].add(position)
         self._count = len(indexes)
-        self._automaton = ahocorasick.Automaton()
-        for word, positions in owners.items():
-            self._automaton.add_word(word, (len(word), word[1:-1], tuple(sorted(positions))))
-        if owners:
-            self._automaton.make_automaton()
+        self._cjk_characters = [c for index in indexes for c in index.cjk_by_first]
+        self._keys = Keywords(
+            {word: (key, tuple(sorted(positions)), offset) for word, (key, positions, offset) in owners.items()}
+        )
         self.word_starts = functools.lru_cache(maxsize=4)(self._word_starts)
 
     def _word_starts(self, text: str) -> list[list[tuple[int, str]]]:
         """Per index, (start, key) of each word in ``text`` that is one of its keys, in order."""
-        if not len(self._automaton):
+        if not self._keys:
             return [[] for _ in range(self._count)]
         spaced = spaced_text(text)
         if spaced is None:  # lower-casing changed offsets (rare scripts): every word, for every index
-            every_word = sorted(_token_keys(text))
+            every_word = sorted(_token_keys(text, self._cjk_characters))
             return [every_word for _ in range(self._count)]
         starts: list[set[tuple[int, str]]] = [set() for _ in range(self._count)]
-        for end, (length, key, positions) in self._automaton.iter(spaced):
+        for start, _, (key, positions, offset) in self._keys.find(spaced):
             for position in positions:
-                starts[position].add((end - length + 1, key))  # spaced[i + 1] is text[i]
+                starts[position].add((start + offset - 1, key))  # spaced[i + 1] is text[i]
         return [sorted(found) for found in starts]
 
 
-def _token_keys(text: str) -> set[tuple[int, str]]:
+def _token_keys(text: str, cjk_characters: Sequence[str]) -> set[tuple[int, str]]:
     """(start, key) of every word, keyed whole and up to its first apostrophe or hyphen
-    ("China's", "Sino-American")."""
+    ("China's", "Sino-American"), and of every one of ``cjk_characters``."""
     keys = set()
     for token in _TOKEN.finditer(text):
         word = token.group(0)
         keys.add((token.start(), _token_key(word)))
         keys.add((token.start(), _token_key(_WORD_PART.split(word, maxsplit=1)[0])))
+    for character in cjk_characters:
+        keys.update((index, character) for index, found in enumerate(text) if found == character)
     return keys
 
 

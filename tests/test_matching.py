@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from newswatch import contacts
 from newswatch.contacts import _PREDICATES
 from newswatch.dates import _PATTERNS
-from newswatch import contacts
 from newswatch.matching import PatternFilter, guarded, required_literals, spaced
 from newswatch.text import split_article
 
