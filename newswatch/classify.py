@@ -21,16 +21,12 @@ class Classifier:
     def classify(self, article: Article) -> Classification:
         """Score the article against every topic and detect the contact it reports, if any."""
         detection = self.contacts.analyse(article)
-        countries = {self.gazetteer.officials[o].country for o in detection.officials if self._is_defence(o, article)}
         return Classification(
             article=article,
             topics=self.topics.score(
                 article.text,
                 reports_contact=detection.contact is not None,
-                names_both_sides=set(self.gazetteer.pair) <= countries,
+                names_both_sides=detection.names_both_sides,
             ),
             contact=detection.contact,
         )
-
-    def _is_defence(self, official_id: str, article: Article) -> bool:
-        return self.gazetteer.role_on(official_id, article.published)[1].defence

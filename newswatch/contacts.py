@@ -138,7 +138,7 @@ class Detection:
     """What the detector found in an article."""
 
     contact: Contact | None
-    officials: frozenset[str]
+    names_both_sides: bool  # it refers to a defence official of each tracked country
 
 
 @dataclass(frozen=True)
@@ -448,30 +448,35 @@ class ContactDetector:
         return self.analyse(article).contact
 
     def analyse(self, article: Article) -> Detection:
-        """The contact the article reports, if any, and the officials it names.
+        """The contact the article reports, if any, and whether it names both sides' officials.
 
         Args:
             article: the article; its publication date anchors relative dates.
 
         Returns:
             The contact with its date, mode, participants, location and evidence sentences, and
-            the gazetteer ids of every official the article refers to.
+            whether the article refers to a defence official of each tracked country.
         """
         body, dateline_city = _strip_dateline(article.text)
         references = self.gazetteer.references(body)
-        if not (references.names or references.surnames or references.titles or references.counterparts):
-            return Detection(None, frozenset())  # no one is named: nothing more to look for
+        pair = set(self.gazetteer.pair)
+        if not pair <= self.gazetteer.sides_referenced(body, references):
+            # A contact needs an official of each side: most news refers to neither, or to one.
+            return Detection(None, names_both_sides=False)
         sentences = split_article(body)
-        if not sentences:
-            return Detection(None, frozenset())
         hits = self.gazetteer.scan(body, sentences, references)
         countries = [{code for _, _, code in h.countries} for h in hits]
         mentions = self._mentions(sentences, hits, countries, article.published)
-        officials = frozenset(m.official_id for ms in mentions for m in ms if m.official_id)
-        if not set(self.gazetteer.pair) <= {m.country for ms in mentions for m in ms}:
-            # A contact needs a reference to each side's official: none here, so nothing to analyse.
-            return Detection(None, officials)
-        return Detection(self._contact(article, sentences, mentions, countries, dateline_city), officials)
+        if not pair <= {m.country for ms in mentions for m in ms}:
+            return Detection(None, names_both_sides=False)
+        officials = {m.official_id for ms in mentions for m in ms if m.official_id}
+        defence_sides = {
+            self.gazetteer.officials[o].country
+            for o in officials
+            if self.gazetteer.role_on(o, article.published)[1].defence
+        }
+        contact = self._contact(article, sentences, mentions, countries, dateline_city)
+        return Detection(contact, names_both_sides=pair <= defence_sides)
 
     def _contact(
         self,

@@ -368,6 +368,37 @@ class Gazetteer:
         words come from the same pass as its references)."""
         return PhraseScanner([self._name_index, self._surname_index, self._title_index, self._country_index])
 
+    def sides_referenced(self, text: str, references: SentenceHits) -> set[str]:
+        """The countries whose officials ``text`` may refer to, from its ``references``: a
+        superset of the countries of the mentions that sentence analysis finds, for a fraction of
+        its cost. A title or "counterpart" is taken with every country word that could qualify
+        it (before it within the qualifier window, or right after it), clause and sentence
+        breaks ignored; a surname with every official who has it.
+        """
+        countries = self._country_index.find(text, self._scanner.word_starts(text)[3])
+
+        def qualifiers(start: int, end: int) -> set[str]:
+            return {
+                code
+                for c_start, c_end, code in countries
+                if (start - _QUALIFIER_WINDOW <= c_start and c_end <= start)
+                or (end <= c_start <= end + 2 and c_end <= end + _POSTNOMINAL_WINDOW)
+            }
+
+        sides = {self.officials[official_id].country for _, _, official_id in references.names}
+        sides.update(
+            official.country for _, _, surname in references.surnames for official in self._by_surname[surname]
+        )
+        for start, end, (office_ids, needs_country) in references.titles:
+            office_countries = {self.offices[office_id].country for office_id in office_ids}
+            if needs_country or len(office_countries) > 1:
+                sides.update(qualifiers(start, end) & office_countries)
+            else:
+                sides.update(office_countries)
+        for start, _, _ in references.counterparts:
+            sides.update(qualifiers(start, start))
+        return sides
+
     def scan(self, text: str, sentences: Sequence[Sentence], references: SentenceHits) -> list[SentenceHits]:
         """Every gazetteer phrase in each of the article's sentences; the finders below work
         from these. ``references``: the article's, from ``references(text)``.

@@ -249,3 +249,37 @@ def test_a_title_in_apposition_describes_the_name_before_it(classifier: Classifi
     contact = classifier.classify(_article(text, "2025-01-27")).contact  # Hegseth took office on the 25th
     assert contact is not None
     assert sorted(_names(contact)) == ["Dong Jun", "Robert Salesses"]
+
+
+def test_the_sides_an_article_may_refer_to_include_every_side_its_sentences_refer_to(classifier: Classifier) -> None:
+    """The article-level check that skips sentence analysis may let through too much, never too
+    little: on every test and seed article, and on sentences written to stretch it."""
+    from pathlib import Path
+
+    from newswatch.contacts import _strip_dateline
+    from newswatch.text import split_article
+
+    corpus = Path(__file__).parent / "corpus"
+    articles = [read_seed_file(path) for path in [*sorted(corpus.glob("*.txt")), *sorted(SEEDS.glob("*.txt"))]]
+    articles += [
+        _article(text)
+        for text in (
+            "His Chinese counterpart. The president, speaking in Washington, said so.",
+            "Austin spoke with his Chinese counterpart on Tuesday.",
+            "The minister, China's, met Austin. El ministro de Defensa chino habló con el secretario.",
+            "Austin spoke. Dong Jun, the defence minister; the U.S.\nsecretary of defense met his counterpart.",
+            "中国国防部长董军与美国国防部长奥斯汀举行视频通话。",
+        )
+    ]
+    detector, gazetteer = classifier.contacts, classifier.gazetteer
+    checked = 0
+    for article in articles:
+        body, _ = _strip_dateline(article.text)
+        references = gazetteer.references(body)
+        sentences = split_article(body)
+        hits = gazetteer.scan(body, sentences, references)
+        countries = [{code for _, _, code in h.countries} for h in hits]
+        mentioned = {m.country for ms in detector._mentions(sentences, hits, countries, article.published) for m in ms}
+        assert mentioned <= gazetteer.sides_referenced(body, references), article.ref
+        checked += bool(mentioned)
+    assert checked >= 20
