@@ -147,7 +147,8 @@ class PhraseIndex(Generic[T]):
 
     def __init__(self, ignore_case: bool = False) -> None:
         self._flags = re.IGNORECASE if ignore_case else 0
-        self.by_first: dict[str, list[tuple[re.Pattern[str], T]]] = {}
+        # key → (the phrase's regex, or the phrase itself where the regex would only spell it out; payload)
+        self.by_first: dict[str, list[tuple[re.Pattern[str] | str, T]]] = {}
         self.cjk_by_first: dict[str, list[tuple[re.Pattern[str], T]]] = {}
         self._scanner: PhraseScanner | None = None
 
@@ -160,7 +161,8 @@ class PhraseIndex(Generic[T]):
         first = _TOKEN.match(phrase)
         if first is None:
             raise ValueError(f"phrase {phrase!r} does not start with a word")
-        self.by_first.setdefault(_token_key(first.group(0)), []).append((compiled, payload))
+        literal = pattern == re.escape(phrase) and not self._flags  # "China": compared, not matched
+        self.by_first.setdefault(_token_key(first.group(0)), []).append((phrase if literal else compiled, payload))
 
     def find_each(self, texts: Sequence[str]) -> list[list[tuple[int, int, T]]]:
         """``find`` in each text, in one pass over all of them (offsets are each text's own)."""
@@ -178,12 +180,14 @@ class PhraseIndex(Generic[T]):
             word_starts = self._scanner.word_starts(text)[0]
         found: list[tuple[int, int, T]] = []
         for start, key in word_starts:
-            for regex, payload in self.by_first.get(key, ()):
-                match = regex.match(text, start)
-                if match and (
-                    match.end() == len(text) or not (text[match.end()].isalnum() or text[match.end()] == "_")
-                ):
-                    found.append((start, match.end(), payload))
+            for phrase, payload in self.by_first.get(key, ()):
+                if isinstance(phrase, str):
+                    end = start + len(phrase) if text.startswith(phrase, start) else -1
+                else:
+                    match = phrase.match(text, start)
+                    end = match.end() if match else -1
+                if end >= 0 and (end == len(text) or not (text[end].isalnum() or text[end] == "_")):
+                    found.append((start, end, payload))
             for regex, payload in self.cjk_by_first.get(key, ()):
                 match = regex.match(text, start)
                 if match:
