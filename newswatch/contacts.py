@@ -21,6 +21,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from newswatch.dates import MONTH_NAMES, WEEKDAY_NAMES, DateMention, find_dates
 from newswatch.gazetteer import Gazetteer, Mention, SentenceHits
@@ -168,9 +169,15 @@ class _SentenceFacts:
     predicates: list[_Predicate]
     countries: set[str]
     officials: set[str]
-    dates: list[DateMention]
+    anchor: dt.date
     candidates: list[_Candidate] = field(default_factory=list)
     planned: list[_Candidate] = field(default_factory=list)
+
+    @cached_property
+    def dates(self) -> list[DateMention]:
+        """The sentence's dates; found when first asked for (most sentences state no contact,
+        and their dates matter only to a later sentence of the paragraph that has none)."""
+        return find_dates(self.sentence.text, self.anchor)
 
 
 @dataclass
@@ -367,7 +374,7 @@ class ContactDetector:
             predicates=predicates,
             countries=countries | {m.country for m in mentions if m.country},
             officials={m.official_id for m in in_scope if m.official_id},
-            dates=find_dates(text, anchor),
+            anchor=anchor,
         )
         facts.candidates = [c for p in predicates if (c := self._candidate(sentence, p, in_scope, facts.dates, anchor))]
         if planned:
@@ -489,15 +496,11 @@ class ContactDetector:
         anchor = article.published
         facts = [self._analyse(s, m, c, anchor) for s, m, c in zip(sentences, mentions, countries, strict=True)]
         groups: dict[tuple[str, str], list[_Group]] = {}
-        previous_date: dict[int, DateMention] = {}
-        for fact in facts:
+        for position, fact in enumerate(facts):
             for candidate in fact.candidates:
-                if candidate.date is None and fact.sentence.paragraph in previous_date:
-                    candidate.date = previous_date[fact.sentence.paragraph]
+                if candidate.date is None:  # the last day stated earlier in the paragraph, if any
+                    candidate.date = self._previous_day(facts[:position], fact.sentence.paragraph)
                 self._add_to_groups(groups, candidate)
-            day_dates = [d for d in fact.dates if d.precision == "day"]
-            if day_dates:
-                previous_date[fact.sentence.paragraph] = day_dates[-1]
         lead_paragraphs = self._lead_paragraphs(sentences)
         lead = [f for f in facts if f.sentence.paragraph in lead_paragraphs]
         chosen = self._lead_group(groups, lead)
@@ -572,6 +575,17 @@ class ContactDetector:
             ),
             rules=_rules(same),
         )
+
+    @staticmethod
+    def _previous_day(earlier: Sequence[_SentenceFacts], paragraph: int) -> DateMention | None:
+        """The last day-precise date of the sentences before, in the same paragraph."""
+        for fact in reversed(earlier):
+            if fact.sentence.paragraph != paragraph:
+                break
+            day_dates = [d for d in fact.dates if d.precision == "day"]
+            if day_dates:
+                return day_dates[-1]
+        return None
 
     @staticmethod
     def _lead_paragraphs(sentences: Sequence[Sentence]) -> set[int]:

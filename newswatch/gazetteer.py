@@ -74,6 +74,7 @@ def _name_pattern(alias: str) -> str:
 
 _TOKEN = re.compile(r"[^\W_][\w.'’-]*")
 _WORD_PART = re.compile(r"['’-]")
+_NEXT_WORD = re.compile(r" +([^ ]+)")  # in a spaced text: the next word
 
 
 def _token_key(token: str) -> str:
@@ -147,8 +148,9 @@ class PhraseIndex(Generic[T]):
 
     def __init__(self, ignore_case: bool = False) -> None:
         self._flags = re.IGNORECASE if ignore_case else 0
-        # key → (the phrase's regex, or the phrase itself where the regex would only spell it out; payload)
-        self.by_first: dict[str, list[tuple[re.Pattern[str] | str, T]]] = {}
+        # key → (the phrase's regex, or the phrase itself where the regex would only spell it out;
+        # payload; its second word and where that starts, when the regex starts "first\s+second")
+        self.by_first: dict[str, list[tuple[re.Pattern[str] | str, T, tuple[int, str] | None]]] = {}
         self.cjk_by_first: dict[str, list[tuple[re.Pattern[str], T]]] = {}
         self._scanner: PhraseScanner | None = None
 
@@ -162,7 +164,16 @@ class PhraseIndex(Generic[T]):
         if first is None:
             raise ValueError(f"phrase {phrase!r} does not start with a word")
         literal = pattern == re.escape(phrase) and not self._flags  # "China": compared, not matched
-        self.by_first.setdefault(_token_key(first.group(0)), []).append((phrase if literal else compiled, payload))
+        words = phrase.split()
+        second = None
+        if (
+            len(words) > 1
+            and pattern.startswith(rf"{re.escape(words[0])}\s+{re.escape(words[1])}")
+            and _TOKEN.fullmatch(words[1])  # as a spaced text has it
+        ):
+            second = (len(words[0]), words[1].lower())
+        entry = (phrase if literal else compiled, payload, second)
+        self.by_first.setdefault(_token_key(first.group(0)), []).append(entry)
 
     def find_each(self, texts: Sequence[str]) -> list[list[tuple[int, int, T]]]:
         """``find`` in each text, in one pass over all of them (offsets are each text's own)."""
@@ -179,8 +190,19 @@ class PhraseIndex(Generic[T]):
                 self._scanner = PhraseScanner([self])
             word_starts = self._scanner.word_starts(text)[0]
         found: list[tuple[int, int, T]] = []
+        spaced = spaced_text(text)
         for start, key in word_starts:
-            for phrase, payload in self.by_first.get(key, ()):
+            next_words: dict[int, str] = {}  # after a first word of this length
+            for phrase, payload, second in self.by_first.get(key, ()):
+                if second is not None and spaced is not None:
+                    # "defence minister": the next word must start with "minister" (a cheap test
+                    # that rules out most of a common first word's phrases before any regex runs)
+                    length, word = second
+                    if length not in next_words:
+                        following = _NEXT_WORD.match(spaced, start + 1 + length)
+                        next_words[length] = following.group(1) if following else ""
+                    if not next_words[length].startswith(word):
+                        continue
                 if isinstance(phrase, str):
                     end = start + len(phrase) if text.startswith(phrase, start) else -1
                 else:
