@@ -323,7 +323,7 @@ class TermMatcher:
         if text_spaced is None:  # lower-casing changed offsets: every term by its regex
             regex_terms = range(len(self.terms)) if self._expanded else self._other_indexes
         else:
-            regex_terms = [self._other_indexes[i] for i in self._others.candidates(text)]
+            regex_terms = [self._other_indexes[i] for i in self._others.candidates(text)] if self._other_indexes else []
             spans: dict[int, list[tuple[int, int]]] = {}
             for key_start, _, (key_length, payload) in self._keys.find(text_spaced):
                 for index, length in payload:
