@@ -207,3 +207,10 @@ def fetch_item_page(fetcher: Fetcher, item: NewItem) -> tuple[bytes | None, str 
         return fetcher.fetch(item.entry.link, accept=PAGE_ACCEPT, check_robots=True).body, None
     except FetchError as exc:
         return None, exc.reason
+
+
+def collect_article(fetcher: Fetcher, item: NewItem) -> tuple[Article, str | None]:
+    """The item's article, extracted as soon as its page arrives (so extraction overlaps the
+    other pages' fetches), and the reason its page could not be had, if it could not."""
+    page, reason = fetch_item_page(fetcher, item)
+    return build_article(item, page, dt.datetime.now(dt.UTC)), reason

@@ -250,9 +250,9 @@ def record_feed_health(
 
     A notice that could not be delivered is tried again on the next run.
     """
-    notices: list[FeedNotice] = []
-    for poll in polls:
-        with transaction(sessions) as session:
+    recorded: dict[str, tuple[int, bool]] = {}  # feed URL: consecutive failures, failure alerted
+    with transaction(sessions) as session:  # one commit for all polls; rows locked in URL order
+        for poll in sorted(polls, key=lambda p: p.feed.url):
             feed = repository.record_feed_poll(
                 session,
                 poll.feed.url,
@@ -265,7 +265,10 @@ def record_feed_health(
                 entries_seen=len(poll.entries),
                 new_items=new_items.get(poll.feed.url, 0),
             )
-            failures, alerted = feed.consecutive_failures, feed.failure_alerted
+            recorded[poll.feed.url] = feed.consecutive_failures, feed.failure_alerted
+    notices: list[FeedNotice] = []
+    for poll in polls:
+        failures, alerted = recorded[poll.feed.url]
         if poll.error is not None and failures >= failure_alert_after and not alerted:
             title = f"newswatch: feed failing: {poll.feed.label}"
             body = f"{poll.feed.url} has failed {failures} times in a row.\nLast error: {poll.error}"

@@ -534,6 +534,10 @@ class FeedSite:
 
     # -- HTTP --------------------------------------------------------------- #
 
+    def _gzipped(self, body: bytes) -> bytes:
+        """The body as sent to a client that accepts gzip."""
+        return gzip.compress(body, mtime=0)
+
     def _serve(self, handler: _Handler, head: bool) -> None:
         method = "HEAD" if head else "GET"
         raw_path = handler.path
@@ -545,7 +549,7 @@ class FeedSite:
         if response.gzip:
             headers.append(("Vary", "Accept-Encoding"))
             if _accepts_gzip(request_headers.get("accept-encoding", "")):
-                body = gzip.compress(body, mtime=0)
+                body = self._gzipped(body)
                 headers.append(("Content-Encoding", "gzip"))
         etag = response.etag if response.etag and body is response.body else _etag(body)
         headers.append(("ETag", etag))
