@@ -128,7 +128,7 @@ def _article_rows(start: int, end: int, total: int, rng: random.Random) -> _Chun
         )
         if simhash is not None and duplicate_of is None:  # an original's fingerprint is indexed, as store_article does
             rows[FingerprintBandRow] += [
-                {"band": band, "value": value, "published": published, "article_id": article_id}
+                {"band": band, "value": value, "published": published, "article_id": article_id, "simhash": simhash}
                 for band, value in fingerprint_bands(simhash)
             ]
         if rng.random() < 0.35:

@@ -91,14 +91,21 @@ class ArticleRow(Base):
 
 class FingerprintBandRow(Base):
     """One band of an original article's SimHash: the index that finds near-duplicate
-    candidates among millions of stored articles (see newswatch.dedup.fingerprint_bands)."""
+    candidates among millions of stored articles (see newswatch.dedup.fingerprint_bands).
+
+    The whole SimHash is stored beside each band, so candidates are compared without visiting
+    the articles table; on SQLite the rows live in the primary key's B-tree (WITHOUT ROWID),
+    so a band lookup reads them in place.
+    """
 
     __tablename__ = "fingerprint_bands"
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - SQLAlchemy's API
 
     band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     value: Mapped[int] = mapped_column(primary_key=True)
     published: Mapped[dt.date] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True)
+    simhash: Mapped[str] = mapped_column(String(16), doc="the article's whole SimHash, hex")
 
 
 class TopicMatchRow(Base):

@@ -85,7 +85,7 @@ def store_article(
         session.execute(
             insert(FingerprintBandRow),
             [
-                {"band": band, "value": value, "published": article.published, "article_id": stored}
+                {"band": band, "value": value, "published": article.published, "article_id": stored, "simhash": simhash}
                 for band, value in fingerprint_bands(simhash)
             ],
         )
@@ -112,25 +112,26 @@ def near_duplicate_candidates(
     session: Session, published: dt.date, simhash: str, window_days: int = 3
 ) -> list[tuple[int, str]]:
     """(id, simhash) of original articles published within a few days of ``published`` whose
-    fingerprint shares a band with ``simhash``: every near-duplicate is among them."""
+    fingerprint shares a band with ``simhash``: every near-duplicate is among them. Answered
+    from the band index alone (it holds each original's whole SimHash)."""
+    # The date window sits inside each band's condition: SQLite looks up each alternative of an
+    # OR on its own, and would otherwise read a band value's entries of every date.
+    window = FingerprintBandRow.published.between(
+        published - dt.timedelta(days=window_days), published + dt.timedelta(days=window_days)
+    )
     band_matches = or_(
         *(
-            (FingerprintBandRow.band == band) & (FingerprintBandRow.value == value)
+            (FingerprintBandRow.band == band) & (FingerprintBandRow.value == value) & window
             for band, value in fingerprint_bands(simhash)
         )
     )
     rows = session.execute(
-        select(ArticleRow.id, ArticleRow.simhash)
-        .join(FingerprintBandRow, FingerprintBandRow.article_id == ArticleRow.id)
-        .where(
-            band_matches,
-            FingerprintBandRow.published >= published - dt.timedelta(days=window_days),
-            FingerprintBandRow.published <= published + dt.timedelta(days=window_days),
-        )
+        select(FingerprintBandRow.article_id, FingerprintBandRow.simhash)
+        .where(band_matches)
         .distinct()
-        .order_by(ArticleRow.id)
+        .order_by(FingerprintBandRow.article_id)
     ).all()
-    return [(row.id, row.simhash) for row in rows]
+    return [(row.article_id, row.simhash) for row in rows]
 
 
 def store_topic_matches(session: Session, article_id: int, topics: Iterable[TopicScore]) -> None:
