@@ -467,11 +467,11 @@ class ContactDetector:
         body, dateline_city = _strip_dateline(article.text)
         references = self.gazetteer.references(body)
         pair = set(self.gazetteer.pair)
-        if not pair <= self.gazetteer.sides_referenced(body, references):
+        if not pair <= self.gazetteer.sides_referenced(references):
             # A contact needs an official of each side: most news refers to neither, or to one.
             return Detection(None, names_both_sides=False)
         sentences = split_article(body)
-        hits = self.gazetteer.scan(body, sentences, references)
+        hits = self.gazetteer.scan(sentences, references)
         countries = [{code for _, _, code in h.countries} for h in hits]
         mentions = self._mentions(sentences, hits, countries, article.published)
         if not pair <= {m.country for ms in mentions for m in ms}:

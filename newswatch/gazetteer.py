@@ -375,18 +375,19 @@ class Gazetteer:
         return index
 
     def references(self, text: str) -> SentenceHits:
-        """The names, surnames, titles and "counterpart"s in a whole article (no countries yet).
+        """The names, surnames, titles, "counterpart"s and country words in a whole article.
 
-        Most news refers to none of them, and then there is no contact to look for.
+        Most news refers to no official, and then there is no contact to look for: its country
+        words are not looked up.
         """
-        names, surnames, titles, _ = self._scanner.word_starts(text)
-        return SentenceHits(
-            self._name_index.find(text, names),
-            self._surname_index.find(text, surnames),
-            self._title_index.find(text, titles),
-            [],
-            _counterparts(text),
-        )
+        name_starts, surname_starts, title_starts, country_starts = self._scanner.word_starts(text)
+        names = self._name_index.find(text, name_starts)
+        surnames = self._surname_index.find(text, surname_starts)
+        titles = self._title_index.find(text, title_starts)
+        counterparts = _counterparts(text)
+        anyone = names or surnames or titles or counterparts
+        countries = self._country_index.find(text, country_starts) if anyone else []
+        return SentenceHits(names, surnames, titles, countries, counterparts)
 
     @cached_property
     def _scanner(self) -> PhraseScanner:
@@ -394,14 +395,14 @@ class Gazetteer:
         words come from the same pass as its references)."""
         return PhraseScanner([self._name_index, self._surname_index, self._title_index, self._country_index])
 
-    def sides_referenced(self, text: str, references: SentenceHits) -> set[str]:
-        """The countries whose officials ``text`` may refer to, from its ``references``: a
+    def sides_referenced(self, references: SentenceHits) -> set[str]:
+        """The countries whose officials an article may refer to, from its ``references``: a
         superset of the countries of the mentions that sentence analysis finds, for a fraction of
         its cost. A title or "counterpart" is taken with every country word that could qualify
         it (before it within the qualifier window, or right after it), clause and sentence
         breaks ignored; a surname with every official who has it.
         """
-        countries = self._country_index.find(text, self._scanner.word_starts(text)[3])
+        countries = references.countries
 
         def qualifiers(start: int, end: int) -> set[str]:
             return {
@@ -425,7 +426,7 @@ class Gazetteer:
             sides.update(qualifiers(start, start))
         return sides
 
-    def scan(self, text: str, sentences: Sequence[Sentence], references: SentenceHits) -> list[SentenceHits]:
+    def scan(self, sentences: Sequence[Sentence], references: SentenceHits) -> list[SentenceHits]:
         """Every gazetteer phrase in each of the article's sentences; the finders below work
         from these. ``references``: the article's, from ``references(text)``.
 
@@ -447,7 +448,7 @@ class Gazetteer:
                 _per_span(spans, references.names),
                 _per_span(spans, references.surnames),
                 _per_span(spans, references.titles),
-                _per_span(spans, self._country_index.find(text, self._scanner.word_starts(text)[3])),
+                _per_span(spans, references.countries),
                 _per_span(spans, references.counterparts),
             )
         return [SentenceHits(*hits) for hits in zip(*found, strict=True)]

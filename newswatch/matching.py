@@ -116,6 +116,20 @@ def required_literals(pattern: re.Pattern[str]) -> Factors | None:
         return None
 
 
+def _set_characters(items: object) -> set[str] | None:
+    r"""The characters a character set (``[- ]``, ``[a-f]``) matches, or None for a negated set, a
+    category (``\w``, ``\d``) or a large range: not a small finite set."""
+    chars: set[str] = set()
+    for kind, value in items:  # type: ignore[attr-defined]
+        if kind is sre.LITERAL:
+            chars.add(chr(value))
+        elif kind is sre.RANGE and value[1] - value[0] < 32:
+            chars.update(chr(c) for c in range(value[0], value[1] + 1))
+        else:
+            return None
+    return chars
+
+
 def _first_chars(items: _parser.SubPattern | list) -> set[str] | None:
     """The characters a match of the pattern items can start with, or None if unknown or any."""
     for op, argument in items:
@@ -124,15 +138,7 @@ def _first_chars(items: _parser.SubPattern | list) -> set[str] | None:
         if op is sre.LITERAL:
             return {chr(argument)}  # type: ignore[arg-type]
         if op is sre.IN:
-            chars: set[str] = set()
-            for kind, value in argument:  # type: ignore[attr-defined]
-                if kind is sre.LITERAL:
-                    chars.add(chr(value))
-                elif kind is sre.RANGE and value[1] - value[0] < 64:
-                    chars.update(chr(c) for c in range(value[0], value[1] + 1))
-                else:
-                    return None
-            return chars
+            return _set_characters(argument)
         if op is sre.SUBPATTERN:
             return _first_chars(argument[-1])  # type: ignore[index]
         if op is sre.BRANCH:
@@ -221,15 +227,8 @@ def _expand_item(op: object, argument: object) -> set[str] | None:
     if op is sre.LITERAL:
         return {chr(argument).lower()}  # type: ignore[arg-type]
     if op is sre.IN:
-        chars: set[str] = set()
-        for kind, value in argument:  # type: ignore[attr-defined]
-            if kind is sre.LITERAL:
-                chars.add(chr(value).lower())
-            elif kind is sre.RANGE and value[1] - value[0] < 32:
-                chars.update(chr(c).lower() for c in range(value[0], value[1] + 1))
-            else:
-                return None  # a negated set, a category (\w, \d): not finite in practice
-        return chars
+        chars = _set_characters(argument)
+        return None if chars is None else {c.lower() for c in chars}
     if op is sre.SUBPATTERN:
         return _expand_sequence(argument[-1])  # type: ignore[index]
     if op is sre.BRANCH:

@@ -277,9 +277,9 @@ def test_the_sides_an_article_may_refer_to_include_every_side_its_sentences_refe
         body, _ = _strip_dateline(article.text)
         references = gazetteer.references(body)
         sentences = split_article(body)
-        hits = gazetteer.scan(body, sentences, references)
+        hits = gazetteer.scan(sentences, references)
         countries = [{code for _, _, code in h.countries} for h in hits]
         mentioned = {m.country for ms in detector._mentions(sentences, hits, countries, article.published) for m in ms}
-        assert mentioned <= gazetteer.sides_referenced(body, references), article.ref
+        assert mentioned <= gazetteer.sides_referenced(references), article.ref
         checked += bool(mentioned)
     assert checked >= 20

@@ -259,14 +259,15 @@ def test_near_duplicate_candidates_come_from_the_band_index(database_url: str) -
     assert [article_id for article_id, _ in found] == [original]  # not the unrelated one, not the old one
 
 
-def test_the_simhash_migration_copies_each_fingerprint_to_its_bands(database_url: str) -> None:
+def _an_article_stored_at_revision(database_url: str, revision: str, *then: str) -> None:
+    """A new database migrated only to ``revision``, holding one feed article stored with that
+    revision's schema (plain SQL), and ``then`` run after it."""
     from alembic import command
     from newswatch.storage.database import _alembic_config
-    from newswatch.storage.models import FingerprintBandRow
     from sqlalchemy import text
 
     engine = create_db_engine(database_url)
-    command.upgrade(_alembic_config(engine), "0006")
+    command.upgrade(_alembic_config(engine), revision)
     with engine.begin() as connection:
         connection.execute(
             text(
@@ -274,33 +275,27 @@ def test_the_simhash_migration_copies_each_fingerprint_to_its_bands(database_url
                 " VALUES ('a', 't', 'x', '2024-04-17', 'h', 'feed', '2024-04-17 00:00:00', '0123456789abcdef')"
             )
         )
-        connection.execute(
-            text(
-                "INSERT INTO fingerprint_bands (band, value, published, article_id)"
-                " SELECT 0, 1, published, id FROM articles"
-            )
-        )
+        for statement in then:
+            connection.execute(text(statement))
     engine.dispose()
+
+
+def test_the_simhash_migration_copies_each_fingerprint_to_its_bands(database_url: str) -> None:
+    from newswatch.storage.models import FingerprintBandRow
+
+    _an_article_stored_at_revision(
+        database_url,
+        "0006",
+        "INSERT INTO fingerprint_bands (band, value, published, article_id) SELECT 0, 1, published, id FROM articles",
+    )
     sessions = open_database(database_url)  # upgrades to head
     with transaction(sessions) as session:
         assert session.scalars(select(FingerprintBandRow.simhash)).all() == ["0123456789abcdef"]
 
 
 def test_the_band_migration_indexes_articles_stored_before_it(sqlite_url: str) -> None:
-    from alembic import command
-    from newswatch.storage.database import _alembic_config
     from newswatch.storage.models import FingerprintBandRow
-    from sqlalchemy import text
 
-    engine = create_db_engine(sqlite_url)
-    command.upgrade(_alembic_config(engine), "0004")
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO articles (ref, title, text, published, content_hash, source, ingested_at, simhash)"
-                " VALUES ('a', 't', 'x', '2024-04-17', 'h', 'feed', '2024-04-17 00:00:00', '0123456789abcdef')"
-            )
-        )
-    engine.dispose()
+    _an_article_stored_at_revision(sqlite_url, "0004")
     sessions = open_database(sqlite_url)  # upgrades to head
     assert _count(sessions, FingerprintBandRow) == 7
