@@ -195,7 +195,11 @@ class _Group:
         return dated[0] if dated else next((c.date for c in self.candidates if c.date), None)
 
 
-_PREDICATE_FILTER = PatternFilter([pattern for _, pattern in _PREDICATES])
+# What each sentence is screened for, in one pass over the article (see PatternFilter): the
+# predicates (by their index in _PREDICATES), "told" and the background tail. Most sentences
+# of an article about officials have none of them, and need no more than the screen.
+_TOLD_SCREEN, _TAIL_SCREEN = len(_PREDICATES), len(_PREDICATES) + 1
+_SENTENCE_SCREEN = PatternFilter([*(pattern for _, pattern in _PREDICATES), _TOLD, _BACKGROUND_TAIL])
 
 
 # A capitalised predicate word in a forum's name, not a contact: "Dialogue" ("Shangri-La
@@ -214,9 +218,18 @@ def _in_forum_name(text: str, match: re.Match[str]) -> bool:
     )
 
 
-def _find_predicates(text: str) -> list[_Predicate]:
+def _screen(text: str, sentences: Sequence[Sentence]) -> list[set[int]]:
+    """Per sentence, the indexes of the screened patterns that may match it (a superset)."""
+    if any(sentence.start is None for sentence in sentences):
+        return [set(_SENTENCE_SCREEN.candidates(sentence.text)) for sentence in sentences]
+    spans = [(sentence.start or 0, (sentence.start or 0) + len(sentence.text)) for sentence in sentences]
+    return _SENTENCE_SCREEN.candidates_in_spans(text, spans)
+
+
+def _find_predicates(text: str, screen: set[int]) -> list[_Predicate]:
+    """The sentence's contact predicates; ``screen``: what may match it (see _screen)."""
     found: list[_Predicate] = []
-    for index in _PREDICATE_FILTER.candidates(text):
+    for index in sorted(i for i in screen if i < len(_PREDICATES)):
         mode, pattern = _PREDICATES[index]
         for match in pattern.finditer(text):
             if any(p.start < match.end() and match.start() < p.end for p in found) or _in_forum_name(text, match):
@@ -351,16 +364,16 @@ class ContactDetector:
     # --- candidates ----------------------------------------------------------------------
 
     def _analyse(
-        self, sentence: Sentence, mentions: list[Mention], countries: set[str], anchor: dt.date
+        self, sentence: Sentence, mentions: list[Mention], countries: set[str], anchor: dt.date, screen: set[int]
     ) -> _SentenceFacts:
         """What one sentence says: its live and planned predicates, the countries and officials it
-        refers to, its dates and its candidate contacts."""
+        refers to, its dates and its candidate contacts. ``screen``: see _screen."""
         text = sentence.text
-        tail = _BACKGROUND_TAIL.search(text)
+        tail = _BACKGROUND_TAIL.search(text) if _TAIL_SCREEN in screen else None
         limit = tail.start() if tail else len(text)
-        found = [p for p in _find_predicates(text) if p.end <= limit]
+        found = [p for p in _find_predicates(text, screen) if p.end <= limit] if screen else []
         # "X told Y": a contact only if Y, right after "told", is an official.
-        for match in _TOLD.finditer(text[:limit]):
+        for match in _TOLD.finditer(text[:limit]) if _TOLD_SCREEN in screen else ():
             after = [m for m in mentions if match.end() <= m.start < match.end() + _TOLD_OBJECT_WINDOW]
             if after and after[0].official_id and re.fullmatch(r"[\s\w.,'’-]*", text[match.end() : after[0].start]):
                 found.append(_Predicate(match.start(), match.end(), "unspecified"))
@@ -482,7 +495,7 @@ class ContactDetector:
             for o in officials
             if self.gazetteer.role_on(o, article.published)[1].defence
         }
-        contact = self._contact(article, sentences, mentions, countries, dateline_city)
+        contact = self._contact(article, sentences, mentions, countries, dateline_city, _screen(body, sentences))
         return Detection(contact, names_both_sides=pair <= defence_sides)
 
     def _contact(
@@ -492,9 +505,15 @@ class ContactDetector:
         mentions: list[list[Mention]],
         countries: list[set[str]],
         dateline_city: str | None,
+        screens: list[set[int]],
     ) -> Contact | None:
         anchor = article.published
-        facts = [self._analyse(s, m, c, anchor) for s, m, c in zip(sentences, mentions, countries, strict=True)]
+        facts = [
+            self._analyse(sentence, sentence_mentions, sentence_countries, anchor, screen)
+            for sentence, sentence_mentions, sentence_countries, screen in zip(
+                sentences, mentions, countries, screens, strict=True
+            )
+        ]
         groups: dict[tuple[str, str], list[_Group]] = {}
         for position, fact in enumerate(facts):
             for candidate in fact.candidates:

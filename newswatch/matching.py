@@ -13,6 +13,7 @@ by the automaton alone; any other term is run as a regular expression.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Mapping, Sequence
@@ -197,6 +198,21 @@ class PatternFilter:
         for _, _, indexes in self._literals.find(lowered):
             found.update(indexes)
         return sorted(found)
+
+    def candidates_in_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> list[set[int]]:
+        """``candidates(text[start:end])`` for each (start, end) of ``spans`` (ordered, not
+        overlapping), as sets, from one pass over ``text``: a literal counts for a span only if
+        it lies wholly inside it."""
+        lowered = folded(text)
+        if not self._literals or len(lowered) != len(text):
+            return [set(self.candidates(text[start:end])) for start, end in spans]
+        found: list[set[int]] = [set(self._always) for _ in spans]
+        starts = [start for start, _ in spans]
+        for start, end, indexes in self._literals.find(lowered):
+            position = bisect.bisect_right(starts, start) - 1
+            if position >= 0 and end <= spans[position][1]:
+                found[position].update(indexes)
+        return found
 
 
 def folded(text: str) -> str:

@@ -68,11 +68,13 @@ ABBREVIATIONS = frozenset(
     ]
 )
 
+_LONGEST_ABBREVIATION = max(len(word) for word in ABBREVIATIONS)
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # A candidate boundary: terminal punctuation, optional closing quote/bracket, whitespace, then
 # something that can start a sentence.
 _BOUNDARY = re.compile(r"""([.!?]["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-9])""")
-_CJK_BOUNDARY = re.compile(r"(?<=[。！？])")
+_CJK_ENDS = "。！？"
+_CJK_BOUNDARY = re.compile(rf"(?<=[{_CJK_ENDS}])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _WORD_BEFORE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
 _ABBREVIATION_WINDOW = 16
@@ -97,6 +99,10 @@ def split_paragraphs(text: str) -> list[str]:
 def _is_abbreviation(text: str, start: int, end: int) -> bool:
     """True if ``text[start:end]`` ends with an abbreviation or an initial, so the full stop
     after it is not an end."""
+    word_start = text.rfind(" ", start, end) + 1 or start
+    last_word = text[word_start:end]
+    if len(last_word) > _LONGEST_ABBREVIATION and last_word.isascii() and last_word.isalpha():
+        return False  # "said.": most full stops, decided without a regular expression
     # Only the last few characters matter: searching a whole sentence for "…$" tries every position.
     window = max(start, end - _ABBREVIATION_WINDOW)
     match = _WORD_BEFORE.search(text, window, end)
@@ -121,6 +127,8 @@ def split_sentences(paragraph: str) -> list[str]:
         sentences.append(paragraph[start:end].strip())
         start = match.end(2)
     sentences.append(paragraph[start:].strip())
+    if not any(mark in paragraph for mark in _CJK_ENDS):
+        return [sentence for sentence in sentences if sentence]
     result: list[str] = []
     for sentence in sentences:
         result.extend(s.strip() for s in _CJK_BOUNDARY.split(sentence) if s.strip())

@@ -57,6 +57,27 @@ def test_the_filter_keeps_every_pattern_that_matches(patterns: list[re.Pattern[s
     assert skipped_any  # and it does filter
 
 
+@pytest.mark.parametrize("spaced_out", [" ", "\n\n"])
+def test_the_filter_screens_spans_of_one_text_as_it_screens_each_alone(spaced_out: str) -> None:
+    prefilter = PatternFilter([p for _, p in _PREDICATES])
+    text = spaced_out.join(TEXTS[:6])
+    spans, start = [], 0
+    for part in TEXTS[:6]:
+        spans.append((start, start + len(part)))
+        start += len(part) + len(spaced_out)
+    screened = prefilter.candidates_in_spans(text, spans)
+    assert screened == [set(prefilter.candidates(text[a:b])) for a, b in spans]
+    assert screened[0] == {0, 2} and screened[5] == set()  # "video call": video and call; stocks: none
+    # a literal across two spans counts for neither ("al margen" of a meeting)
+    assert prefilter.candidates_in_spans("Se vio al margen.", [(0, 9), (10, 17)]) == [set(), set()]
+    # where lower-casing moves offsets, each span is screened alone
+    odd = f"{TEXTS[6]} {TEXTS[0]}"
+    assert prefilter.candidates_in_spans(odd, [(0, len(TEXTS[6])), (len(TEXTS[6]) + 1, len(odd))]) == [
+        set(prefilter.candidates(TEXTS[6])),
+        set(prefilter.candidates(TEXTS[0])),
+    ]
+
+
 def test_term_matcher_finds_what_each_terms_regex_finds() -> None:
     from newswatch.matching import TermMatcher, bounded, expand
     from newswatch.settings import load_settings
