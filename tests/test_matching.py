@@ -155,7 +155,12 @@ def test_guarded_prefixes_the_first_characters(pattern: str, flags: int, guard: 
 def test_spaced_text_is_the_same_by_byte_table_and_by_regex() -> None:
     from newswatch.matching import _NOT_A_WORD_CHARACTER
 
-    for text in [*_sentences(), "Tab\there; new\nline & (brackets) — “quotes” 'single' U.S.-China's"]:
+    samples = [
+        "Tab\there; new\nline & (brackets) — “quotes” 'single' U.S.-China's",
+        "Los ministros de Defensa conversaron «por teléfono» el 9 de septiembre… ¿Cuándo? ½ ²",
+        "中美两国防长举行视频通话。（记者：张三）Dong’s ‘quote’ naïve café_bar",
+    ]
+    for text in [*_sentences(), *samples]:
         result = spaced(text)
         if result is None:
             continue
