@@ -258,11 +258,14 @@ class PhraseScanner:
         if spaced is None:  # lower-casing changed offsets (rare scripts): every word, for every index
             every_word = sorted(_token_keys(text, self._cjk_characters))
             return [every_word for _ in range(self._count)]
-        starts: list[set[tuple[int, str]]] = [set() for _ in range(self._count)]
+        # (one automaton word per key and position: no duplicates)
+        starts: list[list[tuple[int, str]]] = [[] for _ in range(self._count)]
         for start, _, (key, positions, offset) in self._keys.find(spaced):
             for position in positions:
-                starts[position].add((start + offset - 1, key))  # spaced[i + 1] is text[i]
-        return [sorted(found) for found in starts]
+                starts[position].append((start + offset - 1, key))  # spaced[i + 1] is text[i]
+        for found in starts:
+            found.sort()
+        return starts
 
 
 def _token_keys(text: str, cjk_characters: Sequence[str]) -> set[tuple[int, str]]:

@@ -288,7 +288,12 @@ _WORD_EDGES = (" ", ".", "'", "’")
 _NOT_A_WORD_CHARACTER = re.compile(r"[^\w.'’ -]")  # (a space stays a space: most of them are)
 # The same for ASCII text, as a byte table: bytes.translate is a tenth of the regular expression.
 _ASCII_SPACING = bytes(c if chr(c).isalnum() or chr(c) in "_.'- " else 32 for c in range(128)) + bytes([32] * 128)
-_UTF8_SPACING = _ASCII_SPACING[:128] + bytes(range(128, 256))
+# ASCII text lower-cased and spaced by one table (str.lower alone costs more than the spacing);
+# in UTF-8 text, bytes of other characters stay as they are.
+_ASCII_LOWER_SPACING = _ASCII_SPACING.translate(
+    bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
+)
+_UTF8_LOWER_SPACING = _ASCII_LOWER_SPACING[:128] + bytes(range(128, 256))
 _ASCII_BYTES = bytes(range(128))
 
 
@@ -299,19 +304,24 @@ def spaced(text: str) -> str | None:
 
     Cached: the gazetteer's indexes and the topic terms scan the same article one after another.
     """
-    lowered = folded(text)
-    if len(lowered) != len(text):
-        return None
-    if lowered.isascii():
-        return f" {lowered.encode('ascii').translate(_ASCII_SPACING).decode('ascii')} "
+    if text.isascii():
+        return f" {text.encode('ascii').translate(_ASCII_LOWER_SPACING).decode('ascii')} "
+    if "Σ" in text:  # the one letter str.lower() lower-cases by its context (a final sigma)
+        lowered = folded(text)
+        return f" {_NOT_A_WORD_CHARACTER.sub(' ', lowered)} " if len(lowered) == len(text) else None
     # The ASCII characters by the byte table (a multi-byte UTF-8 sequence passes through it
-    # unchanged), then each of the few distinct other characters by itself: a tenth of the cost
-    # of the regular expression over the whole text.
-    encoded = lowered.encode("utf-8")
-    result = encoded.translate(_UTF8_SPACING).decode("utf-8")
-    for character in set(encoded.translate(None, _ASCII_BYTES).decode("utf-8")):
-        if not character.isalnum() and character != "’":
+    # unchanged), then each of the few distinct other characters by itself: a fifth of the cost
+    # of str.lower() and a regular expression over the whole text.
+    encoded = text.encode("utf-8", "surrogatepass")
+    result = encoded.translate(_UTF8_LOWER_SPACING).decode("utf-8", "surrogatepass")
+    for character in set(encoded.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")):
+        lowered = folded(character)
+        if len(lowered) != 1:
+            return None
+        if not (lowered.isalnum() or lowered in "_’"):
             result = result.replace(character, " ")
+        elif lowered != character:
+            result = result.replace(character, lowered)
     return f" {result} "
 
 
