@@ -368,10 +368,15 @@ class ContactDetector:
     ) -> _SentenceFacts:
         """What one sentence says: its live and planned predicates, the countries and officials it
         refers to, its dates and its candidate contacts. ``screen``: see _screen."""
+        officials = {m.official_id for m in mentions if m.official_id}
+        if not screen:  # no predicate, "told" or background tail: most sentences
+            return _SentenceFacts(
+                sentence, [], countries | {m.country for m in mentions if m.country}, officials, anchor
+            )
         text = sentence.text
         tail = _BACKGROUND_TAIL.search(text) if _TAIL_SCREEN in screen else None
         limit = tail.start() if tail else len(text)
-        found = [p for p in _find_predicates(text, screen) if p.end <= limit] if screen else []
+        found = [p for p in _find_predicates(text, screen) if p.end <= limit]
         # "X told Y": a contact only if Y, right after "told", is an official.
         for match in _TOLD.finditer(text[:limit]) if _TOLD_SCREEN in screen else ():
             after = [m for m in mentions if match.end() <= m.start < match.end() + _TOLD_OBJECT_WINDOW]
@@ -386,7 +391,7 @@ class ContactDetector:
             sentence=sentence,
             predicates=predicates,
             countries=countries | {m.country for m in mentions if m.country},
-            officials={m.official_id for m in in_scope if m.official_id},
+            officials={m.official_id for m in in_scope if m.official_id} if tail else officials,
             anchor=anchor,
         )
         facts.candidates = [c for p in predicates if (c := self._candidate(sentence, p, in_scope, facts.dates, anchor))]
