@@ -245,7 +245,7 @@ def _web_link(event: StoredEvent) -> str | None:
 def load_events(sessions: sessionmaker[Session], event_ids: Iterable[int]) -> list[StoredEvent]:
     """The stored events with these ids, in id order."""
     with transaction(sessions) as session:
-        return [repository.get_event(session, event_id) for event_id in sorted(set(event_ids))]
+        return repository.get_events(session, event_ids)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from newswatch.storage.models import (
 )
 from sqlalchemy import Table, TextClause, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session, selectinload
 
 from newswatch.dedup import NEAR_DUPLICATE_WINDOW_DAYS, fingerprint_bands
@@ -582,6 +583,23 @@ def get_event(session: Session, event_id: int) -> StoredEvent:
     """One stored event as a record."""
     row = session.scalars(_event_query().where(ContactEventRow.id == event_id)).one()
     return _to_record(row)
+
+
+def get_events(session: Session, event_ids: Iterable[int]) -> list[StoredEvent]:
+    """The stored events with these ids as records, in id order: loaded together, a few queries
+    for them all (``get_event`` for each took ~6 queries, ~8 ms an event).
+
+    Raises:
+        NoResultFound: one of them is not stored.
+    """
+    ids = sorted(set(event_ids))
+    records: list[StoredEvent] = []
+    for chunk in _chunks(ids):
+        rows = session.scalars(_event_query().where(ContactEventRow.id.in_(chunk)).order_by(ContactEventRow.id))
+        records += [_to_record(row) for row in rows]
+    if len(records) != len(ids):
+        raise NoResultFound(f"events not stored: {sorted(set(ids) - {r.id for r in records})}")
+    return records
 
 
 def list_events(session: Session) -> list[tuple[StoredEvent, dt.datetime, bool]]:
