@@ -165,11 +165,21 @@ def store_articles(
         for position in skipped:
             # What was stored when its turn came: rows stored before, and the list's earlier ones.
             ids[position] = next(
-                article_id
-                for article_id in (by_ref.get(rows[position]["ref"]), by_content.get(rows[position]["content_hash"]))
-                if article_id is not None and inserted_at.get(article_id, -1) < position
+                (
+                    article_id
+                    for article_id in (
+                        by_ref.get(rows[position]["ref"]),
+                        by_content.get(rows[position]["content_hash"]),
+                    )
+                    if article_id is not None and inserted_at.get(article_id, -1) < position
+                ),
+                None,
             )
-    return [(article_id, inserted_at.get(article_id) == position) for position, article_id in enumerate(ids)]  # type: ignore[misc]
+    stored: list[tuple[int, bool]] = []
+    for position, article_id in enumerate(ids):
+        assert article_id is not None, f"{rows[position]['ref']} was neither stored nor found"
+        stored.append((article_id, inserted_at.get(article_id) == position))
+    return stored
 
 
 def mark_near_duplicates(session: Session, originals: dict[int, int]) -> None:
