@@ -315,9 +315,16 @@ class ContactDetector:
     ) -> list[list[Mention]]:
         """Per sentence, the resolved references to officials (order of appearance)."""
         gazetteer = self.gazetteer
-        names = [gazetteer.find_names(s.text, h) for s, h in zip(sentences, hits, strict=True)]
-        ranked = [gazetteer.find_ranked_surnames(s.text, day, h) for s, h in zip(sentences, hits, strict=True)]
-        titles = [gazetteer.find_titles(s.text, n, h) for s, n, h in zip(sentences, names, hits, strict=True)]
+        # (most sentences refer to no one: no calls for them)
+        names = [gazetteer.find_names(s.text, h) if h.names else [] for s, h in zip(sentences, hits, strict=True)]
+        ranked = [
+            gazetteer.find_ranked_surnames(s.text, day, h) if h.surnames else []
+            for s, h in zip(sentences, hits, strict=True)
+        ]
+        titles = [
+            gazetteer.find_titles(s.text, n, h) if h.titles or h.counterparts else []
+            for s, n, h in zip(sentences, names, hits, strict=True)
+        ]
         resolved_titles: list[list[Mention]] = []
         for sentence_titles in titles:
             resolved_titles.append(
@@ -333,11 +340,12 @@ class ContactDetector:
             for mention in group:
                 if mention.official_id and mention.kind != "counterpart":
                     named_at.setdefault(mention.official_id, []).append(index % len(sentences))
+        every_official = set(gazetteer.officials)
         result: list[list[Mention]] = []
         for index, sentence in enumerate(sentences):
             mentions = [*names[index], *ranked[index], *resolved_titles[index]]
             taken = [(m.start, m.end) for m in mentions]
-            for start, end, surname, ids in gazetteer.find_surnames(hits[index], set(gazetteer.officials)):
+            for start, end, surname, ids in gazetteer.find_surnames(hits[index], every_official):
                 if any(s < end and start < e for s, e in taken):
                     continue
                 if re.match(r"['’]s\s+(?:predecessor|successor)", sentence.text[end:]):
