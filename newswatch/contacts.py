@@ -27,7 +27,7 @@ from newswatch.dates import MONTH_NAMES, WEEKDAY_NAMES, DateMention, find_dates
 from newswatch.gazetteer import Gazetteer, Mention, SentenceHits
 from newswatch.matching import PatternFilter, compile_guarded
 from newswatch.records import LEVEL_RANK, Article, Contact, Level, Mode, Participant
-from newswatch.text import Sentence, split_article
+from newswatch.text import Sentence, split_article, verbatim_spans
 
 _WHEN_WORDS = (
     r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|the\s+(?:morning|evening|night|afternoon|sidelines)"
@@ -220,9 +220,9 @@ def _in_forum_name(text: str, match: re.Match[str]) -> bool:
 
 def _screen(text: str, sentences: Sequence[Sentence]) -> list[set[int]]:
     """Per sentence, the indexes of the screened patterns that may match it (a superset)."""
-    if any(sentence.start is None for sentence in sentences):
+    spans = verbatim_spans(sentences)
+    if spans is None:
         return [set(_SENTENCE_SCREEN.candidates(sentence.text)) for sentence in sentences]
-    spans = [(sentence.start or 0, (sentence.start or 0) + len(sentence.text)) for sentence in sentences]
     return _SENTENCE_SCREEN.candidates_in_spans(text, spans)
 
 
@@ -340,12 +340,11 @@ class ContactDetector:
             for mention in group:
                 if mention.official_id and mention.kind != "counterpart":
                     named_at.setdefault(mention.official_id, []).append(index % len(sentences))
-        every_official = set(gazetteer.officials)
         result: list[list[Mention]] = []
         for index, sentence in enumerate(sentences):
             mentions = [*names[index], *ranked[index], *resolved_titles[index]]
             taken = [(m.start, m.end) for m in mentions]
-            for start, end, surname, ids in gazetteer.find_surnames(hits[index], every_official):
+            for start, end, surname, ids in gazetteer.find_surnames(hits[index]):
                 if any(s < end and start < e for s, e in taken):
                     continue
                 if re.match(r"['’]s\s+(?:predecessor|successor)", sentence.text[end:]):
@@ -376,11 +375,9 @@ class ContactDetector:
     ) -> _SentenceFacts:
         """What one sentence says: its live and planned predicates, the countries and officials it
         refers to, its dates and its candidate contacts. ``screen``: see _screen."""
-        officials = {m.official_id for m in mentions if m.official_id}
+        countries = countries | {m.country for m in mentions if m.country}
         if not screen:  # no predicate, "told" or background tail: most sentences
-            return _SentenceFacts(
-                sentence, [], countries | {m.country for m in mentions if m.country}, officials, anchor
-            )
+            return _SentenceFacts(sentence, [], countries, {m.official_id for m in mentions if m.official_id}, anchor)
         text = sentence.text
         tail = _BACKGROUND_TAIL.search(text) if _TAIL_SCREEN in screen else None
         limit = tail.start() if tail else len(text)
@@ -398,8 +395,8 @@ class ContactDetector:
         facts = _SentenceFacts(
             sentence=sentence,
             predicates=predicates,
-            countries=countries | {m.country for m in mentions if m.country},
-            officials={m.official_id for m in in_scope if m.official_id} if tail else officials,
+            countries=countries,
+            officials={m.official_id for m in in_scope if m.official_id},
             anchor=anchor,
         )
         facts.candidates = [c for p in predicates if (c := self._candidate(sentence, p, in_scope, facts.dates, anchor))]

@@ -7,7 +7,6 @@ to the office holder on a date, and "counterpart" references resolved against th
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import functools
 import itertools
@@ -17,11 +16,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Generic, Literal, TypeVar
 
-from newswatch.matching import CJK, Keywords
+from newswatch.matching import CJK, Keywords, per_span
 from newswatch.matching import spaced as spaced_text
 from newswatch.records import LEVEL_RANK
 from newswatch.settings import Office, Official, Role, Settings
-from newswatch.text import Sentence
+from newswatch.text import Sentence, verbatim_spans
 
 T = TypeVar("T")
 MentionKind = Literal["name", "surname", "title", "counterpart"]
@@ -93,22 +92,7 @@ def _per_text(texts: Sequence[str], hits: Sequence[tuple[int, int, T]]) -> list[
     """Hits found in ``"\n".join(texts)``, split per text with each text's own offsets; a hit
     spanning two texts belongs to neither."""
     starts = itertools.accumulate((len(text) + 1 for text in texts[:-1]), initial=0)
-    return _per_span([(start, len(text)) for start, text in zip(starts, texts, strict=True)], hits)
-
-
-def _per_span(spans: Sequence[tuple[int, int]], hits: Sequence[tuple[int, int, T]]) -> list[list[tuple[int, int, T]]]:
-    """Hits in a text split among ``spans`` (start, length; in order) with offsets relative to
-    each span; a hit not wholly inside one span belongs to none."""
-    starts = [start for start, _ in spans]
-    result: list[list[tuple[int, int, T]]] = [[] for _ in spans]
-    for start, end, payload in hits:
-        index = bisect.bisect_right(starts, start) - 1
-        if index < 0:
-            continue
-        base, length = spans[index]
-        if end - base <= length:
-            result[index].append((start - base, end - base, payload))
-    return result
+    return per_span([(start, start + len(text)) for start, text in zip(starts, texts, strict=True)], hits)
 
 
 def _counterparts(text: str) -> list[tuple[int, int, str]]:
@@ -436,7 +420,8 @@ class Gazetteer:
         Where every sentence is in the text verbatim, the article's hits are split among them;
         otherwise the sentences are scanned (one pass per kind over all of them).
         """
-        if any(sentence.start is None for sentence in sentences):
+        spans = verbatim_spans(sentences)
+        if spans is None:
             texts = [sentence.text for sentence in sentences]
             found = (
                 self._name_index.find_each(texts),
@@ -446,13 +431,12 @@ class Gazetteer:
                 _per_text(texts, _counterparts("\n".join(texts))),
             )
         else:
-            spans = [(sentence.start or 0, len(sentence.text)) for sentence in sentences]
             found = (
-                _per_span(spans, references.names),
-                _per_span(spans, references.surnames),
-                _per_span(spans, references.titles),
-                _per_span(spans, references.countries),
-                _per_span(spans, references.counterparts),
+                per_span(spans, references.names),
+                per_span(spans, references.surnames),
+                per_span(spans, references.titles),
+                per_span(spans, references.countries),
+                per_span(spans, references.counterparts),
             )
         return [SentenceHits(*hits) for hits in zip(*found, strict=True)]
 
@@ -480,14 +464,11 @@ class Gazetteer:
                 by_surname.setdefault(official.surname, []).append(official)
         return by_surname
 
-    def find_surnames(self, hits: SentenceHits, official_ids: set[str]) -> list[tuple[int, int, str, set[str]]]:
-        """Bare surnames of officials already named in the article: (start, end, surname, ids)."""
-        result = []
-        for start, end, surname in hits.surnames:
-            ids = {o.id for o in self._by_surname[surname] if o.id in official_ids}
-            if ids:
-                result.append((start, end, surname, ids))
-        return result
+    def find_surnames(self, hits: SentenceHits) -> list[tuple[int, int, str, set[str]]]:
+        """Bare surnames of officials: (start, end, surname, the ids of the officials with it)."""
+        return [
+            (start, end, surname, {o.id for o in self._by_surname[surname]}) for start, end, surname in hits.surnames
+        ]
 
     def find_ranked_surnames(self, text: str, day: dt.date, hits: SentenceHits) -> list[Mention]:
         """ "Gen. Liu", "Adm. Dong", "Secretary Austin": a rank plus the surname of one office holder on ``day``."""

@@ -24,6 +24,7 @@ from typing import Generic, TypeVar
 import ahocorasick_rs
 
 P = TypeVar("P")
+T = TypeVar("T")
 
 # Characters that IGNORECASE matches but that lower-casing maps elsewhere: "ı" matches "i", "ſ" "s"
 # (the Kelvin sign "K" lower-cases to "k" already).
@@ -46,27 +47,30 @@ class Keywords(Generic[P]):
 
     def __init__(self, entries: Mapping[str, P]) -> None:
         self._payloads = list(entries.values())
-        self._automaton = self._bytes_automaton = None
+        self._automata: tuple[ahocorasick_rs.AhoCorasick, ahocorasick_rs.BytesAhoCorasick] | None = None
         if entries:
             options = {
                 "matchkind": ahocorasick_rs.MatchKind.Standard,
                 "implementation": ahocorasick_rs.Implementation.DFA,
             }
-            self._automaton = ahocorasick_rs.AhoCorasick(list(entries), **options)
-            self._bytes_automaton = ahocorasick_rs.BytesAhoCorasick([k.encode() for k in entries], **options)
+            self._automata = (
+                ahocorasick_rs.AhoCorasick(list(entries), **options),
+                ahocorasick_rs.BytesAhoCorasick([key.encode() for key in entries], **options),
+            )
 
     def __len__(self) -> int:
         return len(self._payloads)
 
     def find(self, text: str) -> list[tuple[int, int, P]]:
         """(start, end, payload) of every occurrence, by where it ends."""
-        if self._automaton is None or self._bytes_automaton is None:
+        if self._automata is None:
             return []
         payloads = self._payloads
+        automaton, bytes_automaton = self._automata
         if text.isascii():
-            found = self._bytes_automaton.find_matches_as_indexes(text.encode("ascii"), overlapping=True)
+            found = bytes_automaton.find_matches_as_indexes(text.encode("ascii"), overlapping=True)
         else:
-            found = self._automaton.find_matches_as_indexes(text, overlapping=True)
+            found = automaton.find_matches_as_indexes(text, overlapping=True)
         return [(start, end, payloads[index]) for index, start, end in found]
 
 
@@ -211,13 +215,26 @@ class PatternFilter:
         lowered = folded(text)
         if not self._literals or len(lowered) != len(text):
             return [set(self.candidates(text[start:end])) for start, end in spans]
-        found: list[set[int]] = [set(self._always) for _ in spans]
-        starts = [start for start, _ in spans]
-        for start, end, indexes in self._literals.find(lowered):
-            position = bisect.bisect_right(starts, start) - 1
-            if position >= 0 and end <= spans[position][1]:
-                found[position].update(indexes)
-        return found
+        return [
+            set(self._always).union(*(indexes for _, _, indexes in hits))
+            for hits in per_span(spans, self._literals.find(lowered))
+        ]
+
+
+def per_span(spans: Sequence[tuple[int, int]], hits: Sequence[tuple[int, int, T]]) -> list[list[tuple[int, int, T]]]:
+    """Hits (start, end, payload) in a text split among ``spans`` of it ((start, end), in order,
+    not overlapping), with offsets relative to each span; a hit not wholly inside one span
+    belongs to none."""
+    starts = [start for start, _ in spans]
+    result: list[list[tuple[int, int, T]]] = [[] for _ in spans]
+    for start, end, payload in hits:
+        index = bisect.bisect_right(starts, start) - 1
+        if index < 0:
+            continue
+        base, stop = spans[index]
+        if end <= stop:
+            result[index].append((start - base, end - base, payload))
+    return result
 
 
 def folded(text: str) -> str:
@@ -287,13 +304,11 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD_EDGES = (" ", ".", "'", "’")
 _NOT_A_WORD_CHARACTER = re.compile(r"[^\w.'’ -]")  # (a space stays a space: most of them are)
 # The same for ASCII text, as a byte table: bytes.translate is a tenth of the regular expression.
-_ASCII_SPACING = bytes(c if chr(c).isalnum() or chr(c) in "_.'- " else 32 for c in range(128)) + bytes([32] * 128)
-# ASCII text lower-cased and spaced by one table (str.lower alone costs more than the spacing);
-# in UTF-8 text, bytes of other characters stay as they are.
-_ASCII_LOWER_SPACING = _ASCII_SPACING.translate(
-    bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
-)
-_UTF8_LOWER_SPACING = _ASCII_LOWER_SPACING[:128] + bytes(range(128, 256))
+# Lower-cased and spaced by one table (str.lower alone costs more than the spacing); the bytes
+# of a character outside ASCII, in UTF-8, stay as they are.
+_LOWER_SPACING = bytes(
+    ord(chr(c).lower()) if chr(c).isalnum() or chr(c) in "_.'- " else 32 for c in range(128)
+) + bytes(range(128, 256))
 _ASCII_BYTES = bytes(range(128))
 
 
@@ -305,7 +320,7 @@ def spaced(text: str) -> str | None:
     Cached: the gazetteer's indexes and the topic terms scan the same article one after another.
     """
     if text.isascii():
-        return f" {text.encode('ascii').translate(_ASCII_LOWER_SPACING).decode('ascii')} "
+        return f" {text.encode('ascii').translate(_LOWER_SPACING).decode('ascii')} "
     if "Σ" in text:  # the one letter str.lower() lower-cases by its context (a final sigma)
         lowered = folded(text)
         return f" {_NOT_A_WORD_CHARACTER.sub(' ', lowered)} " if len(lowered) == len(text) else None
@@ -313,7 +328,7 @@ def spaced(text: str) -> str | None:
     # unchanged), then each of the few distinct other characters by itself: a fifth of the cost
     # of str.lower() and a regular expression over the whole text.
     encoded = text.encode("utf-8", "surrogatepass")
-    result = encoded.translate(_UTF8_LOWER_SPACING).decode("utf-8", "surrogatepass")
+    result = encoded.translate(_LOWER_SPACING).decode("utf-8", "surrogatepass")
     for character in set(encoded.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")):
         lowered = folded(character)
         if len(lowered) != 1:

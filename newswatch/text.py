@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 # Words that end with a full stop without ending a sentence in news copy.
@@ -163,6 +163,14 @@ def split_article(text: str) -> list[Sentence]:
                 start, cursor = offset + found, found + len(sentence)
             sentences.append(Sentence(sentence, paragraph_index, len(sentences), start))
     return sentences
+
+
+def verbatim_spans(sentences: Sequence[Sentence]) -> list[tuple[int, int]] | None:
+    """(start, end) of each sentence in the article, or None if some sentence is not in it
+    verbatim (``split_article``)."""
+    if any(sentence.start is None for sentence in sentences):
+        return None
+    return [(sentence.start or 0, (sentence.start or 0) + len(sentence.text)) for sentence in sentences]
 
 
 def first_sentence(text: str, limit: int = 140) -> str:
