@@ -5,6 +5,8 @@ trafilatura's own SimHash: 64 bits per text, similar texts differ in few bits.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from functools import lru_cache
 from hashlib import blake2b
 
@@ -15,6 +17,8 @@ from trafilatura.deduplication import sample_tokens
 # headline, byline or sentence score above 0.9; different stories on the same event score
 # well below (checked on the seeds and the development corpus in tests/test_dedup.py).
 NEAR_DUPLICATE_SIMILARITY = 0.9
+# An article is a near-duplicate of an original published this many days before or after it.
+NEAR_DUPLICATE_WINDOW_DAYS = 3
 
 
 @lru_cache(maxsize=2**16)
@@ -59,3 +63,34 @@ def fingerprint_bands(fingerprint: str) -> list[tuple[int, int]]:
         bands.append((band, (value >> start) & ((1 << width) - 1)))
         start += width
     return bands
+
+
+def first_originals(
+    articles: Sequence[tuple[int, dt.date, str]],
+    stored: Sequence[Sequence[tuple[int, str]]],
+    window_days: int = NEAR_DUPLICATE_WINDOW_DAYS,
+) -> list[int | None]:
+    """For articles stored together, in storing order ((id, published, fingerprint) each), the
+    original each is a near-duplicate of, or None for an original: the first by id among its
+    ``stored`` candidates ((id, fingerprint) of originals stored before) and the originals
+    among the articles before it published within the window."""
+    window = dt.timedelta(days=window_days)
+    originals: dict[tuple[int, int], list[tuple[int, dt.date, str]]] = {}  # band: earlier originals
+    found: list[int | None] = []
+    for (article_id, published, fingerprint), candidates in zip(articles, stored, strict=True):
+        bands = fingerprint_bands(fingerprint)
+        earlier = {
+            (original, other)
+            for band in bands
+            for original, day, other in originals.get(band, ())
+            if abs(day - published) <= window
+        }
+        original = min(
+            (original for original, other in (*candidates, *earlier) if is_near_duplicate(fingerprint, other)),
+            default=None,
+        )
+        if original is None:
+            for band in bands:
+                originals.setdefault(band, []).append((article_id, published, fingerprint))
+        found.append(original)
+    return found

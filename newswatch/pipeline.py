@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from newswatch.dedup import is_near_duplicate, text_fingerprint
+from newswatch.dedup import first_originals, text_fingerprint
 from newswatch.digest import Digest, compose_digest, period_key, period_length, period_start
 from newswatch.errors import NotificationError, TemplateError
 from newswatch.monitor import FeedPoll
@@ -68,43 +68,67 @@ def store_classifications(
     channels their topics route to, unless the operator muted them.
 
     An article already stored (same ref or same content) changes nothing. Deciding an event is
-    new and queuing its alerts happen in the transaction that stores it.
+    new and queuing its alerts happen in the transaction that stores it. Articles are stored
+    in batches, one transaction each; within one, as if one by one in order.
     """
     outcomes: list[StoredArticle] = []
     for start in range(0, len(classifications), STORE_BATCH_SIZE):
+        batch = classifications[start : start + STORE_BATCH_SIZE]
         with transaction(sessions) as session:
             mutes = repository.active_mutes(session, dt.datetime.now(dt.UTC))
-            for item in classifications[start : start + STORE_BATCH_SIZE]:
-                outcomes.append(_store_one(session, item, channels, notify_planned, min_level, routing, mutes))
+            stored = _store_articles(session, batch)
+            # The event of each article stored before; those of this batch's are added as recorded.
+            events: dict[int, int | None] = dict(
+                repository.events_of_articles(session, [article_id for article_id, new, _ in stored if not new])
+            )
+            for item, (article_id, new, duplicate_of) in zip(batch, stored, strict=True):
+                if new:
+                    outcome = _record_contact(
+                        session, item, article_id, duplicate_of, channels, notify_planned, min_level, routing, mutes
+                    )
+                    events[article_id] = outcome.event_id
+                else:
+                    outcome = StoredArticle(item.article.ref, new=False, event_id=events.get(article_id))
+                outcomes.append(outcome)
                 on_progress("Storing", len(outcomes), len(classifications))
     return outcomes
 
 
-def _store_one(
+def _store_articles(session: Session, batch: Sequence[Classification]) -> list[tuple[int, bool, int | None]]:
+    """Store a batch's articles with their fingerprints and topic matches, a few statements for
+    all; for each: its id, whether it is new, and the original it is a near-copy of."""
+    simhashes = [text_fingerprint(item.article.text) if item.article.source == "feed" else None for item in batch]
+    stored = repository.store_articles(session, [item.article for item in batch], simhashes)
+    fingerprinted = [
+        (article_id, item.article.published, simhash)
+        for item, simhash, (article_id, new) in zip(batch, simhashes, stored, strict=True)
+        if new and simhash is not None
+    ]
+    candidates = repository.near_duplicate_candidates_of(session, [(day, simhash) for _, day, simhash in fingerprinted])
+    found = first_originals(fingerprinted, candidates)
+    originals = {article_id: original for (article_id, _, _), original in zip(fingerprinted, found, strict=True)}
+    repository.mark_near_duplicates(
+        session, {copy: original for copy, original in originals.items() if original is not None}
+    )
+    repository.index_fingerprints(session, [f for f in fingerprinted if originals[f[0]] is None])
+    repository.store_topic_matches_of(
+        session, [(article_id, item.topics) for item, (article_id, new) in zip(batch, stored, strict=True) if new]
+    )
+    return [(article_id, new, originals.get(article_id) if new else None) for article_id, new in stored]
+
+
+def _record_contact(
     session: Session,
     item: Classification,
+    article_id: int,
+    duplicate_of: int | None,
     channels: Sequence[Channel],
     notify_planned: bool,
     min_level: str,
     routing: Routing,
     mutes: Mutes,
 ) -> StoredArticle:
-    simhash = duplicate_of = None
-    if item.article.source == "feed":
-        simhash = text_fingerprint(item.article.text)
-        duplicate_of = next(
-            (
-                original
-                for original, other in repository.near_duplicate_candidates(session, item.article.published, simhash)
-                if is_near_duplicate(simhash, other)
-            ),
-            None,
-        )
-    article_id, new = repository.store_article(session, item.article, simhash, duplicate_of)
-    if not new:
-        known = repository.event_of_article(session, article_id)
-        return StoredArticle(item.article.ref, new=False, event_id=known)
-    repository.store_topic_matches(session, article_id, item.topics)
+    """Resolve a newly stored article's contact, if any, to its event; queue its alerts if due."""
     if item.contact is None:
         return StoredArticle(item.article.ref, new=True, duplicate_of=duplicate_of)
     event_id, outcome = repository.record_contact(session, article_id, item.contact)
@@ -221,7 +245,7 @@ def _web_link(event: StoredEvent) -> str | None:
 def load_events(sessions: sessionmaker[Session], event_ids: Iterable[int]) -> list[StoredEvent]:
     """The stored events with these ids, in id order."""
     with transaction(sessions) as session:
-        return [repository.get_event(session, event_id) for event_id in sorted(set(event_ids))]
+        return repository.get_events(session, event_ids)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from newswatch.classify import Classifier
 from newswatch.notify import Channel
 from newswatch.pipeline import store_classifications
-from newswatch.records import Article, Contact, Participant
+from newswatch.records import Article, Classification, Contact, Participant
 from newswatch.seeds import read_seed_files
 from tests.conftest import SEEDS
 
@@ -299,3 +299,86 @@ def test_the_band_migration_indexes_articles_stored_before_it(sqlite_url: str) -
     _an_article_stored_at_revision(sqlite_url, "0004")
     sessions = open_database(sqlite_url)  # upgrades to head
     assert _count(sessions, FingerprintBandRow) == 7
+
+
+# --- storing in batches: as if one by one, in order ----------------------------------------
+
+_WORDS = [f"word{(i * 7919) % 5003}" for i in range(300)]
+_WIRE = " ".join(_WORDS)
+_EDITED = " ".join([*_WORDS[:150], "inserted", *_WORDS[150:]])  # 95 % of the bits equal: a copy
+
+
+def _feed_item(ref: str, text: str, day: str = "2024-04-17") -> Classification:
+    article = Article(ref=ref, published=dt.date.fromisoformat(day), text=text, title=ref, source="feed")
+    return Classification(article, topics=(), contact=None)
+
+
+def test_an_article_twice_in_one_batch_is_stored_once_and_the_second_points_at_the_first(
+    database_url: str, classifier: Classifier
+) -> None:
+    from dataclasses import replace
+
+    sessions = open_database(database_url)
+    first, second = (classifier.classify(a) for a in read_seed_files([SEEDS])[0])
+    same_ref = replace(second, article=replace(second.article, text=second.article.text + " Updated."))
+    same_content = replace(first, article=replace(first.article, ref="elsewhere.txt"))
+    stored = store_classifications(sessions, [first, second, same_ref, same_content], CHANNELS)
+    assert [(s.new, s.new_event) for s in stored] == [(True, True), (True, True), (False, False), (False, False)]
+    assert stored[2].event_id == stored[1].event_id is not None
+    assert stored[3].event_id == stored[0].event_id is not None
+    assert [_count(sessions, m) for m in (ArticleRow, ContactEventRow, EventArticleRow, AlertRow)] == [2, 2, 2, 4]
+
+
+def test_articles_skipped_in_a_batch_resolve_to_what_was_stored_at_their_turn(database_url: str) -> None:
+    sessions = open_database(database_url)
+    with transaction(sessions) as session:
+        ((stored, _),) = repository.store_articles(session, [_article("taken", "stored text")], [None])
+    batch = [
+        _article("taken", "new text"),  # its ref is taken: not stored, so its text stays free ...
+        _article("fresh", "new text"),  # ... for this one
+        _article("other", "stored text"),  # the stored one's content
+        _article("fresh", "more text"),  # the ref of the batch's second article
+        _article("other", "new text  "),  # ref free, content of the batch's second article
+    ]
+    with transaction(sessions) as session:
+        result = repository.store_articles(session, batch, [None] * len(batch))
+    fresh = result[1][0]
+    assert result == [(stored, False), (fresh, True), (stored, False), (fresh, False), (fresh, False)]
+    assert _count(sessions, ArticleRow) == 2
+
+
+def test_a_near_copy_of_an_earlier_article_of_the_same_batch_is_its_duplicate(database_url: str) -> None:
+    from newswatch.storage.models import FingerprintBandRow
+
+    sessions = open_database(database_url)
+    near_copy = _EDITED
+    items = [
+        _feed_item("unrelated", " ".join(f"item{(i * 104729) % 7001}" for i in range(300))),
+        _feed_item("wire", _WIRE),
+        _feed_item("copy", near_copy, "2024-04-20"),  # three days later: a copy
+        _feed_item("late", near_copy + " Late.", "2024-04-21"),  # four days: an original again
+        _feed_item("copy-of-late", near_copy + " Late!", "2024-04-24"),  # the wire is too old for it
+    ]
+    stored = store_classifications(sessions, items, [])
+    with transaction(sessions) as session:
+        ids = dict(session.execute(select(ArticleRow.ref, ArticleRow.id)).tuples().all())
+        marked = dict(session.execute(select(ArticleRow.ref, ArticleRow.duplicate_of_id)).tuples().all())
+        indexed = set(session.scalars(select(FingerprintBandRow.article_id)))
+    assert [s.duplicate_of for s in stored] == [None, None, ids["wire"], None, ids["late"]]
+    assert marked == {"unrelated": None, "wire": None, "copy": ids["wire"], "late": None, "copy-of-late": ids["late"]}
+    assert indexed == {ids["unrelated"], ids["wire"], ids["late"]}  # originals only
+
+
+def test_later_batches_find_what_earlier_ones_stored(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newswatch import pipeline
+
+    monkeypatch.setattr(pipeline, "STORE_BATCH_SIZE", 2)
+    sessions = open_database(database_url)
+    items = [
+        _feed_item("wire", _WIRE),
+        _feed_item("copy", _EDITED),  # same batch
+        _feed_item("wire", "Another text."),  # next batch, same ref as the first
+        _feed_item("copy-2", _EDITED + " more"),  # next batch, a copy
+    ]
+    stored = store_classifications(sessions, items, [])
+    assert [(s.new, s.duplicate_of) for s in stored] == [(True, None), (True, 1), (False, None), (True, 1)]
