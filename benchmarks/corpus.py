@@ -665,10 +665,17 @@ class _Deck:
 class CorpusWriter:
     """Writes article ``i`` of a corpus of ``count`` articles (deterministic for a seed)."""
 
-    def __init__(self, settings: Settings, count: int, seed: int = DEFAULT_SEED) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        count: int,
+        seed: int = DEFAULT_SEED,
+        days: tuple[dt.date, dt.date] = (FIRST_DAY, LAST_DAY),
+    ) -> None:
         self.gazetteer = Gazetteer(settings)
         self.count = count
         self.seed = seed
+        self.days = days
         contacts = round(count * CONTACT_SHARE)
         on_topic = round(count * ON_TOPIC_SHARE)
         kinds: list[Kind] = (
@@ -679,7 +686,8 @@ class CorpusWriter:
 
     def article(self, index: int) -> GeneratedArticle:
         rng = random.Random(f"{self.seed}:{index}")
-        published = FIRST_DAY + dt.timedelta(days=rng.randrange((LAST_DAY - FIRST_DAY).days + 1))
+        first, last = self.days
+        published = first + dt.timedelta(days=rng.randrange((last - first).days + 1))
         kind = self.kinds[index]
         if kind == "contact":
             return self._contact(rng, index, published)
@@ -834,9 +842,12 @@ def _when(rng: random.Random, day: dt.date, days_before: int) -> str:
     return rng.choice(choices)
 
 
-def generate_corpus(settings: Settings, count: int, seed: int = DEFAULT_SEED) -> list[GeneratedArticle]:
-    """``count`` articles in the fixed mix (10 % contacts, 30 % on-topic, 60 % unrelated)."""
-    writer = CorpusWriter(settings, count, seed)
+def generate_corpus(
+    settings: Settings, count: int, seed: int = DEFAULT_SEED, days: tuple[dt.date, dt.date] = (FIRST_DAY, LAST_DAY)
+) -> list[GeneratedArticle]:
+    """``count`` articles in the fixed mix (10 % contacts, 30 % on-topic, 60 % unrelated),
+    published on days between ``days`` (inclusive)."""
+    writer = CorpusWriter(settings, count, seed, days)
     return [writer.article(index) for index in range(count)]
 
 

@@ -38,7 +38,7 @@ def text_fingerprint(text: str) -> str:
 
 def similarity(first: str, second: str) -> float:
     """Share of equal bits between two fingerprints (1.0: identical)."""
-    differing = bin(int(first, 16) ^ int(second, 16)).count("1")
+    differing = (int(first, 16) ^ int(second, 16)).bit_count()
     return 1 - differing / 64
 
 

@@ -25,7 +25,7 @@ from newswatch.storage.models import (
     TopicMatchRow,
     utcnow,
 )
-from sqlalchemy import Table, TextClause, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Table, TextClause, bindparam, func, insert, literal_column, or_, select, text, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session, selectinload
@@ -229,18 +229,19 @@ def near_duplicate_candidates(
     return near_duplicate_candidates_of(session, [(published, simhash)], window_days)[0]
 
 
-# Band lookups per query: one statement of this many alternatives serves every query.
+# Band lookups per statement: one statement of this many lookups serves every query. A lookup
+# is one band value on a window's days, each day a seek in the key (published, band, value,
+# article_id) (a range of days would read every band of those days); its rows carry its number.
 _BAND_LOOKUPS = 64
-# The date window sits inside each band's condition: SQLite looks up each alternative of an OR
-# on its own, and would otherwise read a band value's entries of every date.
-_BAND_LOOKUP = select(_BANDS.c.article_id, _BANDS.c.simhash, _BANDS.c.published, _BANDS.c.band, _BANDS.c.value).where(
-    or_(
-        *(
-            (_BANDS.c.band == bindparam(f"band_{n}"))
-            & (_BANDS.c.value == bindparam(f"value_{n}"))
-            & _BANDS.c.published.between(bindparam(f"from_{n}"), bindparam(f"to_{n}"))
-            for n in range(_BAND_LOOKUPS)
+_DAYS_PER_LOOKUP = 2 * NEAR_DUPLICATE_WINDOW_DAYS + 1
+_BAND_LOOKUP = union_all(
+    *(
+        select(literal_column(str(n)).label("lookup"), _BANDS.c.article_id, _BANDS.c.simhash).where(
+            _BANDS.c.band == bindparam(f"band_{n}"),
+            _BANDS.c.value == bindparam(f"value_{n}"),
+            _BANDS.c.published.in_([bindparam(f"day_{n}_{d}") for d in range(_DAYS_PER_LOOKUP)]),
         )
+        for n in range(_BAND_LOOKUPS)
     )
 )
 
@@ -248,47 +249,27 @@ _BAND_LOOKUP = select(_BANDS.c.article_id, _BANDS.c.simhash, _BANDS.c.published,
 def near_duplicate_candidates_of(
     session: Session, fingerprints: Sequence[tuple[dt.date, str]], window_days: int = NEAR_DUPLICATE_WINDOW_DAYS
 ) -> list[list[tuple[int, str]]]:
-    """``near_duplicate_candidates`` for each (published, simhash), in a few queries: each band
-    value is looked up once, over the dates of every window it is wanted in."""
-    window = dt.timedelta(days=window_days)
-    wanted: dict[tuple[int, int], list[tuple[dt.date, dt.date]]] = {}
-    for published, simhash in fingerprints:
-        for band in fingerprint_bands(simhash):
-            wanted.setdefault(band, []).append((published - window, published + window))
-    lookups = [
-        (band, value, start, end) for (band, value), windows in wanted.items() for start, end in _merged(windows)
-    ]
-    found: dict[tuple[int, int], list[tuple[dt.date, int, str]]] = {}
-    for chunk in range(0, len(lookups), _BAND_LOOKUPS):
-        part = lookups[chunk : chunk + _BAND_LOOKUPS]
-        part += [part[-1]] * (_BAND_LOOKUPS - len(part))  # the same statement for every chunk
+    """``near_duplicate_candidates`` for each (published, simhash), in a few queries; fingerprints
+    published the same day that share a band value share its lookup."""
+    wanted: dict[tuple[int, int, tuple[dt.date, ...]], list[int]] = {}  # lookup: fingerprints
+    for position, (published, simhash) in enumerate(fingerprints):
+        window = [published + dt.timedelta(days=offset) for offset in range(-window_days, window_days + 1)]
+        for band, value in fingerprint_bands(simhash):
+            for days in _chunks(window, _DAYS_PER_LOOKUP):
+                wanted.setdefault((band, value, tuple(days)), []).append(position)
+    candidates: list[set[tuple[int, str]]] = [set() for _ in fingerprints]
+    lookups = list(wanted.items())
+    for chunk in _chunks(lookups, _BAND_LOOKUPS):
+        chunk += [chunk[-1]] * (_BAND_LOOKUPS - len(chunk))  # the same statement for every chunk
         parameters: dict[str, Any] = {}
-        for n, (band, value, start, end) in enumerate(part):
-            parameters |= {f"band_{n}": band, f"value_{n}": value, f"from_{n}": start, f"to_{n}": end}
-        for row in session.execute(_BAND_LOOKUP, parameters):
-            found.setdefault((row.band, row.value), []).append((row.published, row.article_id, row.simhash))
-    candidates = []
-    for published, simhash in fingerprints:
-        start, end = published - window, published + window
-        matches = {
-            (article_id, other)
-            for band in fingerprint_bands(simhash)
-            for day, article_id, other in found.get(band, ())
-            if start <= day <= end
-        }
-        candidates.append(sorted(matches))
-    return candidates
-
-
-def _merged(windows: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
-    """The date ranges as few ranges covering the same days."""
-    merged: list[tuple[dt.date, dt.date]] = []
-    for start, end in sorted(windows):
-        if merged and start <= merged[-1][1] + dt.timedelta(days=1):
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
+        for n, ((band, value, days), _) in enumerate(chunk):
+            parameters[f"band_{n}"], parameters[f"value_{n}"] = band, value
+            for d in range(_DAYS_PER_LOOKUP):
+                parameters[f"day_{n}_{d}"] = days[min(d, len(days) - 1)]  # a short list repeats its last day
+        for lookup, article_id, simhash in session.execute(_BAND_LOOKUP, parameters):
+            for position in chunk[lookup][1]:
+                candidates[position].add((article_id, simhash))
+    return [sorted(found) for found in candidates]
 
 
 def store_topic_matches(session: Session, article_id: int, topics: Iterable[TopicScore]) -> None:

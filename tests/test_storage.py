@@ -259,6 +259,48 @@ def test_near_duplicate_candidates_come_from_the_band_index(database_url: str) -
     assert [article_id for article_id, _ in found] == [original]  # not the unrelated one, not the old one
 
 
+def test_band_lookups_cover_each_window_when_one_band_value_is_wanted_on_many_days(database_url: str) -> None:
+    from newswatch.dedup import fingerprint_bands
+
+    sessions = open_database(database_url)
+    simhash = "00000000000003ff"  # band 0's value (the low 10 bits) shared by every article here
+    day = dt.date(2024, 4, 10)
+    stored = {}
+    with transaction(sessions) as session:
+        for offset in (-4, -3, 0, 3, 5, 6, 7, 13, 14):  # days around the two windows below
+            published = day + dt.timedelta(days=offset)
+            other = f"{(offset + 20) << 10 | 0x3FF:016x}"  # same band 0, other bands differ
+            article = _article(f"stored-{offset}", f"text {offset}", published.isoformat())
+            stored[offset] = repository.store_article(session, article, other)[0]
+            assert fingerprint_bands(other)[0] == fingerprint_bands(simhash)[0]
+    with transaction(sessions) as session:
+        # Two windows of 7 days, 10 days apart: 14 days for one band value, two lookups.
+        found = repository.near_duplicate_candidates_of(
+            session, [(day, simhash), (day + dt.timedelta(days=10), simhash)]
+        )
+    assert [article_id for article_id, _ in found[0]] == [stored[o] for o in (-3, 0, 3)]
+    assert [article_id for article_id, _ in found[1]] == [stored[o] for o in (7, 13)]
+
+
+def test_the_band_index_leads_with_the_date(database_url: str) -> None:
+    from sqlalchemy import inspect, text
+
+    _an_article_stored_at_revision(
+        database_url,
+        "0007",
+        "INSERT INTO fingerprint_bands (band, value, published, article_id, simhash)"
+        " SELECT 0, 1, published, id, simhash FROM articles",
+    )
+    open_database(database_url)  # upgrades to head
+    engine = create_db_engine(database_url)
+    with engine.connect() as connection:
+        key = inspect(connection).get_pk_constraint("fingerprint_bands")["constrained_columns"]
+        rows = connection.execute(text("SELECT band, value, article_id, simhash FROM fingerprint_bands")).all()
+    engine.dispose()
+    assert key == ["published", "band", "value", "article_id"]  # new articles' bands share pages
+    assert [tuple(row) for row in rows] == [(0, 1, 1, "0123456789abcdef")]
+
+
 def _an_article_stored_at_revision(database_url: str, revision: str, *then: str) -> None:
     """A new database migrated only to ``revision``, holding one feed article stored with that
     revision's schema (plain SQL), and ``then`` run after it."""
