@@ -43,7 +43,13 @@ def similarity(first: str, second: str) -> float:
 
 
 def is_near_duplicate(first: str, second: str) -> bool:
-    return similarity(first, second) >= NEAR_DUPLICATE_SIMILARITY
+    return differ_little(int(first, 16), int(second, 16))
+
+
+def differ_little(first: int, second: int) -> bool:
+    """Whether two fingerprints, as integers, are of near-duplicate texts (similarity at least
+    NEAR_DUPLICATE_SIMILARITY: at most MAX_DIFFERING_BITS bits differ)."""
+    return (first ^ second).bit_count() <= MAX_DIFFERING_BITS
 
 
 # Near-duplicates differ in at most this many of the 64 bits; split into one band more than
@@ -72,8 +78,9 @@ def first_originals(
 ) -> list[int | None]:
     """For articles stored together, in storing order ((id, published, fingerprint) each), the
     original each is a near-duplicate of, or None for an original: the first by id among its
-    ``stored`` candidates ((id, fingerprint) of originals stored before) and the originals
-    among the articles before it published within the window."""
+    ``stored`` near-duplicates ((id, fingerprint) of originals stored before; any others among
+    them are ignored) and the originals among the articles before it published within the
+    window."""
     window = dt.timedelta(days=window_days)
     originals: dict[tuple[int, int], list[tuple[int, dt.date, str]]] = {}  # band: earlier originals
     found: list[int | None] = []

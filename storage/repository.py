@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session, selectinload
 
-from newswatch.dedup import NEAR_DUPLICATE_WINDOW_DAYS, fingerprint_bands
+from newswatch.dedup import NEAR_DUPLICATE_WINDOW_DAYS, differ_little, fingerprint_bands
 from newswatch.records import Article, Contact, Mutes, Participant, StoredEvent, TopicScore
 from newswatch.resolve import EVENT_DATE_TOLERANCE, PLANNED_TOLERANCE, refined, same_event
 
@@ -220,13 +220,13 @@ def _chunks(values: list[T], size: int = 500) -> Iterable[list[T]]:
         yield values[start : start + size]
 
 
-def near_duplicate_candidates(
+def near_duplicates(
     session: Session, published: dt.date, simhash: str, window_days: int = NEAR_DUPLICATE_WINDOW_DAYS
 ) -> list[tuple[int, str]]:
-    """(id, simhash) of original articles published within a few days of ``published`` whose
-    fingerprint shares a band with ``simhash``: every near-duplicate is among them. Answered
-    from the band index alone (it holds each original's whole SimHash)."""
-    return near_duplicate_candidates_of(session, [(published, simhash)], window_days)[0]
+    """(id, simhash) of the stored original articles published within a few days of ``published``
+    whose text is a near-duplicate of ``simhash``'s, by id. Answered from the band index alone
+    (it holds each original's whole SimHash): a near-duplicate shares a band."""
+    return near_duplicates_of(session, [(published, simhash)], window_days)[0]
 
 
 # Band lookups per statement: one statement of this many lookups serves every query. A lookup
@@ -246,18 +246,20 @@ _BAND_LOOKUP = union_all(
 )
 
 
-def near_duplicate_candidates_of(
+def near_duplicates_of(
     session: Session, fingerprints: Sequence[tuple[dt.date, str]], window_days: int = NEAR_DUPLICATE_WINDOW_DAYS
 ) -> list[list[tuple[int, str]]]:
-    """``near_duplicate_candidates`` for each (published, simhash), in a few queries; fingerprints
-    published the same day that share a band value share its lookup."""
+    """``near_duplicates`` for each (published, simhash), in a few queries; fingerprints published
+    the same day that share a band value share its lookup. The band index returns some 70 rows
+    per fingerprint with a million articles stored; each is compared as it arrives."""
     wanted: dict[tuple[int, int, tuple[dt.date, ...]], list[int]] = {}  # lookup: fingerprints
     for position, (published, simhash) in enumerate(fingerprints):
         window = [published + dt.timedelta(days=offset) for offset in range(-window_days, window_days + 1)]
         for band, value in fingerprint_bands(simhash):
             for days in _chunks(window, _DAYS_PER_LOOKUP):
                 wanted.setdefault((band, value, tuple(days)), []).append(position)
-    candidates: list[set[tuple[int, str]]] = [set() for _ in fingerprints]
+    wanted_values = [int(simhash, 16) for _, simhash in fingerprints]
+    found: list[set[tuple[int, str]]] = [set() for _ in fingerprints]
     lookups = list(wanted.items())
     for chunk in _chunks(lookups, _BAND_LOOKUPS):
         chunk += [chunk[-1]] * (_BAND_LOOKUPS - len(chunk))  # the same statement for every chunk
@@ -267,9 +269,11 @@ def near_duplicate_candidates_of(
             for d in range(_DAYS_PER_LOOKUP):
                 parameters[f"day_{n}_{d}"] = days[min(d, len(days) - 1)]  # a short list repeats its last day
         for lookup, article_id, simhash in session.execute(_BAND_LOOKUP, parameters):
+            value = int(simhash, 16)
             for position in chunk[lookup][1]:
-                candidates[position].add((article_id, simhash))
-    return [sorted(found) for found in candidates]
+                if differ_little(value, wanted_values[position]):
+                    found[position].add((article_id, simhash))
+    return [sorted(near) for near in found]
 
 
 def store_topic_matches(session: Session, article_id: int, topics: Iterable[TopicScore]) -> None:

@@ -241,21 +241,18 @@ def test_fingerprint_bands_find_every_near_duplicate() -> None:
     assert sum(width for width in (10, 9, 9, 9, 9, 9, 9)) == 64
 
 
-def test_near_duplicate_candidates_come_from_the_band_index(database_url: str) -> None:
+def test_near_duplicates_come_from_the_band_index(database_url: str) -> None:
     from newswatch.dedup import text_fingerprint
 
     sessions = open_database(database_url)
-    text = " ".join(f"Sentence {i} of a wire story about the defence ministers' talks." for i in range(40))
-    near_copy = text.replace("Sentence 3 ", "Sentence three ")
-    fingerprint = text_fingerprint(text)
+    fingerprint = text_fingerprint(_WIRE)
+    unrelated = " ".join(f"Sentence {i} of a wire story about the defence ministers' talks." for i in range(40))
     with transaction(sessions) as session:
-        original, _ = repository.store_article(session, _article("wire", text), fingerprint)
-        repository.store_article(
-            session, _article("other", "Stocks rose. " * 50), text_fingerprint("Stocks rose. " * 50)
-        )
-        repository.store_article(session, _article("old", text + " old", "2020-01-01"), fingerprint)
+        original, _ = repository.store_article(session, _article("wire", _WIRE), fingerprint)
+        repository.store_article(session, _article("other", unrelated), text_fingerprint(unrelated))
+        repository.store_article(session, _article("old", _WIRE + " old", "2020-01-01"), fingerprint)
     with transaction(sessions) as session:
-        found = repository.near_duplicate_candidates(session, dt.date(2024, 4, 18), text_fingerprint(near_copy))
+        found = repository.near_duplicates(session, dt.date(2024, 4, 18), text_fingerprint(_EDITED))
     assert [article_id for article_id, _ in found] == [original]  # not the unrelated one, not the old one
 
 
@@ -273,11 +270,11 @@ def test_band_lookups_cover_each_window_when_one_band_value_is_wanted_on_many_da
             article = _article(f"stored-{offset}", f"text {offset}", published.isoformat())
             stored[offset] = repository.store_article(session, article, other)[0]
             assert fingerprint_bands(other)[0] == fingerprint_bands(simhash)[0]
+        far = f"{0x7F << 20 | 0x3FF:016x}"  # shares band 0 too, but 7 bits differ: another story
+        repository.store_article(session, _article("far", "far", (day + dt.timedelta(days=1)).isoformat()), far)
     with transaction(sessions) as session:
         # Two windows of 7 days, 10 days apart: 14 days for one band value, two lookups.
-        found = repository.near_duplicate_candidates_of(
-            session, [(day, simhash), (day + dt.timedelta(days=10), simhash)]
-        )
+        found = repository.near_duplicates_of(session, [(day, simhash), (day + dt.timedelta(days=10), simhash)])
     assert [article_id for article_id, _ in found[0]] == [stored[o] for o in (-3, 0, 3)]
     assert [article_id for article_id, _ in found[1]] == [stored[o] for o in (7, 13)]
 
