@@ -6,7 +6,7 @@ trafilatura's own SimHash: 64 bits per text, similar texts differ in few bits.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from hashlib import blake2b
 
@@ -73,31 +73,28 @@ def fingerprint_bands(fingerprint: str) -> list[tuple[int, int]]:
 
 def first_originals(
     articles: Sequence[tuple[int, dt.date, str]],
-    stored: Sequence[Sequence[tuple[int, str]]],
+    stored: Sequence[Iterable[int]],
     window_days: int = NEAR_DUPLICATE_WINDOW_DAYS,
 ) -> list[int | None]:
     """For articles stored together, in storing order ((id, published, fingerprint) each), the
-    original each is a near-duplicate of, or None for an original: the first by id among its
-    ``stored`` near-duplicates ((id, fingerprint) of originals stored before; any others among
-    them are ignored) and the originals among the articles before it published within the
-    window."""
+    original each is a near-duplicate of, or None for an original: the first by id among the
+    ``stored`` originals it is a near-duplicate of (their ids, from the band index) and the
+    originals among the articles before it published within the window."""
     window = dt.timedelta(days=window_days)
-    originals: dict[tuple[int, int], list[tuple[int, dt.date, str]]] = {}  # band: earlier originals
+    originals: dict[tuple[int, int], list[tuple[int, dt.date, int]]] = {}  # band: earlier (id, published, value)
     found: list[int | None] = []
-    for (article_id, published, fingerprint), candidates in zip(articles, stored, strict=True):
+    for (article_id, published, fingerprint), stored_ids in zip(articles, stored, strict=True):
+        value = int(fingerprint, 16)
         bands = fingerprint_bands(fingerprint)
-        earlier = {
-            (original, other)
+        earlier = (
+            original
             for band in bands
             for original, day, other in originals.get(band, ())
-            if abs(day - published) <= window
-        }
-        original = min(
-            (original for original, other in (*candidates, *earlier) if is_near_duplicate(fingerprint, other)),
-            default=None,
+            if abs(day - published) <= window and differ_little(value, other)
         )
+        original = min((*stored_ids, *earlier), default=None)
         if original is None:
             for band in bands:
-                originals.setdefault(band, []).append((article_id, published, fingerprint))
+                originals.setdefault(band, []).append((article_id, published, value))
         found.append(original)
     return found

@@ -104,8 +104,8 @@ def _store_articles(session: Session, batch: Sequence[Classification]) -> list[t
         for item, simhash, (article_id, new) in zip(batch, simhashes, stored, strict=True)
         if new and simhash is not None
     ]
-    stored_copies = repository.near_duplicates_of(session, [(day, simhash) for _, day, simhash in fingerprinted])
-    found = first_originals(fingerprinted, stored_copies)
+    stored_originals = repository.near_duplicates_of(session, [(day, simhash) for _, day, simhash in fingerprinted])
+    found = first_originals(fingerprinted, [[article_id for article_id, _ in near] for near in stored_originals])
     originals = {article_id: original for (article_id, _, _), original in zip(fingerprinted, found, strict=True)}
     repository.mark_near_duplicates(
         session, {copy: original for copy, original in originals.items() if original is not None}
