@@ -219,8 +219,15 @@ def _event_json(event: StoredEvent, first_seen: Any, alerted: bool) -> dict[str,
         "location": event.location,
         "participants": [{"name": p.name, "country": p.country, "office": p.office} for p in event.participants],
         "articles": [
-            {"ref": ref, "title": title, "published": published.isoformat()} for ref, title, published in event.articles
+            {"ref": ref, "title": title, "published": published.isoformat(), "role": role}
+            for role, articles in (
+                ("announced" if event.status == "planned" else "reported", event.articles),
+                ("announced", event.announcements),
+            )
+            for ref, title, published in articles
         ],
+        "date_stated": event.date_stated,
+        "field_sources": dict(event.field_sources),
         "first_seen": first_seen.isoformat(),
         "alerted": alerted,
         "status": event.status,
@@ -597,14 +604,21 @@ def eval_command(
     articles, failures = read_seed_files(paths)
     for failure in failures:
         typer.echo(f"skipped {failure.path}: {failure.reason}", err=True)
-    articles = [a for a in articles if a.ref in expected]
+    # Replayed as they were published: an announcement before the report that it took place.
+    articles = sorted((a for a in articles if a.ref in expected), key=lambda a: (a.published, a.ref))
     classifier = Classifier(settings)
     with showing_progress(), tempfile.TemporaryDirectory(prefix="newswatch-eval-") as folder:
         classifications = [classifier.classify(article) for article in tracked(articles, "Classifying")]
         stored = store_classifications(
             open_database(f"sqlite:///{folder}/eval.db"), classifications, [], min_level=settings.core.alerts.min_level
         )
-    result = evaluate(classifications, expected, {s.ref: s.event_id for s in stored}, settings.core.alerts.min_level)
+    result = evaluate(
+        classifications,
+        expected,
+        {s.ref: s.event_id for s in stored},
+        settings.core.alerts.min_level,
+        alerts=[(s.event_id, s.ref) for s in stored if s.new_event and s.event_id is not None],
+    )
     checks = [
         ("contact F1", result.contacts.f1, min_f1, False),
         ("contact precision", result.contacts.precision, min_precision, False),
@@ -647,9 +661,15 @@ def _print_evaluation(result: Evaluation) -> None:
         f"participants exact: {result.participants_exact}/{result.matched_contacts}; "
         f"modes exact: {result.modes_exact}/{result.matched_contacts}"
     )
+    typer.echo(
+        f"Alerts: {result.alerts} for {result.events_expected} contacts: {result.alerts_right} right, "
+        f"{len(result.alerts_duplicate)} duplicates, {len(result.alerts_false)} for no contact"
+    )
     typer.echo("Topics:")
     for topic, score in sorted(result.topics.items()):
         typer.echo(f"  {topic}: precision {score.precision:.3f}, recall {score.recall:.3f}")
+    if result.missing:
+        typer.echo(f"Missing ({len(result.missing)} labelled files not given): {', '.join(result.missing[:10])}")
     if result.errors:
         typer.echo(f"Errors ({len(result.errors)}):")
         for error in result.errors:

@@ -65,6 +65,11 @@ class Evaluation:
     participants_exact: int = 0
     modes_exact: int = 0
     matched_contacts: int = 0
+    alerts: int = 0  # held events stored: one alert each
+    alerts_right: int = 0  # the first alert for a labelled contact
+    alerts_duplicate: list[str] = field(default_factory=list)  # another alert for a contact already alerted
+    alerts_false: list[int] = field(default_factory=list)  # alerts for no labelled contact
+    missing: list[str] = field(default_factory=list)  # labelled files not given (a cache to rebuild)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -99,20 +104,33 @@ class Evaluation:
             },
             "modes": {"exact": self.modes_exact, "of": self.matched_contacts},
             "topics": {topic: score.as_dict() for topic, score in sorted(self.topics.items())},
+            "alerts": {
+                "sent": self.alerts,
+                "right": self.alerts_right,
+                "duplicates": self.alerts_duplicate,
+                "not_contacts": self.alerts_false,
+            },
+            "missing": self.missing,
             "errors": self.errors,
         }
 
 
 def load_labels(path: Path) -> dict[str, dict[str, Any]]:
-    """Read a labels file: {file name: {"contact": null | {...}, "event", "topics", "lang"}}."""
+    """Read labels: a labels file ({file name: {"contact": null | {...}, "event", "topics",
+    "lang"}}) or a manifest of real pages (a list of such objects, each with its "file", "url",
+    "title" and "published")."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read labels ({exc})") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    if isinstance(data, list):
+        if not all(isinstance(entry, dict) and isinstance(entry.get("file"), str) for entry in data):
+            raise ConfigError(f'{path}: a manifest is a list of objects, each with its "file"')
+        data = {entry["file"]: entry for entry in data}
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise ConfigError(f"{path}: expected an object of file name → label")
+        raise ConfigError(f"{path}: expected an object of file name → label, or a list of manifest entries")
     return data
 
 
@@ -129,6 +147,7 @@ def evaluate(
     labels: dict[str, dict[str, Any]],
     event_of_article: dict[str, int | None],
     min_level: str = "senior",
+    alerts: Sequence[tuple[int, str]] = (),
 ) -> Evaluation:
     """Compare classifications and stored event grouping with the labels.
 
@@ -137,8 +156,11 @@ def evaluate(
         labels: the corpus labels, by file name.
         event_of_article: the stored event each article joined (None if none).
         min_level: contacts below this level (working-level talks) do not count as contacts.
+        alerts: (stored event, ref of the article that set it off) for each event alerted, in order.
     """
     result = Evaluation(articles=len(classifications))
+    given = {item.article.ref for item in classifications}
+    result.missing = sorted(ref for ref in labels if ref not in given)
     expected_event_of: dict[str, str] = {}
     for item in classifications:
         ref = item.article.ref
@@ -208,4 +230,25 @@ def evaluate(
         result.errors.append(f"event {label_event} split into stored events {sorted(stored_by_label[label_event])}")
     for event in result.merged_events:
         result.errors.append(f"stored event #{event} merges {sorted(labels_by_stored[event])}")
+    _count_alerts(result, labels, alerts)
     return result
+
+
+def _count_alerts(result: Evaluation, labels: dict[str, dict[str, Any]], alerts: Sequence[tuple[int, str]]) -> None:
+    """Each alert, by the article that set it off: right when that article reports a labelled
+    contact not alerted before, a duplicate when that contact was, false when it reports none
+    (an announcement, a refusal: even if the contact is reported held later)."""
+    alerted: set[str] = set()
+    for event, ref in alerts:
+        result.alerts += 1
+        label = labels.get(ref) or {}
+        contact = label.get("event") if label.get("contact") else None
+        if contact is None:
+            result.alerts_false.append(event)
+            result.errors.append(f"{ref}: alert (stored event #{event}) for no labelled contact")
+        elif contact in alerted:
+            result.alerts_duplicate.append(contact)
+            result.errors.append(f"{ref}: second alert (stored event #{event}) for {contact}")
+        else:
+            result.alerts_right += 1
+            alerted.add(contact)

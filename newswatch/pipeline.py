@@ -131,7 +131,9 @@ def _record_contact(
     """Resolve a newly stored article's contact, if any, to its event; queue its alerts if due."""
     if item.contact is None:
         return StoredArticle(item.article.ref, new=True, duplicate_of=duplicate_of)
-    event_id, outcome = repository.record_contact(session, article_id, item.contact)
+    event_id, outcome = repository.record_contact(
+        session, article_id, item.contact, item.article.ref, item.article.published
+    )
     if not item.contact.reaches(min_level):
         return StoredArticle(item.article.ref, True, event_id, False, duplicate_of)  # recorded, not alerted
     due = outcome in ("new", "held") or (outcome == "planned" and notify_planned)

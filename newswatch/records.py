@@ -143,6 +143,10 @@ class StoredEvent:
     confidence: float = 1.0
     sources: int = 1  # independent sources: syndicated near-copies count once
     rules: tuple[str, ...] = ()
+    # Articles that announced it beforehand (ref, title, published): never sources or evidence.
+    announcements: tuple[tuple[str, str, dt.date], ...] = field(default=())
+    date_stated: bool = True  # False: no report states the date; it is an article's date
+    field_sources: tuple[tuple[str, str], ...] = ()  # (date | mode | location, ref of the report)
 
 
 @dataclass(frozen=True)

@@ -191,6 +191,16 @@ class EventArticleRow(Base):
     reported_status: Mapped[str] = mapped_column(String(16), default="held", server_default="held")
     confidence: Mapped[float] = mapped_column(default=1.0, server_default="1.0")
     rules: Mapped[list[str] | None]
+    role: Mapped[str] = mapped_column(
+        String(16),
+        default="reported",
+        server_default="reported",
+        doc="reported: says the contact took place | announced: announces it (never its evidence)",
+    )
+    date_stated: Mapped[bool] = mapped_column(
+        default=True, server_default=true(), doc="the text states the date (else: the article's own date)"
+    )
+    reported_location: Mapped[str | None] = mapped_column(String(256))
 
     event: Mapped[ContactEventRow] = relationship(back_populates="reports")
     article: Mapped[ArticleRow] = relationship()

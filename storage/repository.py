@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from newswatch.dedup import NEAR_DUPLICATE_WINDOW_DAYS, differ_little, fingerprint_bands
 from newswatch.records import Article, Contact, Mutes, Participant, StoredEvent, TopicScore
-from newswatch.resolve import EVENT_DATE_TOLERANCE, PLANNED_TOLERANCE, refined, same_event
+from newswatch.resolve import BecomesHeld, KnownEvent, NewEvent, Report, Settled, candidate_window, resolve, settle
 
 
 def _dialect_insert(session: Session, table: Table) -> Any:
@@ -294,28 +294,62 @@ def store_topic_matches_of(session: Session, articles: Iterable[tuple[int, Itera
         session.execute(_dialect_insert(session, table).on_conflict_do_nothing(), rows)
 
 
-def _events_of(session: Session, contact: Contact, status: str, tolerance: dt.timedelta) -> list[ContactEventRow]:
-    return list(
-        session.scalars(
-            select(ContactEventRow)
-            .where(
-                ContactEventRow.participant_key == contact.participant_key,
-                ContactEventRow.status == status,
-                ContactEventRow.date >= contact.date - tolerance,
-                ContactEventRow.date <= contact.date + tolerance,
-            )
-            .order_by(ContactEventRow.id)
-        )
+_KNOWN_EVENTS = (
+    select(ContactEventRow)
+    .where(
+        ContactEventRow.participant_key == bindparam("key"),
+        ContactEventRow.date >= bindparam("low"),
+        ContactEventRow.date <= bindparam("high"),
     )
+    .order_by(ContactEventRow.id)
+)
+_KNOWN_REPORTS = (
+    select(
+        EventArticleRow.event_id,
+        EventArticleRow.reported_date,
+        EventArticleRow.date_stated,
+        EventArticleRow.reported_mode,
+        EventArticleRow.reported_location,
+        EventArticleRow.reported_status,
+        ArticleRow.ref,
+        ArticleRow.published,
+    )
+    .join(ArticleRow, ArticleRow.id == EventArticleRow.article_id)
+    .where(EventArticleRow.event_id.in_(bindparam("ids", expanding=True)))
+    .order_by(EventArticleRow.id)
+)
 
 
-def find_matching_event(session: Session, contact: Contact) -> ContactEventRow | None:
-    """The stored held event this contact is a report of: same participants, dates within a
-    day, compatible modes."""
-    for row in _events_of(session, contact, "held", EVENT_DATE_TOLERANCE):
-        if same_event(row.date, row.mode, contact):
-            return row
-    return None
+def known_events(session: Session, report: Report) -> dict[int, tuple[ContactEventRow, KnownEvent]]:
+    """The stored events a report could be about (same participants, dates in reach), each with
+    the reports it was settled from: a held event's reports that it took place, a planned
+    event's announcements."""
+    low, high = candidate_window(report)
+    rows = session.scalars(_KNOWN_EVENTS, {"key": report.participant_key, "low": low, "high": high}).all()
+    if not rows:
+        return {}
+    reports: dict[int, list[Report]] = {}
+    for event_id, date, stated, mode, location, status, ref, published in session.execute(
+        _KNOWN_REPORTS, {"ids": [row.id for row in rows]}
+    ):
+        reports.setdefault(event_id, []).append(
+            Report(report.participant_key, date, stated, mode, location, status, ref, published)
+        )
+    return {
+        row.id: (
+            row,
+            KnownEvent(
+                row.id,
+                row.participant_key,
+                row.status,
+                row.date,
+                row.mode,
+                row.location,
+                tuple(r for r in reports.get(row.id, ()) if r.status == row.status),
+            ),
+        )
+        for row in rows
+    }
 
 
 def _new_event(session: Session, contact: Contact) -> ContactEventRow:
@@ -347,6 +381,11 @@ def _new_event(session: Session, contact: Contact) -> ContactEventRow:
     return event
 
 
+def _apply(event: ContactEventRow, settled: Settled) -> None:
+    event.date, event.mode, event.location = settled.date, settled.mode, settled.location
+    event.date_explicit = settled.date_stated
+
+
 def lock_participants(session: Session, participant_key: str) -> None:
     """Serialise event resolution for these participants until the transaction ends, so that two
     workers reporting the same contact at once make one event, not two. PostgreSQL: an advisory
@@ -356,42 +395,37 @@ def lock_participants(session: Session, participant_key: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
-def record_contact(session: Session, article_id: int, contact: Contact) -> tuple[int, str]:
+def record_contact(
+    session: Session, article_id: int, contact: Contact, ref: str = "", published: dt.date | None = None
+) -> tuple[int, str]:
     """Attach the article's contact to its event, creating the event if it is new.
 
-    A later report can make the event more precise (mode, location, an earlier date) but never
-    makes it new again. A planned meeting that is later reported held becomes that contact.
+    Which event, and in what role, is :func:`newswatch.resolve.resolve`'s decision; this loads its
+    candidates and applies it. A later report can refine the event (its fields are settled from
+    all its reports) but never makes it new again; an announcement of a contact that already took
+    place is linked to it as an announcement; a planned contact later reported held becomes it.
 
     Returns:
         The event id and what happened: ``new`` (a held contact not seen before), ``held`` (a
-        planned event now reported held), ``joined`` (a report of a known event), ``planned``
-        (a newly announced meeting).
+        planned event now reported held), ``joined`` (a report or an announcement of a known
+        event), ``planned`` (a newly announced contact).
     """
     lock_participants(session, contact.participant_key)
-    if contact.status == "planned":
-        known = _events_of(session, contact, "held", PLANNED_TOLERANCE) or _events_of(
-            session, contact, "planned", PLANNED_TOLERANCE
-        )
-        event, outcome = (known[0], "joined") if known else (_new_event(session, contact), "planned")
+    report = Report.of(contact, ref, published)
+    known = known_events(session, report)
+    outcome = resolve(report, [event for _, event in known.values()])
+    role = "announced" if contact.status == "planned" else "reported"
+    if isinstance(outcome, NewEvent):
+        event, result = _new_event(session, contact), "new" if outcome.status == "held" else "planned"
+    elif isinstance(outcome, BecomesHeld):
+        event, result = known[outcome.event_id][0], "held"
+        _apply(event, outcome.settled)
+        event.status, event.held_since, event.historical = "held", utcnow(), contact.historical
     else:
-        event = find_matching_event(session, contact)
-        outcome = "joined"
-        if event is None:
-            planned = [
-                row
-                for row in _events_of(session, contact, "planned", PLANNED_TOLERANCE)
-                if row.date_explicit or row.date <= contact.date + EVENT_DATE_TOLERANCE
-            ]
-            if planned:
-                event, outcome = planned[0], "held"
-                event.status, event.date, event.date_explicit = "held", contact.date, contact.date_is_explicit
-                event.held_since = utcnow()
-                event.mode, event.location = contact.mode, contact.location or event.location
-                event.historical = contact.historical
-            else:
-                event, outcome = _new_event(session, contact), "new"
-        else:
-            event.date, event.mode, event.location = refined(event.date, event.mode, event.location, contact)
+        event, result, role = known[outcome.event_id][0], "joined", outcome.role
+        if outcome.settled is not None:
+            _apply(event, outcome.settled)
+    if role == "reported":
         event.confidence = max(event.confidence, contact.confidence)
     _insert_ignore(
         session,
@@ -401,14 +435,17 @@ def record_contact(session: Session, article_id: int, contact: Contact) -> tuple
             "article_id": article_id,
             "reported_date": contact.date,
             "reported_mode": contact.mode,
+            "reported_location": contact.location,
             "reported_status": contact.status,
+            "date_stated": contact.date_is_explicit,
+            "role": role,
             "confidence": contact.confidence,
             "evidence": list(contact.evidence),
             "rules": list(contact.rules),
         },
     )
     session.flush()
-    return event.id, outcome
+    return event.id, result
 
 
 def event_of_article(session: Session, article_id: int) -> int | None:
@@ -551,6 +588,12 @@ def _to_record(row: ContactEventRow) -> StoredEvent:
                 r.confidence,
                 r.evidence,
                 r.rules,
+                r.role,
+                r.reported_date,
+                r.date_stated,
+                r.reported_mode,
+                r.reported_location,
+                r.reported_status,
             )
             for r in row.reports
         ],
@@ -569,15 +612,29 @@ class _Report(NamedTuple):
     confidence: float
     evidence: list[str]
     rules: list[str] | None
+    role: str
+    date: dt.date
+    date_stated: bool
+    mode: str
+    location: str | None
+    status: str
 
 
 def _record(
     row: Any, participants: Sequence[tuple[str, str, str, str]], reports: Sequence[_Report], topics: Iterable[str]
 ) -> StoredEvent:
     """An event as a record: its row, its participants in order, its reports in order, and the
-    topics its articles matched."""
+    topics its articles matched. Announcements are listed apart: never sources, never evidence
+    of a contact that took place."""
+    reported = [r for r in reports if r.role == "reported"] or list(reports)
+    announced = [r for r in reports if r.role == "announced" and r not in reported]
     # Evidence from the most confident report first, each sentence once.
-    by_confidence = sorted(reports, key=lambda r: -r.confidence)
+    by_confidence = sorted(reported, key=lambda r: -r.confidence)
+    settled = (
+        settle([Report("", r.date, r.date_stated, r.mode, r.location, r.status, r.ref, r.published) for r in reported])
+        if reported
+        else None
+    )
     return StoredEvent(
         id=row.id,
         date=row.date,
@@ -589,13 +646,16 @@ def _record(
         ),
         topics=tuple(sorted(set(topics))),
         evidence=tuple(dict.fromkeys(sentence for report in by_confidence for sentence in report.evidence)),
-        articles=tuple((r.ref, r.title, r.published) for r in reports),
+        articles=tuple((r.ref, r.title, r.published) for r in reported),
         status=row.status,
         level=row.level,
         historical=row.historical,
         confidence=row.confidence,
-        sources=len({r.article_id for r in reports if r.duplicate_of_id is None}),
+        sources=len({r.article_id for r in reported if r.duplicate_of_id is None}),
         rules=tuple(dict.fromkeys(rule for report in by_confidence for rule in report.rules or [])),
+        announcements=tuple((r.ref, r.title, r.published) for r in announced),
+        date_stated=row.date_explicit,
+        field_sources=settled.sources if settled else (),
     )
 
 
@@ -611,6 +671,7 @@ _EVENT_ROWS = select(
     ContactEventRow.level,
     ContactEventRow.historical,
     ContactEventRow.confidence,
+    ContactEventRow.date_explicit,
 ).where(ContactEventRow.id.in_(_IDS))
 _EVENT_PARTICIPANTS = (
     select(
@@ -634,6 +695,12 @@ _EVENT_REPORTS = (
         EventArticleRow.confidence,
         EventArticleRow.evidence,
         EventArticleRow.rules,
+        EventArticleRow.role,
+        EventArticleRow.reported_date,
+        EventArticleRow.date_stated,
+        EventArticleRow.reported_mode,
+        EventArticleRow.reported_location,
+        EventArticleRow.reported_status,
     )
     .join(ArticleRow, ArticleRow.id == EventArticleRow.article_id)
     .where(EventArticleRow.event_id.in_(_IDS))

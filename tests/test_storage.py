@@ -27,8 +27,15 @@ _LEASE = dt.timedelta(minutes=5)
 CHANNELS = [Channel("a" * 16, "json://127.0.0.1/a"), Channel("b" * 16, "mailto://127.0.0.1", frozenset({"taiwan"}))]
 
 
-def _contact(day: str, mode: str = "unspecified", location: str | None = None) -> Contact:
-    return Contact(dt.date.fromisoformat(day), mode, (AUSTIN, DONG), location)  # type: ignore[arg-type]
+def _contact(day: str, mode: str = "unspecified", location: str | None = None, status: str = "held") -> Contact:
+    return Contact(
+        dt.date.fromisoformat(day),
+        mode,  # type: ignore[arg-type]
+        (AUSTIN, DONG),
+        location,
+        evidence=(f"{status} evidence",),
+        status=status,  # type: ignore[arg-type]
+    )
 
 
 def _article(ref: str, text: str, day: str = "2024-04-17") -> Article:
@@ -82,14 +89,24 @@ def test_reports_of_one_contact_make_one_event_refined_by_later_reports(database
     assert [ref for ref, _, _ in stored.articles] == ["a.txt", "b.txt", "c.txt"]
 
 
-def test_a_meeting_and_a_call_days_apart_are_different_events(database_url: str) -> None:
+def test_a_report_that_disagrees_on_mode_or_date_refines_the_event_instead_of_splitting_it(
+    database_url: str,
+) -> None:
     sessions = open_database(database_url)
     with transaction(sessions) as session:
-        a, _ = repository.store_article(session, _article("a.txt", "first"))
-        b, _ = repository.store_article(session, _article("b.txt", "second"))
-        first, _ = repository.record_contact(session, a, _contact("2024-04-16", "video_call"))
-        second, created = repository.record_contact(session, b, _contact("2024-04-17", "meeting"))
-    assert created == "new" and first != second
+        ids = [repository.store_article(session, _article(f"{n}.txt", n))[0] for n in "abcd"]
+        first, _ = repository.record_contact(session, ids[0], _contact("2024-04-16", "video_call"))
+        # A mode borrowed from another clause, a date from a wrong phrase: the same two officials.
+        second, meeting = repository.record_contact(session, ids[1], _contact("2024-04-18", "meeting"))
+        third, _ = repository.record_contact(session, ids[2], _contact("2024-04-18", "meeting"))
+        weeks_later, created = repository.record_contact(session, ids[3], _contact("2024-05-31", "meeting"))
+    assert first == second == third and meeting == "joined"
+    assert weeks_later != first and created == "new"
+    with transaction(sessions) as session:
+        stored = repository.get_event(session, first)
+    # Settled from all reports: the date and the mode most reports give, and where each came from.
+    assert (stored.date, stored.mode) == (dt.date(2024, 4, 18), "meeting")
+    assert dict(stored.field_sources) == {"date": "b.txt", "mode": "b.txt"}
 
 
 def test_alerts_are_queued_once_per_event_and_channel(database_url: str) -> None:
@@ -154,11 +171,18 @@ def test_an_announced_meeting_becomes_the_contact_when_held_and_alerts_then(data
         same, second = repository.record_contact(session, b, planned)
         held, third = repository.record_contact(session, c, _contact("2024-05-31", "meeting", "Singapore"))
         again, fourth = repository.record_contact(session, d, _contact("2024-05-31", "meeting"))
-    assert (first, second, third, fourth) == ("planned", "joined", "held", "joined")
-    assert event == same == held == again
+        # An announcement read after the contact took place (a late feed, a replay).
+        e, _ = repository.store_article(session, _article("late.txt", "announced late", "2024-05-28"))
+        late, fifth = repository.record_contact(session, e, planned)
+    assert (first, second, third, fourth, fifth) == ("planned", "joined", "held", "joined", "joined")
+    assert event == same == held == again == late
     with transaction(sessions) as session:
         stored = repository.get_event(session, event)
-    assert (stored.status, stored.location, stored.sources) == ("held", "Singapore", 4)
+    # Announcements are linked as such: never sources, never evidence that it took place.
+    assert (stored.status, stored.location, stored.sources) == ("held", "Singapore", 2)
+    assert [ref for ref, _, _ in stored.articles] == ["held.txt", "later.txt"]
+    assert [ref for ref, _, _ in stored.announcements] == ["announce.txt", "again.txt", "late.txt"]
+    assert stored.evidence == ("held evidence",)
 
 
 def test_working_level_contacts_are_stored_but_alert_only_when_the_level_is_lowered(

@@ -1,0 +1,98 @@
+"""Event resolution as a pure decision: a report against the stored events it could be about."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from newswatch.resolve import BecomesHeld, Joins, KnownEvent, NewEvent, Report, resolve, settle
+
+KEY = "cn:dong-jun|us:lloyd-austin"
+
+
+def _day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def _report(
+    day: str, mode: str = "unspecified", stated: bool = True, status: str = "held", published: str | None = None
+) -> Report:
+    return Report(KEY, _day(day), stated, mode, None, status, f"{day}-{mode}", _day(published or day))
+
+
+def _event(event_id: int, *reports: Report, status: str = "held") -> KnownEvent:
+    settled = settle(reports)
+    return KnownEvent(event_id, KEY, status, settled.date, settled.mode, settled.location, reports)
+
+
+CALL = _event(1, _report("2024-04-16", "video_call"))
+
+
+def test_a_report_days_off_with_another_mode_joins_and_refines_nothing_it_cannot_outvote() -> None:
+    outcome = resolve(_report("2024-04-18", "meeting"), [CALL])
+    assert isinstance(outcome, Joins) and outcome.event_id == 1 and outcome.role == "reported"
+    # One report each way: the earlier stated date and the more specific mode stay.
+    assert outcome.settled is None
+
+
+def test_a_report_without_a_stated_date_joins_the_contact_of_the_weeks_before_its_article() -> None:
+    analysis = _report("2024-05-03", stated=False)
+    assert resolve(analysis, [CALL]) == Joins(1, "reported")
+
+
+def test_a_date_from_the_wrong_phrase_long_before_the_article_joins_the_recent_contact() -> None:
+    wrong = _report("2022-08-15", "video_call", published="2024-04-17")
+    outcome = resolve(wrong, [CALL])
+    assert isinstance(outcome, Joins) and outcome.event_id == 1
+    assert outcome.settled is None  # the recent stated date wins over the old one
+
+
+def test_the_same_officials_weeks_apart_are_two_contacts() -> None:
+    assert resolve(_report("2024-05-31", "meeting"), [CALL]) == NewEvent("held")
+
+
+def test_other_officials_never_join() -> None:
+    other = Report("cn:dong-jun|us:pete-hegseth", _day("2024-04-16"), True, "video_call", None, "held")
+    assert resolve(other, [CALL]) == NewEvent("held")
+
+
+def test_an_announcement_becomes_the_contact_when_it_is_reported_held() -> None:
+    planned = _event(2, _report("2024-05-31", "meeting", status="planned", published="2024-05-28"), status="planned")
+    outcome = resolve(_report("2024-05-31", "meeting"), [planned])
+    assert isinstance(outcome, BecomesHeld) and outcome.event_id == 2
+    assert outcome.settled.date == _day("2024-05-31")
+
+
+def test_an_announcement_of_a_contact_already_held_is_linked_as_an_announcement() -> None:
+    held = _event(3, _report("2024-05-31", "meeting"))
+    late = _report("2024-05-31", "meeting", status="planned", published="2024-05-29")
+    assert resolve(late, [held]) == Joins(3, "announced")
+
+
+def test_an_announcement_without_a_date_reaches_the_weeks_after_it() -> None:
+    held = _event(3, _report("2024-05-31", "meeting"))
+    preview = _report("2024-05-20", stated=False, status="planned")
+    assert resolve(preview, [held]) == Joins(3, "announced")
+    assert resolve(preview, []) == NewEvent("planned")
+
+
+def test_mode_breaks_ties_between_two_candidates() -> None:
+    meeting = _event(4, _report("2024-04-18", "meeting"))
+    outcome = resolve(_report("2024-04-17", "phone_call"), [meeting, CALL])
+    assert isinstance(outcome, Joins) and outcome.event_id == 1
+
+
+def test_settle_takes_what_most_reports_say_and_where_it_came_from() -> None:
+    reports = [
+        _report("2024-09-10", "video_call"),  # Beijing's date
+        _report("2024-09-09", "video_call"),
+        _report("2024-09-09", "meeting"),  # a mode borrowed from a leaders' summit
+        _report("2024-09-09", "video_call", stated=False),
+    ]
+    settled = settle(reports)
+    assert (settled.date, settled.mode, settled.date_stated) == (_day("2024-09-09"), "video_call", True)
+    assert dict(settled.sources) == {"date": "2024-09-09-video_call", "mode": "2024-09-10-video_call"}
+
+
+def test_settle_without_a_stated_date_says_so() -> None:
+    settled = settle([_report("2024-04-20", stated=False), _report("2024-04-19", stated=False)])
+    assert (settled.date, settled.date_stated, settled.mode) == (_day("2024-04-19"), False, "unspecified")
