@@ -50,6 +50,9 @@ class Report:
     status: str  # held | planned
     ref: str = ""
     published: dt.date | None = None  # the article's date
+    # Participants whose place in the contact is the least sure: those outside defence and the
+    # military (a president whose aide met the general, a leader quoted beside the minister).
+    uncertain: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, contact: Contact, ref: str = "", published: dt.date | None = None) -> Report:
@@ -62,6 +65,7 @@ class Report:
             contact.status,
             ref,
             published,
+            frozenset(p.official_id for p in contact.participants if not p.defence),
         )
 
     @property
@@ -100,6 +104,7 @@ class KnownEvent:
     mode: str
     location: str | None
     reports: tuple[Report, ...]  # held reports (and, for a planned event, its announcements)
+    uncertain: frozenset[str] = frozenset()  # participants outside defence and the military
 
     @property
     def date_stated(self) -> bool:
@@ -178,15 +183,34 @@ def _best(report: Report, events: Sequence[KnownEvent]) -> KnownEvent | None:
     matching = [
         e
         for e in events
-        if e.participant_key == report.participant_key
-        and any(_overlap(window, e.possible_dates()) >= 0 for window in windows)
+        if same_people(report, e) and any(_overlap(window, e.possible_dates()) >= 0 for window in windows)
     ]
     if not matching:
         return None
     return min(
         matching,
-        key=lambda e: (not modes_compatible(e.mode, report.mode), abs((e.date - report.date).days), e.id),
+        key=lambda e: (
+            e.participant_key != report.participant_key,
+            not modes_compatible(e.mode, report.mode),
+            abs((e.date - report.date).days),
+            e.id,
+        ),
     )
+
+
+def same_people(report: Report, event: KnownEvent) -> bool:
+    """Whether a report and an event can be about the same people: the same two officials, or
+    one the same and the other, on either side's account, outside defence and the military.
+
+    The defence official is what the tracked contact is about and what extraction gets right;
+    the other participant is sometimes a leader or an adviser put in the wrong place ("the
+    President's national security adviser", "met Xi and his Chinese counterpart"). Such a report
+    joins the event rather than alerting twice."""
+    if report.participant_key == event.participant_key:
+        return True
+    reported, known = set(report.participant_key.split("|")), set(event.participant_key.split("|"))
+    shared = reported & known
+    return len(shared) == 1 and ((reported - shared) <= report.uncertain or (known - shared) <= event.uncertain)
 
 
 def resolve(report: Report, events: Sequence[KnownEvent]) -> Outcome:

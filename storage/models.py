@@ -163,7 +163,10 @@ class EventParticipantRow(Base):
     """An official taking part in an event, with the office held that day."""
 
     __tablename__ = "event_participants"
-    __table_args__ = (UniqueConstraint("event_id", "official_id"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "official_id"),
+        Index("ix_event_participants_official_id", "official_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("contact_events.id", ondelete="CASCADE"))
@@ -172,6 +175,9 @@ class EventParticipantRow(Base):
     name: Mapped[str] = mapped_column(String(256))
     country: Mapped[str] = mapped_column(String(8))
     office: Mapped[str] = mapped_column(String(256))
+    defence: Mapped[bool] = mapped_column(
+        default=True, server_default=true(), doc="the office is defence or military leadership"
+    )
 
     event: Mapped[ContactEventRow] = relationship(back_populates="participants")
 

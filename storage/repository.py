@@ -297,11 +297,18 @@ def store_topic_matches_of(session: Session, articles: Iterable[tuple[int, Itera
 _KNOWN_EVENTS = (
     select(ContactEventRow)
     .where(
-        ContactEventRow.participant_key == bindparam("key"),
+        ContactEventRow.id.in_(
+            select(EventParticipantRow.event_id).where(
+                EventParticipantRow.official_id.in_(bindparam("officials", expanding=True))
+            )
+        ),
         ContactEventRow.date >= bindparam("low"),
         ContactEventRow.date <= bindparam("high"),
     )
     .order_by(ContactEventRow.id)
+)
+_KNOWN_UNCERTAIN = select(EventParticipantRow.event_id, EventParticipantRow.official_id).where(
+    EventParticipantRow.event_id.in_(bindparam("ids", expanding=True)), EventParticipantRow.defence.is_(False)
 )
 _KNOWN_REPORTS = (
     select(
@@ -321,13 +328,17 @@ _KNOWN_REPORTS = (
 
 
 def known_events(session: Session, report: Report) -> dict[int, tuple[ContactEventRow, KnownEvent]]:
-    """The stored events a report could be about (same participants, dates in reach), each with
-    the reports it was settled from: a held event's reports that it took place, a planned
-    event's announcements."""
+    """The stored events a report could be about (a participant in common, dates in reach),
+    each with the reports it was settled from: a held event's reports that it took place, a
+    planned event's announcements."""
     low, high = candidate_window(report)
-    rows = session.scalars(_KNOWN_EVENTS, {"key": report.participant_key, "low": low, "high": high}).all()
+    officials = report.participant_key.split("|")
+    rows = session.scalars(_KNOWN_EVENTS, {"officials": officials, "low": low, "high": high}).all()
     if not rows:
         return {}
+    uncertain: dict[int, set[str]] = {}
+    for event_id, official_id in session.execute(_KNOWN_UNCERTAIN, {"ids": [row.id for row in rows]}):
+        uncertain.setdefault(event_id, set()).add(official_id)
     reports: dict[int, list[Report]] = {}
     for event_id, date, stated, mode, location, status, ref, published in session.execute(
         _KNOWN_REPORTS, {"ids": [row.id for row in rows]}
@@ -346,6 +357,7 @@ def known_events(session: Session, report: Report) -> dict[int, tuple[ContactEve
                 row.mode,
                 row.location,
                 tuple(r for r in reports.get(row.id, ()) if r.status == row.status),
+                frozenset(uncertain.get(row.id, ())),
             ),
         )
         for row in rows
@@ -376,6 +388,7 @@ def _new_event(session: Session, contact: Contact) -> ContactEventRow:
                 name=participant.name,
                 country=participant.country,
                 office=participant.office,
+                defence=participant.defence,
             )
         )
     return event

@@ -6,7 +6,7 @@ import datetime as dt
 
 from newswatch.resolve import BecomesHeld, Joins, KnownEvent, NewEvent, Report, resolve, settle
 
-KEY = "cn:dong-jun|us:lloyd-austin"
+KEY = "dong-jun|lloyd-austin"
 
 
 def _day(text: str) -> dt.date:
@@ -96,3 +96,23 @@ def test_settle_takes_what_most_reports_say_and_where_it_came_from() -> None:
 def test_settle_without_a_stated_date_says_so() -> None:
     settled = settle([_report("2024-04-20", stated=False), _report("2024-04-19", stated=False)])
     assert (settled.date, settled.date_stated, settled.mode) == (_day("2024-04-19"), False, "unspecified")
+
+
+def test_a_leader_put_in_an_officials_place_joins_the_officials_contact() -> None:
+    # "the President's national security adviser met the general": the president read as the
+    # participant; the general, the defence official, is right.
+    sullivan = Report("jake-sullivan|zhang-youxia", _day("2024-08-29"), True, "meeting", None, "held")
+    event = KnownEvent(7, sullivan.participant_key, "held", sullivan.date, "meeting", None, (sullivan,))
+    biden = Report(
+        "joe-biden|zhang-youxia",
+        _day("2024-08-29"),
+        True,
+        "meeting",
+        None,
+        "held",
+        uncertain=frozenset({"joe-biden"}),
+    )
+    assert resolve(biden, [event]) == Joins(7, "reported")
+    # Two defence officials each: another contact, even on the same day.
+    other = Report("lloyd-austin|zhang-youxia", _day("2024-08-29"), True, "meeting", None, "held")
+    assert resolve(other, [event]) == NewEvent("held")

@@ -1,4 +1,5 @@
-"""event reports: role (reported | announced), whether the date is stated, the reported place
+"""event reports: role (reported | announced), whether the date is stated, the reported place;
+event participants: whether the office is defence, looked up by official
 
 Revision ID: 0009
 Revises: 0008
@@ -23,11 +24,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("role", sa.String(length=16), server_default="reported", nullable=False))
         batch_op.add_column(sa.Column("date_stated", sa.Boolean(), server_default=sa.true(), nullable=False))
         batch_op.add_column(sa.Column("reported_location", sa.String(length=256), nullable=True))
+    with op.batch_alter_table("event_participants", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("defence", sa.Boolean(), server_default=sa.true(), nullable=False))
+        batch_op.create_index("ix_event_participants_official_id", ["official_id"], unique=False)
     # Reports stored before: an announcement's report announced its event.
     op.execute("UPDATE event_articles SET role = 'announced' WHERE reported_status = 'planned'")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("event_participants", schema=None) as batch_op:
+        batch_op.drop_index("ix_event_participants_official_id")
+        batch_op.drop_column("defence")
     with op.batch_alter_table("event_articles", schema=None) as batch_op:
         batch_op.drop_column("reported_location")
         batch_op.drop_column("date_stated")
