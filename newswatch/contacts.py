@@ -25,112 +25,59 @@ from functools import cached_property
 
 from newswatch.dates import MONTH_NAMES, WEEKDAY_NAMES, DateMention, find_dates
 from newswatch.gazetteer import Gazetteer, Mention, SentenceHits
+from newswatch.lexicon import PREDICATE_MODES, load_lexicon
 from newswatch.matching import PatternFilter, compile_guarded
 from newswatch.records import LEVEL_RANK, Article, Contact, Level, Mode, Participant
 from newswatch.text import Sentence, split_article, verbatim_spans
 
-_WHEN_WORDS = (
-    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|the\s+(?:morning|evening|night|afternoon|sidelines)"
-    r"|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|\d)"
-)
+_LEXICON = load_lexicon()  # the vocabulary of every language: config/lexicon/<lang>.yaml
+
+
+def _vocabulary(category: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    """A lexicon category's fragments of every language, as one guarded pattern."""
+    return compile_guarded(_LEXICON.alternation(category), flags)
+
 
 # Contact predicates, each with the mode it implies ("call" is a call of unknown kind).
-_PREDICATES: list[tuple[str, re.Pattern[str]]] = [
-    (
-        "video_call",
-        compile_guarded(
-            r"\bvideo[- ]?(?:call|link|conference|teleconference|chat|talks?|meeting)s?\b|\bby video\b"
-            r"|\bvideoconference\b|\bteleconference\b|\bvirtual (?:meeting|talks|call)\b|视频通话|视频会议|视频会晤"
-            r"|\bvideollamada\b|\bvideoconferencia\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "phone_call",
-        compile_guarded(
-            r"\b(?:tele)?phone(?:d|\s+call|\s+conversation|\s+talks)?\b|\bby (?:tele)?phone\b|电话"
-            r"|\b(?:llamada|conversación) telefónica\b|\bpor teléfono\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "call",
-        compile_guarded(
-            # "a call on Tuesday" is a call; "called on Washington to…" and "calls for" are not.
-            r"\bcalls?\b(?!\s+(?:for|upon)\b)(?!\s+on\s+(?!" + _WHEN_WORDS + r"))"
-            r"|\bcalled\b(?!\s+(?:for|upon|it|them|him|her|the|a|an|this|that)\b)(?!\s+on\s+(?!" + _WHEN_WORDS + r"))"
-            r"|\bllamada\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "meeting",
-        compile_guarded(
-            r"\bmet\b|\bmeets?\b|\bmeeting\b|\bface[- ]to[- ]face\b|\bin[- ]person\b|\bsat down\b|\bsit[- ]down\b"
-            r"|\bvisit(?:ed|s|ing)?\b|\breceived\b|\bhosted\b|\bon the sidelines\b|会见|会晤|会谈|会面|见面"
-            r"|\breunió\b|\breunieron\b|\bencuentro\b|\bcara a cara\b|\bal margen\b|\brecibió\b|\bvisitó\b"
-            r"|\bse reunió\b|\breunión\b|\bse reunieron\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "unspecified",
-        compile_guarded(
-            r"\bspoke\b|\bspeaks?\b|\bspeaking\b|\btalk(?:s|ed)?\b|\bconversations?\b|\bexchanged? views\b"
-            r"|\bexchanges?\b|\bsession\b|\bdiscuss(?:ed|ions?)\b|\bheld (?:a |an )?(?:candid |in-depth )?(?:exchange|discussion)"
-            r"|\bdialogue\b|通话|交谈|通电话|\bconversaron\b|\bhablaron\b|\bconversación\b|\bconversó\b|\bhabló\b"
-            r"|\bconversaciones\b|\bmantuvieron\b|\bsostuvieron\b|\bdialogaron\b",
-            re.IGNORECASE,
-        ),
-    ),
-]
-_TOLD = compile_guarded(r"\btold\b|\burged\b|\bassured\b|\bpressed\b|\bwarned\b", re.IGNORECASE)
+_PREDICATES: list[tuple[str, re.Pattern[str]]] = [(mode, _vocabulary(mode)) for mode in PREDICATE_MODES]
+_TOLD = _vocabulary("told")
 _TOLD_OBJECT_WINDOW = 60  # characters between "told" and the official it was told to
 
 # Words that make a predicate something other than a contact that took place. Refusals block a
 # predicate anywhere before it in the sentence; plans, hopes and conditions only within its clause
 # ("Dong told Austin that the PLA will not stand by, according to an account of their video call").
-_REFUSALS = compile_guarded(
-    r"\bdeclin|\brefus|\breject|\bturn(?:ed|s|ing)? down\b|\brebuff|\bsnub|\bspurn|\bcancel"
-    r"|\bcall(?:ed)? off\b|\bpostpon|\bsuspend|\bno (?:bilateral|meeting|talks|call)\b"
-    r"|\b(?:did not|didn't|never|has not|have not|had not|hasn't|haven't) (?:yet )?(?:meet|met|hold|held|speak|spoken|talk|take|had)\b"
-    r"|\bwithout (?:success|a meeting)\b|\bfail(?:ed|s)? to\b|\bunanswered\b"
-    r"|\brequest(?:ed|s)?\b|\bpropos|\bsought\b|\bseek(?:s|ing)?\b|\btr(?:ied|ying|ies) to\b|\bask(?:ed|s)? for\b"
-    r"|\bhandshake|\bshook hands\b|\brechaz|\bse neg[óa]\b|\bsolicitud\b|\bpetición\b|\bcancel[óa]\b|\bsuspendi"
-    r"|\bno se (?:reuni|habl)|拒绝|取消|推迟|请求|婉拒",
-    re.IGNORECASE,
-)
+_REFUSALS = _vocabulary("refusals")
 # Plans: the contact is announced, not held ("will meet", "expected to sit down", "将于").
-_PLANS = compile_guarded(
-    r"\bwill\b|\bshall\b|\bexpect|\bplan(?:s|ned|ning)?\b|\bscheduled\b|\bset to\b|\bdue to\b"
-    r"|\b(?:is|are) to\b|\bupcoming\b|\bnext (?:week|month|year)\b|\blater this\b|\bagree(?:d|s)? to\b"
-    r"|\bagreement to\b|\bpledg|\binvit|\bprepar|\bintend"
-    r"|\bprevist|\bplanea|\bpróxim|\bse espera\b|\bse reunirá|\bhablará|\bmantendrá|将于|将|计划|拟|即将",
-    re.IGNORECASE,
-)
+_PLANS = _vocabulary("plans")
 # Conditions and wishes: nothing happened and nothing is set ("could meet", "hopes to talk").
-_CONDITIONS = compile_guarded(
-    r"\bwould\b|\bcould\b|\bmay\b|\bmight\b|\bhope|\baim(?:s|ed)? to\b|\bgreet|\bif\b|\bwhether\b"
-    r"|\bunless\b|\bpodría|\bsi\b|\besperaba|\bespera\b|\ben el futuro\b|希望|可能|如果|是否",
-    re.IGNORECASE,
-)
-_CLAUSE_START = compile_guarded(r"[,;:—–(，；：]\s*|\b(?:that|but|while|after|before|following|que|pero)\s+")
+_CONDITIONS = _vocabulary("conditions")
+_CLAUSE_START = _vocabulary("clause_starts", 0)
 # Where the place of a meeting can no longer be stated: "…on Friday, a day after X met Y in Busan".
-_LOCATION_STOP = compile_guarded(r"\b(?:after|before|since|when|while|following|ahead of)\b|[;—–]")
+_LOCATION_STOP = _vocabulary("location_stops", 0)
 # Text after these words speaks of an earlier contact ("the first meeting since Austin sat down
 # with Wei"): predicates and officials there are background.
-_BACKGROUND_TAIL = compile_guarded(r"\bsince\b|\bpredecessor|\bsuccessor|\bdesde\b|\bpredecesor|以来", re.IGNORECASE)
-_REPORTED_ON = compile_guarded(
-    r"\b(?:said|says|announced|reported|confirmed|disclosed|stated|told reporters|told a news conference)\s+(?:late\s+|early\s+)?(?:on\s+)?$",
-    re.IGNORECASE,
-)
+_BACKGROUND_TAIL = _vocabulary("background_tail")
+_REPORTED_ON = _vocabulary("reported_on")
 _IN_PLACE = compile_guarded(r"\b(?:in|at) (?P<place>(?:[A-Z][\w'’-]+)(?:\s+[A-Z][\w'’-]+){0,2})")
 _NOT_PLACES = frozenset([*MONTH_NAMES, *WEEKDAY_NAMES, "The", "A", "An", "His", "Her", "Their", "Its"])
 _DATELINE = re.compile(
     r"\A(?P<city>[A-ZÀ-Ý][A-ZÀ-Ý.'’ -]{2,}?)(?:,\s*[A-Z][\w.]*(?:\s+\d{1,2})?)?\s*(?:\([^)]*\))?\s*[—–-]{1,2}\s"
 )
 _DATELINE_NOT_PLACES = frozenset({"ANALYSIS", "COMMENTARY", "OPINION", "EDITORIAL", "UPDATE", "EXCLUSIVE"})
-LEAD_MIN_WORDS = 20  # a shorter first paragraph is a headline or a kicker, not the lead
+LEAD_MIN_WORDS = 20  # a shorter paragraph is a headline, a kicker or page furniture, not the lead
+_HEADLINE_REACH = 6  # paragraphs before the lead that can be its headline and subheadline
+# A contact reported below the lead counts when its sentence dates it this close before the article.
+_LATER_CONTACT_REACH = dt.timedelta(days=3)
+_CJK_CHARACTER = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _words(text: str) -> int:
+    """Words in a text; in scripts written without spaces, two characters count as one."""
+    if text.isascii() or not _CJK_CHARACTER.search(text):
+        return text.count(" ") + 1
+    return len(text.split()) + len(_CJK_CHARACTER.findall(text)) // 2
+
+
 _MODE_RANK = {"video_call": 4, "phone_call": 3, "meeting": 2, "call": 1, "unspecified": 0}
 
 
@@ -242,6 +189,23 @@ _BLOCKERS = (_REFUSALS, _CONDITIONS, _PLANS)
 _BLOCKER_FILTER = PatternFilter(_BLOCKERS)
 
 
+# An infinitive (or "will") right before a predicate: "wanted to talk to", "agreed to hold talks",
+# "he'll meet". Not "came to the meeting": no article or possessive between.
+_INFINITIVE = re.compile(
+    r"(?:\bto|\bwill|['’]ll)\s+(?:(?!(?:the|a|an|their|his|her|its|this|that|our)\b)[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+# Headline-ese: the present tense reports ("Austin meets Dong"), the infinitive announces, and
+# governs the verbs coordinated after it ("Pentagon chief to travel to Asia, sit down with…").
+_HEADLINE_INFINITIVE = re.compile(r"\bto\s+[a-z]")
+_SENTENCE_END = (".", "!", "?", "。", "！", "？", '"', "”", "’", "'", ")", "）")
+
+
+def _is_headline(text: str) -> bool:
+    """A headline: short, and not ended as a sentence is."""
+    return _words(text) < LEAD_MIN_WORDS and not text.rstrip().endswith(_SENTENCE_END)
+
+
 def _blocker(text: str, predicate: _Predicate, possible: Sequence[re.Pattern[str]] = _BLOCKERS) -> str | None:
     """Why a predicate is not a contact that took place: refused, conditional or planned.
 
@@ -249,6 +213,10 @@ def _blocker(text: str, predicate: _Predicate, possible: Sequence[re.Pattern[str
     """
     if _REFUSALS in possible and _REFUSALS.search(text, 0, predicate.end):
         return "refused"
+    if _INFINITIVE.search(text, max(0, predicate.start - 40), predicate.start) or (
+        _is_headline(text) and _HEADLINE_INFINITIVE.search(text, 0, predicate.start)
+    ):
+        return "planned"  # "wanted to talk to Xu"; a headline's "Austin to travel to Asia, sit down with…"
     if _CONDITIONS not in possible and _PLANS not in possible:
         return None
     clause_starts = [m.end() for m in _CLAUSE_START.finditer(text, 0, predicate.start)]
@@ -272,7 +240,7 @@ def _same_time(mention: DateMention, day: dt.date) -> bool:
 _CJK_DATELINE = re.compile(
     r"\A(?:新华社|中新社|人民日报|央视新闻)?(?P<city>[\u4e00-\u9fff]{2,4}?)\d{1,2}月\d{1,2}日电(?:（[^）]*）)?\s*"
 )
-_CJK_CITIES = {"北京": "Beijing", "华盛顿": "Washington", "新加坡": "Singapore", "上海": "Shanghai", "纽约": "New York"}
+_CJK_CITIES = _LEXICON.dateline_cities  # dateline city → its English name (zh.yaml)
 
 
 def _confidence(in_lead: bool, named: bool, exact_date: bool, mode_stated: bool, sentences: int) -> float:
@@ -530,9 +498,9 @@ class ContactDetector:
                 if candidate.date is None:  # the last day stated earlier in the paragraph, if any
                     candidate.date = self._previous_day(facts[:position], fact.sentence.paragraph)
                 self._add_to_groups(groups, candidate)
-        lead_paragraphs = self._lead_paragraphs(sentences)
+        lead_paragraphs = self._lead_paragraphs(facts)
         lead = [f for f in facts if f.sentence.paragraph in lead_paragraphs]
-        chosen = self._lead_group(groups, lead)
+        chosen = self._lead_group(groups, lead) or self._later_group(groups, lead_paragraphs, anchor)
         if chosen is None:
             return self._planned(facts, lead, anchor)
         group, via_lead = chosen
@@ -617,11 +585,49 @@ class ContactDetector:
         return None
 
     @staticmethod
-    def _lead_paragraphs(sentences: Sequence[Sentence]) -> set[int]:
-        """The first paragraph, and the next one too when the first is only a headline."""
-        first = sentences[0].paragraph
-        words = sum(len(s.text.split()) for s in sentences if s.paragraph == first)
-        return {first, first + 1} if words < LEAD_MIN_WORDS else {first}
+    def _lead_paragraphs(facts: Sequence[_SentenceFacts]) -> set[int]:
+        """The story's lead, past the page's furniture, with its headline.
+
+        The lead is the first paragraph of prose (LEAD_MIN_WORDS or more) that refers to a
+        country or an official: site names, mastheads, date lines, bylines, captions and
+        banners are short or refer to no one. The short paragraphs before it that do refer to
+        someone are its headline and subheadline."""
+        paragraphs: dict[int, list[_SentenceFacts]] = {}
+        for fact in facts:
+            paragraphs.setdefault(fact.sentence.paragraph, []).append(fact)
+        headlines: list[int] = []
+        first_prose: int | None = None
+        for paragraph, paragraph_facts in paragraphs.items():  # in order; most leads come first
+            refers = any(f.countries or f.officials for f in paragraph_facts)
+            if sum(_words(f.sentence.text) for f in paragraph_facts) < LEAD_MIN_WORDS:
+                if refers:
+                    headlines.append(paragraph)
+                continue
+            if refers:
+                return {paragraph, *(p for p in headlines if p >= paragraph - _HEADLINE_REACH)}
+            if first_prose is None:
+                first_prose = paragraph
+        return {first_prose if first_prose is not None else next(iter(paragraphs))}
+
+    @staticmethod
+    def _later_group(
+        groups: dict[tuple[str, str], list[_Group]], lead_paragraphs: set[int], anchor: dt.date
+    ) -> tuple[_Group, bool] | None:
+        """A contact reported further down when the lead reports none (a newsletter's item, a
+        feature's news peg): one whose own sentence dates it to the last days before the article.
+        An older contact mentioned further down is background."""
+        ordered = sorted((g for gs in groups.values() for g in gs), key=lambda g: g.first_index)
+        for group in ordered:
+            for candidate in group.candidates:
+                date = candidate.date
+                if (
+                    date is not None
+                    and date.precision == "day"
+                    and candidate.sentence.paragraph > max(lead_paragraphs)
+                    and dt.timedelta(0) <= anchor - date.date <= _LATER_CONTACT_REACH
+                ):
+                    return group, False
+        return None
 
     @staticmethod
     def _lead_date(lead_support: list[_SentenceFacts]) -> DateMention | None:
