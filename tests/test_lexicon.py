@@ -31,6 +31,6 @@ def test_a_broken_lexicon_file_is_one_error_naming_file_and_category(
 ) -> None:
     path = tmp_path / "xx.yaml"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(ConfigError, match="xx.yaml") as error:
+    with pytest.raises(ConfigError, match=r"xx\.yaml") as error:
         load_language(path)
     assert message in str(error.value)
