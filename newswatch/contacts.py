@@ -26,7 +26,7 @@ from functools import cached_property
 from newswatch.dates import MONTH_NAMES, WEEKDAY_NAMES, DateMention, find_dates
 from newswatch.gazetteer import Gazetteer, Mention, SentenceHits
 from newswatch.lexicon import PREDICATE_MODES, load_lexicon
-from newswatch.matching import PatternFilter, compile_guarded
+from newswatch.matching import CJK, PatternFilter, compile_guarded
 from newswatch.records import LEVEL_RANK, Article, Contact, Level, Mode, Participant
 from newswatch.text import Sentence, split_article, verbatim_spans
 
@@ -68,14 +68,13 @@ LEAD_MIN_WORDS = 20  # a shorter paragraph is a headline, a kicker or page furni
 _HEADLINE_REACH = 6  # paragraphs before the lead that can be its headline and subheadline
 # A contact reported below the lead counts when its sentence dates it this close before the article.
 _LATER_CONTACT_REACH = dt.timedelta(days=3)
-_CJK_CHARACTER = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 def _words(text: str) -> int:
-    """Words in a text; in scripts written without spaces, two characters count as one."""
-    if text.isascii() or not _CJK_CHARACTER.search(text):
+    """Words in a text; in Chinese characters, written without spaces, two count as one."""
+    if text.isascii() or not CJK.search(text):
         return text.count(" ") + 1
-    return len(text.split()) + len(_CJK_CHARACTER.findall(text)) // 2
+    return len(text.split()) + len(CJK.findall(text)) // 2
 
 
 _MODE_RANK = {"video_call": 4, "phone_call": 3, "meeting": 2, "call": 1, "unspecified": 0}
@@ -189,15 +188,11 @@ _BLOCKERS = (_REFUSALS, _CONDITIONS, _PLANS)
 _BLOCKER_FILTER = PatternFilter(_BLOCKERS)
 
 
-# An infinitive (or "will") right before a predicate: "wanted to talk to", "agreed to hold talks",
-# "he'll meet". Not "came to the meeting": no article or possessive between.
-_INFINITIVE = re.compile(
-    r"(?:\bto|\bwill|['’]ll)\s+(?:(?!(?:the|a|an|their|his|her|its|this|that|our)\b)[\w-]+\s+){0,2}$",
-    re.IGNORECASE,
-)
-# Headline-ese: the present tense reports ("Austin meets Dong"), the infinitive announces, and
-# governs the verbs coordinated after it ("Pentagon chief to travel to Asia, sit down with…").
-_HEADLINE_INFINITIVE = re.compile(r"\bto\s+[a-z]")
+# Right before a predicate, an infinitive or a future announces it ("wanted to talk to", "he'll
+# meet"); in a headline, an infinitive anywhere before it does ("Pentagon chief to travel to
+# Asia, sit down with…"), since headlines report in the present tense.
+_INFINITIVE = _vocabulary("infinitives")
+_HEADLINE_INFINITIVE = _vocabulary("headline_infinitives", 0)
 _SENTENCE_END = (".", "!", "?", "。", "！", "？", '"', "”", "’", "'", ")", "）")
 
 
@@ -216,7 +211,7 @@ def _blocker(text: str, predicate: _Predicate, possible: Sequence[re.Pattern[str
     if _INFINITIVE.search(text, max(0, predicate.start - 40), predicate.start) or (
         _is_headline(text) and _HEADLINE_INFINITIVE.search(text, 0, predicate.start)
     ):
-        return "planned"  # "wanted to talk to Xu"; a headline's "Austin to travel to Asia, sit down with…"
+        return "planned"
     if _CONDITIONS not in possible and _PLANS not in possible:
         return None
     clause_starts = [m.end() for m in _CLAUSE_START.finditer(text, 0, predicate.start)]

@@ -12,6 +12,9 @@ Categories (a file may leave one out, or give it an empty list):
     told             "X told Y": a contact if an official follows the word
     refusals         refused, cancelled, requested, a handshake: not a contact
     plans            announced for the future: a planned contact
+    infinitives      right before a predicate (ending with ``$``), they announce it: "wanted to"
+    headline_infinitives
+                     anywhere before a predicate in a headline, they announce it (case kept)
     conditions       hopes, conditions: not a contact
     clause_starts    where a clause begins (plans and conditions apply within the predicate's)
     location_stops   after these, a place is no longer the contact's
@@ -49,6 +52,8 @@ CATEGORIES = (
     "told",
     "refusals",
     "plans",
+    "infinitives",
+    "headline_infinitives",
     "conditions",
     "clause_starts",
     "location_stops",

@@ -71,14 +71,7 @@ class Report:
     @property
     def possible_dates(self) -> tuple[dt.date, dt.date]:
         """The days the contact can have taken place, by what the report says."""
-        if self.status == "planned":
-            # Announced dates slip; an announcement without one is about the coming weeks.
-            if self.date_stated:
-                return self.date - PLANNED_SLACK, self.date + PLANNED_SLACK
-            return self.date, self.date + UNSTATED_DATE_REACH
-        if self.date_stated:
-            return self.date - STATED_DATE_SLACK, self.date + STATED_DATE_SLACK
-        return self.date - UNSTATED_DATE_REACH, self.date + dt.timedelta(days=1)
+        return _possible_dates(self.date, self.date_stated, self.status)
 
     @property
     def recent_dates(self) -> tuple[dt.date, dt.date] | None:
@@ -111,10 +104,18 @@ class KnownEvent:
         return any(r.date_stated for r in self.reports)
 
     def possible_dates(self) -> tuple[dt.date, dt.date]:
-        """The days it can have taken place: a stated date's slack, or the weeks before an
-        article's date (before an announcement's, for a planned event: the weeks after)."""
-        stated = self.date_stated or not self.reports
-        return Report(self.participant_key, self.date, stated, self.mode, None, self.status).possible_dates
+        """The days it can have taken place, by what its reports say."""
+        return _possible_dates(self.date, self.date_stated or not self.reports, self.status)
+
+
+def _possible_dates(date: dt.date, stated: bool, status: str) -> tuple[dt.date, dt.date]:
+    """The days a contact dated ``date`` can have taken place: a stated date's slack; for a date
+    that is only an article's own, the weeks before it (after it, for an announcement)."""
+    if status == "planned":  # announced dates slip
+        return (date - PLANNED_SLACK, date + PLANNED_SLACK) if stated else (date, date + UNSTATED_DATE_REACH)
+    if stated:
+        return date - STATED_DATE_SLACK, date + STATED_DATE_SLACK
+    return date - UNSTATED_DATE_REACH, date + dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -252,9 +253,11 @@ def _vote(values: Sequence[tuple[str, str]], rank: dict[str, int] | None = None)
     if not values:
         return None
     counts = Counter(value for value, _ in values)
-    order = {value: position for position, (value, _) in reversed(list(enumerate(values)))}
-    winner = max(counts, key=lambda v: (counts[v], (rank or {}).get(v, 0), -order[v]))
-    return winner, values[order[winner]][1]
+    first: dict[str, int] = {}
+    for position, (value, _) in enumerate(values):
+        first.setdefault(value, position)
+    winner = max(counts, key=lambda v: (counts[v], (rank or {}).get(v, 0), -first[v]))
+    return winner, values[first[winner]][1]
 
 
 def settle(reports: Sequence[Report]) -> Settled:

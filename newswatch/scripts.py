@@ -8,11 +8,10 @@ text is an offset in the original, and quotes are taken from the original.
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from importlib import resources
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+from newswatch.matching import CJK
 
 
 @cache
@@ -30,6 +29,6 @@ def _table() -> dict[int, str]:
 
 def fold_traditional(text: str) -> str:
     """The text with traditional Chinese characters in their simplified form; same length."""
-    if text.isascii() or not _CJK.search(text):
+    if text.isascii() or not CJK.search(text):
         return text
     return text.translate(_table())

@@ -336,15 +336,15 @@ def known_events(session: Session, report: Report) -> dict[int, tuple[ContactEve
     rows = session.scalars(_KNOWN_EVENTS, {"officials": officials, "low": low, "high": high}).all()
     if not rows:
         return {}
+    ids = {"ids": [row.id for row in rows]}
+    key_of = {row.id: row.participant_key for row in rows}
     uncertain: dict[int, set[str]] = {}
-    for event_id, official_id in session.execute(_KNOWN_UNCERTAIN, {"ids": [row.id for row in rows]}):
+    for event_id, official_id in session.execute(_KNOWN_UNCERTAIN, ids):
         uncertain.setdefault(event_id, set()).add(official_id)
     reports: dict[int, list[Report]] = {}
-    for event_id, date, stated, mode, location, status, ref, published in session.execute(
-        _KNOWN_REPORTS, {"ids": [row.id for row in rows]}
-    ):
+    for event_id, date, stated, mode, location, status, ref, published in session.execute(_KNOWN_REPORTS, ids):
         reports.setdefault(event_id, []).append(
-            Report(report.participant_key, date, stated, mode, location, status, ref, published)
+            Report(key_of[event_id], date, stated, mode, location, status, ref, published)
         )
     return {
         row.id: (
@@ -639,8 +639,10 @@ def _record(
     """An event as a record: its row, its participants in order, its reports in order, and the
     topics its articles matched. Announcements are listed apart: never sources, never evidence
     of a contact that took place."""
-    reported = [r for r in reports if r.role == "reported"] or list(reports)
-    announced = [r for r in reports if r.role == "announced" and r not in reported]
+    reported = [r for r in reports if r.role == "reported"]
+    announced = [r for r in reports if r.role == "announced"]
+    if not reported:  # a planned event: its announcements are all it has
+        reported, announced = announced, []
     # Evidence from the most confident report first, each sentence once.
     by_confidence = sorted(reported, key=lambda r: -r.confidence)
     settled = (
