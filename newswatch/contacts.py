@@ -26,22 +26,25 @@ from functools import cached_property
 from newswatch.dates import MONTH_NAMES, WEEKDAY_NAMES, DateMention, find_dates
 from newswatch.gazetteer import Gazetteer, Mention, SentenceHits
 from newswatch.lexicon import PREDICATE_MODES, load_lexicon
-from newswatch.matching import CJK, PatternFilter, compile_guarded
+from newswatch.matching import SPACELESS, PatternFilter, compile_guarded
 from newswatch.records import LEVEL_RANK, Article, Contact, Level, Mode, Participant
+from newswatch.scripts import fold_traditional
 from newswatch.text import Sentence, split_article, verbatim_spans
 
 _LEXICON = load_lexicon()  # the vocabulary of every language: config/lexicon/<lang>.yaml
 
 
 def _vocabulary(category: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
-    """A lexicon category's fragments of every language, as one guarded pattern."""
-    return compile_guarded(_LEXICON.alternation(category), flags)
+    """A lexicon category's fragments of every language, as one guarded pattern; text is read with
+    traditional Chinese characters folded to simplified ones, and so are the fragments."""
+    return compile_guarded(fold_traditional(_LEXICON.alternation(category)), flags)
 
 
 # Contact predicates, each with the mode it implies ("call" is a call of unknown kind).
 _PREDICATES: list[tuple[str, re.Pattern[str]]] = [(mode, _vocabulary(mode)) for mode in PREDICATE_MODES]
-_TOLD = _vocabulary("told")
-_TOLD_OBJECT_WINDOW = 60  # characters between "told" and the official it was told to
+# "X told Y", "X hosted Y": a contact (of the mode given) only if an official follows the word.
+_OBJECT_PREDICATES = (("unspecified", _vocabulary("told")), ("meeting", _vocabulary("hosted")))
+_OBJECT_WINDOW = 60  # characters between "told" and the official it was told to
 
 # Words that make a predicate something other than a contact that took place. Refusals block a
 # predicate anywhere before it in the sentence; plans, hopes and conditions only within its clause
@@ -70,11 +73,17 @@ _HEADLINE_REACH = 6  # paragraphs before the lead that can be its headline and s
 _LATER_CONTACT_REACH = dt.timedelta(days=3)
 
 
+# A name that qualifies a government, not its holder: "a Biden administration official", "拜登政府".
+_GOVERNMENT_AFTER = re.compile(
+    r"(?:['’]s)?[\s-]+(?:administration|government|era|White House|campaign|cabinet)\b|政府|当局", re.IGNORECASE
+)
+
+
 def _words(text: str) -> int:
-    """Words in a text; in Chinese characters, written without spaces, two count as one."""
-    if text.isascii() or not CJK.search(text):
+    """Words in a text; in Chinese and Japanese, written without spaces, two characters count as one."""
+    if text.isascii() or not SPACELESS.search(text):
         return text.count(" ") + 1
-    return len(text.split()) + len(CJK.findall(text)) // 2
+    return len(text.split()) + len(SPACELESS.findall(text)) // 2
 
 
 _MODE_RANK = {"video_call": 4, "phone_call": 3, "meeting": 2, "call": 1, "unspecified": 0}
@@ -144,8 +153,11 @@ class _Group:
 # What each sentence is screened for, in one pass over the article (see PatternFilter): the
 # predicates (by their index in _PREDICATES), "told" and the background tail. Most sentences
 # of an article about officials have none of them, and need no more than the screen.
-_TOLD_SCREEN, _TAIL_SCREEN = len(_PREDICATES), len(_PREDICATES) + 1
-_SENTENCE_SCREEN = PatternFilter([*(pattern for _, pattern in _PREDICATES), _TOLD, _BACKGROUND_TAIL])
+_OBJECT_SCREENS = range(len(_PREDICATES), len(_PREDICATES) + len(_OBJECT_PREDICATES))
+_TAIL_SCREEN = _OBJECT_SCREENS.stop
+_SENTENCE_SCREEN = PatternFilter(
+    [*(pattern for _, pattern in _PREDICATES), *(pattern for _, pattern in _OBJECT_PREDICATES), _BACKGROUND_TAIL]
+)
 
 
 # A capitalised predicate word in a forum's name, not a contact: "Dialogue" ("Shangri-La
@@ -186,6 +198,17 @@ def _find_predicates(text: str, screen: set[int]) -> list[_Predicate]:
 
 _BLOCKERS = (_REFUSALS, _CONDITIONS, _PLANS)
 _BLOCKER_FILTER = PatternFilter(_BLOCKERS)
+# The same, right after the predicate, where verb-final languages put them ("会談する予定",
+# "회담할 예정", "the meeting will be his first"): why, and the pattern, in the predicate's clause
+# within _AFTER_REACH characters of its end.
+_AFTER_BLOCKERS = (
+    ("refused", _vocabulary("refusals_after")),
+    ("conditional", _vocabulary("conditions_after")),
+    ("planned", _vocabulary("plans_after")),
+)
+_AFTER_REACH = 100
+_FORUMS_AFTER = _vocabulary("forums_after")
+_EARLIER = _vocabulary("earlier")
 
 
 # Right before a predicate, an infinitive or a future announces it ("wanted to talk to", "he'll
@@ -193,29 +216,40 @@ _BLOCKER_FILTER = PatternFilter(_BLOCKERS)
 # Asia, sit down with…"), since headlines report in the present tense.
 _INFINITIVE = _vocabulary("infinitives")
 _HEADLINE_INFINITIVE = _vocabulary("headline_infinitives", 0)
-_SENTENCE_END = (".", "!", "?", "。", "！", "？", '"', "”", "’", "'", ")", "）")
+_SENTENCE_END = (".", "!", "?", "。", "！", "？")
+_CLOSING = "\"”’')）」』"
 
 
 def _is_headline(text: str) -> bool:
-    """A headline: short, and not ended as a sentence is."""
-    return _words(text) < LEAD_MIN_WORDS and not text.rstrip().endswith(_SENTENCE_END)
+    """A headline: short, and not ended as a sentence is (a quoted headline, "…회동\"", is not)."""
+    return _words(text) < LEAD_MIN_WORDS and not text.rstrip().rstrip(_CLOSING).endswith(_SENTENCE_END)
 
 
 def _blocker(text: str, predicate: _Predicate, possible: Sequence[re.Pattern[str]] = _BLOCKERS) -> str | None:
-    """Why a predicate is not a contact that took place: refused, conditional or planned.
+    """Why a predicate is not a contact that took place: refused, a forum, an earlier one,
+    conditional or planned.
 
     ``possible``: the blocker patterns that can match the sentence at all (see PatternFilter).
     """
     if _REFUSALS in possible and _REFUSALS.search(text, 0, predicate.end):
         return "refused"
+    if _FORUMS_AFTER.match(text, predicate.end):
+        return "forum"
+    clause_end = _CLAUSE_START.search(text, predicate.end)
+    after_end = min(clause_end.start() if clause_end else len(text), predicate.end + _AFTER_REACH)
+    for why, pattern in _AFTER_BLOCKERS:
+        if pattern.search(text, predicate.end, after_end):
+            return why
     if _INFINITIVE.search(text, max(0, predicate.start - 40), predicate.start) or (
         _is_headline(text) and _HEADLINE_INFINITIVE.search(text, 0, predicate.start)
     ):
         return "planned"
-    if _CONDITIONS not in possible and _PLANS not in possible:
-        return None
     clause_starts = [m.end() for m in _CLAUSE_START.finditer(text, 0, predicate.start)]
     clause = text[clause_starts[-1] if clause_starts else 0 : predicate.end]
+    if _EARLIER.search(clause):
+        return "earlier"
+    if _CONDITIONS not in possible and _PLANS not in possible:
+        return None
     if _CONDITIONS in possible and _CONDITIONS.search(clause):
         return "conditional"
     if _PLANS in possible and _PLANS.search(clause):
@@ -279,7 +313,10 @@ class ContactDetector:
         """Per sentence, the resolved references to officials (order of appearance)."""
         gazetteer = self.gazetteer
         # (most sentences refer to no one: no calls for them)
-        names = [gazetteer.find_names(s.text, h) if h.names else [] for s, h in zip(sentences, hits, strict=True)]
+        names = [
+            [m for m in gazetteer.find_names(s.text, h) if not _GOVERNMENT_AFTER.match(s.text, m.end)] if h.names else []
+            for s, h in zip(sentences, hits, strict=True)
+        ]
         ranked = [
             gazetteer.find_ranked_surnames(s.text, day, h) if h.surnames else []
             for s, h in zip(sentences, hits, strict=True)
@@ -312,6 +349,8 @@ class ContactDetector:
                     continue
                 if re.match(r"['’]s\s+(?:predecessor|successor)", sentence.text[end:]):
                     continue
+                if _GOVERNMENT_AFTER.match(sentence.text, end):
+                    continue
                 introduced = ids & set(named_at)
                 if introduced:  # the nearest full reference before, else after
                     official = gazetteer.officials[
@@ -339,17 +378,19 @@ class ContactDetector:
         """What one sentence says: its live and planned predicates, the countries and officials it
         refers to, its dates and its candidate contacts. ``screen``: see _screen."""
         countries = countries | {m.country for m in mentions if m.country}
-        if not screen:  # no predicate, "told" or background tail: most sentences
+        if not screen:  # no predicate, "told", "hosted" or background tail: most sentences
             return _SentenceFacts(sentence, [], countries, {m.official_id for m in mentions if m.official_id}, anchor)
         text = sentence.text
         tail = _BACKGROUND_TAIL.search(text) if _TAIL_SCREEN in screen else None
         limit = tail.start() if tail else len(text)
         found = [p for p in _find_predicates(text, screen) if p.end <= limit]
-        # "X told Y": a contact only if Y, right after "told", is an official.
-        for match in _TOLD.finditer(text[:limit]) if _TOLD_SCREEN in screen else ():
-            after = [m for m in mentions if match.end() <= m.start < match.end() + _TOLD_OBJECT_WINDOW]
-            if after and after[0].official_id and re.fullmatch(r"[\s\w.,'’-]*", text[match.end() : after[0].start]):
-                found.append(_Predicate(match.start(), match.end(), "unspecified"))
+        # "X told Y", "X hosted Y": a contact only if Y, right after the word, is an official.
+        for screen_index, (mode, pattern) in zip(_OBJECT_SCREENS, _OBJECT_PREDICATES, strict=True):
+            for match in pattern.finditer(text[:limit]) if screen_index in screen else ():
+                after = [m for m in mentions if match.end() <= m.start < match.end() + _OBJECT_WINDOW]
+                between = text[match.end() : after[0].start] if after else ""
+                if after and after[0].official_id and re.fullmatch(r"[\s\w.,'’-]*", between):
+                    found.append(_Predicate(match.start(), match.end(), mode))
         possible = [_BLOCKERS[i] for i in _BLOCKER_FILTER.candidates(text)] if found else []
         blockers = [_blocker(text, p, possible) for p in found]
         predicates = [p for p, why in zip(found, blockers, strict=True) if why is None]
@@ -366,6 +407,11 @@ class ContactDetector:
         if planned:
             ahead = find_dates(text, anchor, future=True)
             facts.planned = [c for p in planned if (c := self._candidate(sentence, p, in_scope, ahead, anchor))]
+            # One clause that both announces and reports a contact of the same two people
+            # ("…에 만나 회담을 갖는다": meet and will hold talks) is an announcement: the verb
+            # that carries the tense may be any of its predicates (fail safe: no held contact).
+            # Another clause may report one ("本周通话后，…下周将访问": after this week's call).
+            facts.candidates = [c for c in facts.candidates if not self._announced_in_clause(c, facts.planned)]
         return facts
 
     def _candidate(
@@ -381,8 +427,30 @@ class ContactDetector:
         text = sentence.text
         side_a, side_b = self.gazetteer.pair
         chosen: dict[str, Mention] = {}
+        # An official named after a refusal that follows the predicate belongs to the refused
+        # contact ("The meeting … was notable because Li had refused to meet Austin").
+        refusal = _REFUSALS.search(text, predicate.end)
+        reach = refusal.start() if refusal else len(text)
+        day = anchor
+        named = {m.official_id for m in mentions if m.official_id}
         for side in (side_a, side_b):
-            options = [m for m in mentions if m.country == side and m.official_id]
+            other_side = side_b if side == side_a else side_a
+            options = [
+                m
+                for m in mentions
+                if m.country == side
+                and m.official_id
+                and m.start < reach
+                and not self.gazetteer.role_on(m.official_id, day)[1].spokesperson
+            ]
+            # The defence officials of a side, where the sentence names one: a president named
+            # beside them is context ("after meeting Dong, Hegseth called President Trump").
+            defence = [m for m in options if self.gazetteer.role_on(m.official_id or "", day)[1].defence]
+            # Otherwise not a leader or diplomat named with their own counterpart ("the call
+            # between Xi and his US counterpart, Trump"): that pair is another contact.
+            options = defence or [
+                m for m in options if self.gazetteer.counterpart_of(m.official_id or "", other_side, day) not in named
+            ]
             if options:
                 chosen[side] = min(options, key=lambda m: abs(m.start - predicate.start))
         date = self._nearest_date(dates, predicate, text)
@@ -415,6 +483,17 @@ class ContactDetector:
             references=(f"{a.text} → {a.official_id} ({a.kind})", f"{b.text} → {b.official_id} ({b.kind})"),
             named=a.kind in ("name", "surname") and b.kind in ("name", "surname"),
         )
+
+    @staticmethod
+    def _announced_in_clause(candidate: _Candidate, planned: Sequence[_Candidate]) -> bool:
+        text = candidate.sentence.text
+        for other in planned:
+            if other.participants != candidate.participants:
+                continue
+            start, end = sorted((candidate.predicate_start, other.predicate_start))
+            if not _CLAUSE_START.search(text, start, end):
+                return True
+        return False
 
     @staticmethod
     def _nearest_date(dates: list[DateMention], predicate: _Predicate, text: str = "") -> DateMention | None:
@@ -490,6 +569,10 @@ class ContactDetector:
         groups: dict[tuple[str, str], list[_Group]] = {}
         for position, fact in enumerate(facts):
             for candidate in fact.candidates:
+                # Leaders or diplomats only (no defence official): another story's contact ("a
+                # week after Biden met Xi, the defence ministers met too"), never this one.
+                if self._level(candidate.participants, anchor) is None:
+                    continue
                 if candidate.date is None:  # the last day stated earlier in the paragraph, if any
                     candidate.date = self._previous_day(facts[:position], fact.sentence.paragraph)
                 self._add_to_groups(groups, candidate)
@@ -499,6 +582,8 @@ class ContactDetector:
         if chosen is None:
             return self._planned(facts, lead, anchor)
         group, via_lead = chosen
+        if via_lead and self._announced_in_body(group, lead):
+            return self._planned(facts, lead, anchor)
         lead_support = [f for f in lead if f.predicates] if via_lead else []
         date_mention = group.date or self._lead_date(lead_support)
         day = date_mention.date if date_mention else anchor
@@ -569,6 +654,25 @@ class ContactDetector:
         )
 
     @staticmethod
+    def _announced_in_body(group: _Group, lead: list[_SentenceFacts]) -> bool:
+        """Whether the lead's first sentence about the two people, past its headlines,
+        announces their contact: a headline without a tense ("오스틴-둥쥔, 샹그릴라대화 계기
+        회동", "Austin-Dong talks at Shangri-La") is read as the story under it tells it, and
+        a contact the lead reports after the announcement is background. (A contact reported
+        below the lead, the lead saying only what comes next, is the news.)"""
+        lead_indexes = {fact.sentence.index for fact in lead}
+        if not any(c.sentence.index in lead_indexes for c in group.candidates):
+            return False
+        for fact in lead:
+            if _is_headline(fact.sentence.text):
+                continue
+            if any(c.participants == group.participants for c in fact.candidates):
+                return False
+            if any(c.participants == group.participants for c in fact.planned):
+                return True
+        return False
+
+    @staticmethod
     def _previous_day(earlier: Sequence[_SentenceFacts], paragraph: int) -> DateMention | None:
         """The last day-precise date of the sentences before, in the same paragraph."""
         for fact in reversed(earlier):
@@ -583,9 +687,9 @@ class ContactDetector:
     def _lead_paragraphs(facts: Sequence[_SentenceFacts]) -> set[int]:
         """The story's lead, past the page's furniture, with its headline.
 
-        The lead is the first paragraph of prose (LEAD_MIN_WORDS or more) that refers to a
-        country or an official: site names, mastheads, date lines, bylines, captions and
-        banners are short or refer to no one. The short paragraphs before it that do refer to
+        The lead is the first paragraph of prose (LEAD_MIN_WORDS or more, headlines not
+        counted) that refers to a country or an official: site names, mastheads, date lines,
+        bylines, captions and banners are short or refer to no one. The short paragraphs before it that do refer to
         someone are its headline and subheadline."""
         paragraphs: dict[int, list[_SentenceFacts]] = {}
         for fact in facts:
@@ -594,7 +698,8 @@ class ContactDetector:
         first_prose: int | None = None
         for paragraph, paragraph_facts in paragraphs.items():  # in order; most leads come first
             refers = any(f.countries or f.officials for f in paragraph_facts)
-            if sum(_words(f.sentence.text) for f in paragraph_facts) < LEAD_MIN_WORDS:
+            prose = (f.sentence.text for f in paragraph_facts if not _is_headline(f.sentence.text))
+            if sum(_words(text) for text in prose) < LEAD_MIN_WORDS:
                 if refers:
                     headlines.append(paragraph)
                 continue
@@ -698,12 +803,21 @@ class ContactDetector:
     def _mode(
         self, group: _Group, facts: list[_SentenceFacts], lead_support: list[_SentenceFacts], day: dt.date
     ) -> Mode:
-        """The most specific mode stated for the contact: by its own sentences, by the lead, or by
-        sentences that speak of it without naming anyone else ("The two spoke by video")."""
-        modes = [c.mode for c in group.candidates]
-        modes += [p.mode for f in lead_support for p in f.predicates]
-        modes += [p.mode for fact in self._supporting(group, facts, day) for p in fact.predicates]
-        best = max(modes, key=lambda m: _MODE_RANK[m])
+        """The mode the contact's own sentences state; where they say only "talks" or "a call",
+        the lead or sentences that speak of it without naming anyone else ("The two spoke by
+        video") may say more. They never overrule a stated mode: "met on Friday; last month the
+        two held online talks" is a meeting."""
+        best = max((c.mode for c in group.candidates), key=lambda m: _MODE_RANK[m])
+        if best in ("unspecified", "call"):
+            others = [p.mode for f in lead_support for p in f.predicates]
+            others += [p.mode for fact in self._supporting(group, facts, day) for p in fact.predicates]
+            finer = [
+                m
+                for m in others
+                if _MODE_RANK[m] > _MODE_RANK[best] and (best == "unspecified" or m in ("phone_call", "video_call"))
+            ]
+            if finer:
+                best = max(finer, key=lambda m: _MODE_RANK[m])
         return "phone_call" if best == "call" else best  # type: ignore[return-value]
 
     def _location(

@@ -47,7 +47,8 @@ NUMBER_WORDS = {
 _MONTH = r"(?P<month>Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)"
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", compile_guarded(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")),
-    ("cjk", compile_guarded(r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日")),
+    # (Korean writes 년 월 일 where Chinese and Japanese write 年 月 日)
+    ("cjk", compile_guarded(r"(?:(?P<y>\d{4})[年년]\s?)?(?P<m>\d{1,2})[月월]\s?(?P<d>\d{1,2})[日일]")),
     (
         "month_day",
         compile_guarded(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{4}))?"),
@@ -75,7 +76,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         compile_guarded(r"\b(?P<weekday>lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b", re.IGNORECASE),
     ),
     ("cjk_weekday", compile_guarded(r"(?:星期|周)(?P<weekday>[一二三四五六日天])")),
-    ("cjk_day", compile_guarded(r"(?<![月\d])(?P<d>\d{1,2})日")),
+    ("cjk_day", compile_guarded(r"(?<![月월\d])(?<![月월]\s)(?P<d>\d{1,2})[日일]")),
+    # 十五日, 二十一日 (the 10th to the 31st in Chinese numerals; 一日 alone is "one day")
+    ("cjk_numeral_day", compile_guarded(r"(?<![一二三四五六七八九十]月)(?<![一二三四五六七八九十])(?P<d>[二三]?十[一二三四五六七八九]?)日")),
     ("cjk_relative", compile_guarded(r"(?P<rel>昨天|昨日|今天|今日|前天)")),
     ("es_relative", compile_guarded(r"\b(?P<rel>ayer|hoy|anteayer)\b", re.IGNORECASE)),
     (
@@ -96,6 +99,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "week",
         compile_guarded(
             r"\b(?P<week>last week|earlier this week|this week|last weekend|over the weekend)\b", re.IGNORECASE
+        ),
+    ),
+    (
+        "last_month",
+        compile_guarded(
+            r"\blast month\b|\bel mes pasado\b|\ble mois dernier\b|\bno mês passado\b"
+            r"|\b(?:im )?(?:vergangenen|letzten|vorigen) Monat\b|\bв прошлом месяце\b|上个?月|先月|지난\s?달",
+            re.IGNORECASE,
         ),
     ),
     ("month_year", compile_guarded(r"\b(?:in|since|during)\s+" + _MONTH + r"(?:\s+(?P<year>\d{4}))?\b")),
@@ -138,6 +149,28 @@ def _latest_on_or_before(month: int, day: int, anchor: dt.date) -> dt.date | Non
     return None
 
 
+def _chinese_number(numeral: str) -> int:
+    """十 → 10, 十五 → 15, 二十一 → 21 (the numbers of the days of a month)."""
+    digits = "一二三四五六七八九"
+    tens, _, units = numeral.partition("十")
+    return (digits.index(tens) + 1 if tens else 1) * 10 + (digits.index(units) + 1 if units else 0)
+
+
+def _latest_day_of_month(day: int, anchor: dt.date) -> dt.date | None:
+    """The latest date with this day of the month not after ``anchor``: this month's, else the
+    month before's ("十五日", "Thursday night (21)": a month back at most, never a year)."""
+    month_start = anchor.replace(day=1)
+    for _ in range(3):  # (a 31st may skip a month that has none)
+        try:
+            candidate = month_start.replace(day=day)
+        except ValueError:
+            candidate = None
+        if candidate is not None and candidate <= anchor + dt.timedelta(days=1):  # (time zones)
+            return candidate
+        month_start = (month_start - dt.timedelta(days=1)).replace(day=1)
+    return None
+
+
 def _earliest_on_or_after(month: int, day: int, anchor: dt.date) -> dt.date | None:
     """The earliest date with this month and day not before ``anchor`` (a year ahead at most)."""
     for year in (anchor.year, anchor.year + 1):
@@ -171,22 +204,23 @@ def _resolve(kind: str, match: re.Match[str], anchor: dt.date) -> tuple[dt.date,
         month = SPANISH_MONTHS[name] if kind == "es_day_month" else _month_number(name)
         year = int(groups["year"]) if groups.get("year") else None
         return _calendar_day(year, month, int(groups["day"]), anchor)
-    if kind == "cjk_day":
-        found = _latest_on_or_before(anchor.month, int(groups["d"]), anchor) or _latest_on_or_before(
-            (anchor.month - 2) % 12 + 1, int(groups["d"]), anchor
-        )
+    if kind in ("cjk_day", "cjk_numeral_day"):
+        raw = groups["d"]
+        found = _latest_day_of_month(int(raw) if raw.isdigit() else _chinese_number(raw), anchor)
         return (found, "day") if found else None
     if kind in ("cjk_relative", "es_relative"):
         offsets = {"昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "前天": -2, "ayer": -1, "hoy": 0, "anteayer": -2}
         return anchor + dt.timedelta(days=offsets[groups["rel"].lower()]), "day"
     if kind in ("weekday", "es_weekday", "cjk_weekday"):
         target = WEEKDAY_NUMBERS[groups["weekday"].lower()]
-        date = anchor - dt.timedelta(days=(anchor.weekday() - target) % 7)
+        # The latest such day not after the article, with a day of slack for time zones (as for
+        # "Dec. 21"): Thursday's meeting in Beijing is in a Washington paper dated Wednesday.
+        latest = anchor + dt.timedelta(days=1)
+        date = latest - dt.timedelta(days=(latest.weekday() - target) % 7)
         if groups.get("dom"):
             day_of_month = int(groups["dom"])
             if date.day != day_of_month:
-                found = _latest_on_or_before(anchor.month, day_of_month, anchor) or date
-                date = found
+                date = _latest_day_of_month(day_of_month, anchor) or date
         return date, "day"
     if kind == "relative_day":
         return anchor + dt.timedelta(days=_RELATIVE_DAYS[groups["rel"].lower()]), "day"
@@ -196,6 +230,9 @@ def _resolve(kind: str, match: re.Match[str], anchor: dt.date) -> tuple[dt.date,
         return anchor - dt.timedelta(days=days), "day"
     if kind == "week":
         return anchor + dt.timedelta(days=_WEEK_OFFSETS[groups["week"].lower()]), "week"
+    if kind == "last_month":
+        previous = anchor.replace(day=1) - dt.timedelta(days=1)
+        return previous.replace(day=1), "month"
     if kind == "month_year":
         month = _month_number(groups["month"])
         year = int(groups["year"]) if groups.get("year") else anchor.year

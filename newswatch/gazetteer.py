@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Generic, Literal, TypeVar
 
-from newswatch.matching import CJK, Keywords, per_span
+from newswatch.matching import UNBOUNDED, Keywords, per_span
 from newswatch.matching import spaced as spaced_text
 from newswatch.records import LEVEL_RANK
+from newswatch.scripts import fold_traditional
 from newswatch.settings import Office, Official, Role, Settings
 from newswatch.text import Sentence, verbatim_spans
 
@@ -56,7 +57,7 @@ class Mention:
 
 def _name_pattern(alias: str) -> str:
     """A regex for a personal name that tolerates a middle initial and ", Jr."."""
-    if CJK.search(alias):
+    if UNBOUNDED.search(alias):
         return re.escape(alias)
     tokens = alias.replace(",", " ").split()
     if tokens and tokens[-1].rstrip(".").lower() in ("jr", "sr"):
@@ -69,6 +70,40 @@ def _name_pattern(alias: str) -> str:
     else:
         head = r"\s+".join(re.escape(t) for t in tokens)
     return head + suffix
+
+
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_VOWELS = "аеёиоуыэюя"
+
+
+def _russian_cases(word: str) -> tuple[str, ...]:
+    """A foreign name's word as Russian declines it: genitive, dative, instrumental,
+    prepositional (Остин → Остина, Остину, Остином, Остине; Цзюнь → Цзюня, Цзюню, Цзюнем)."""
+    stem, last = word[:-1], word[-1:]
+    if last in "ьй":
+        return (stem + "я", stem + "ю", stem + "ем", stem + "е")
+    if last == "а":
+        return (stem + ("и" if stem[-1:] in "гкхжшчщ" else "ы"), stem + "е", stem + "ой", stem + "е")
+    if last == "я":
+        return (stem + "и", stem + "е", stem + "ей", stem + "е")
+    if last in _VOWELS or not last.isalpha():
+        return ()  # Ли, Хэ: not declined
+    return (word + "а", word + "у", word + "ом", word + "е")
+
+
+def name_variants(alias: str) -> list[str]:
+    """The forms a full name takes in text: itself, and in Cyrillic its case forms, with every
+    word declined ("Ллойдом Остином") or the last only (Chinese names: "Дун Цзюнем")."""
+    if not _CYRILLIC.search(alias):
+        return [alias]
+    words = alias.split()
+    variants = [alias]
+    for case in range(4):
+        forms = [_russian_cases(w) for w in words]
+        if forms[-1]:
+            variants.append(" ".join([*words[:-1], forms[-1][case]]))
+            variants.append(" ".join(f[case] if f else w for f, w in zip(forms, words, strict=True)))
+    return list(dict.fromkeys(variants))
 
 
 _TOKEN = re.compile(r"[^\W_][\w.'’-]*")
@@ -139,10 +174,15 @@ class PhraseIndex(Generic[T]):
         self._scanner: PhraseScanner | None = None
 
     def add(self, phrase: str, pattern: str, payload: T) -> None:
+        # Text is read with traditional Chinese characters folded to simplified ones (see
+        # newswatch.scripts): a phrase in either form is looked for in the folded form.
+        phrase, pattern = fold_traditional(phrase), fold_traditional(pattern)
         compiled = re.compile(pattern, self._flags)
         self._scanner = None
-        if CJK.search(phrase):
-            self.cjk_by_first.setdefault(phrase[0], []).append((compiled, payload))
+        if UNBOUNDED.search(phrase):
+            entries = self.cjk_by_first.setdefault(phrase[0], [])
+            if (compiled, payload) not in entries:  # (both forms of a name fold to one)
+                entries.append((compiled, payload))
             return
         first = _TOKEN.match(phrase)
         if first is None:
@@ -333,7 +373,8 @@ class Gazetteer:
         index: PhraseIndex[str] = PhraseIndex()
         for official in self.officials.values():
             for alias in (official.name, *official.aliases):
-                index.add(alias, _name_pattern(alias), official.id)
+                for variant in name_variants(alias):
+                    index.add(variant, _name_pattern(variant), official.id)
         return index
 
     @cached_property

@@ -10,12 +10,21 @@ Categories (a file may leave one out, or give it an empty list):
     video_call, phone_call, call, meeting, unspecified
                      contact predicates, by the mode they imply (``PREDICATE_MODES``)
     told             "X told Y": a contact if an official follows the word
+    hosted           "X hosted Y": a meeting if an official follows the word ("a summit hosted
+                     annually in Singapore" is not one)
     refusals         refused, cancelled, requested, a handshake: not a contact
     plans            announced for the future: a planned contact
+    conditions       hopes, conditions: not a contact
+    refusals_after, plans_after, conditions_after
+                     the same, right after the predicate in its clause, for languages that put
+                     them there ("会談する予定", "회담할 예정", "das Treffen wurde abgesagt")
+    forums_after     right after a predicate (matched where it ends), they make it a gathering of
+                     many: "a regional meeting of defense ministers"
+    earlier          in the predicate's clause before it, they make it an earlier contact the
+                     article recalls: "had met", "曾与…会晤"
     infinitives      right before a predicate (ending with ``$``), they announce it: "wanted to"
     headline_infinitives
                      anywhere before a predicate in a headline, they announce it (case kept)
-    conditions       hopes, conditions: not a contact
     clause_starts    where a clause begins (plans and conditions apply within the predicate's)
     location_stops   after these, a place is no longer the contact's
     background_tail  after these, predicates and officials speak of an earlier contact
@@ -50,11 +59,17 @@ PREDICATE_MODES = ("video_call", "phone_call", "call", "meeting", "unspecified")
 CATEGORIES = (
     *PREDICATE_MODES,
     "told",
+    "hosted",
     "refusals",
     "plans",
+    "conditions",
+    "refusals_after",
+    "plans_after",
+    "conditions_after",
+    "forums_after",
+    "earlier",
     "infinitives",
     "headline_infinitives",
-    "conditions",
     "clause_starts",
     "location_stops",
     "background_tail",

@@ -298,7 +298,12 @@ def expand(pattern: str) -> frozenset[str] | None:
     return frozenset(expanded)
 
 
-CJK = re.compile(r"[\u3400-\u9fff]")
+CJK = re.compile(r"[\u3400-\u9fff]")  # Chinese characters (and Japanese kanji)
+# Scripts whose words have no boundaries a term can rely on: Chinese and Japanese write no spaces,
+# and Korean joins its particles to the word before ("오스틴과", with Austin). A term in them is
+# found anywhere, not as a whole word.
+UNBOUNDED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+SPACELESS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")  # Chinese characters and Japanese kana
 # Outside a word: what may surround a whole-word term once the text is "spaced" (every
 # character that cannot be part of a word made a space; see spaced()).
 _WORD_EDGES = (" ", ".", "'", "’")
@@ -341,9 +346,9 @@ def spaced(text: str) -> str | None:
 
 
 def bounded(pattern: str) -> str:
-    """A term as a whole word (not inside a word or a hyphenated compound); Chinese has no
-    spaces, so no word boundaries there."""
-    return f"(?:{pattern})" if CJK.search(pattern) else rf"(?<![\w-])(?:{pattern})(?![\w-])"
+    """A term as a whole word (not inside a word or a hyphenated compound); in the scripts
+    without usable word boundaries (``UNBOUNDED``), anywhere."""
+    return f"(?:{pattern})" if UNBOUNDED.search(pattern) else rf"(?<![\w-])(?:{pattern})(?![\w-])"
 
 
 class TermMatcher:
@@ -361,7 +366,7 @@ class TermMatcher:
                 continue  # not finite, or with characters that spacing the text removes
             self._expanded.add(index)
             for string in strings:
-                if CJK.search(term):
+                if UNBOUNDED.search(term):
                     keys.setdefault(string, []).append((index, len(string)))
                     continue
                 for before in _WORD_EDGES:

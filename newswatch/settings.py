@@ -278,6 +278,8 @@ class Office(_Strict):
     styles: list[OfficeStyle] = []
     level: Level
     defence: bool
+    # A spokesperson speaks for a side and reads out its contacts; never a participant of one.
+    spokesperson: bool = False
     counterparts: list[str] = []
     aliases: list[str] = Field(default=[], description="title phrases that name this office without a country word")
     qualified_aliases: list[str] = Field(

@@ -72,7 +72,9 @@ _LONGEST_ABBREVIATION = max(len(word) for word in ABBREVIATIONS)
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # A candidate boundary: terminal punctuation, optional closing quote/bracket, whitespace, then
 # something that can start a sentence.
-_BOUNDARY = re.compile(r"""([.!?]["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-9])""")
+# (any script: a capital, a digit, or a letter of a script without case such as Hangul; a
+# lower-case letter of any script is checked after the match)
+_BOUNDARY = re.compile(r"""([.!?]["'”’)\]]*)(\s+)(?=["'“‘(\[]?(?:[A-Z0-9]|[^\x00-\x7f]))""")
 _CJK_ENDS = "。！？"
 _CJK_BOUNDARY = re.compile(rf"(?<=[{_CJK_ENDS}])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
@@ -122,6 +124,8 @@ def split_sentences(paragraph: str) -> list[str]:
     start = 0
     for match in _BOUNDARY.finditer(paragraph):
         end = match.end(1)
+        if paragraph[match.end(2) :].lstrip("\"'“‘([")[:1].islower():  # "é", "д": no sentence starts so
+            continue
         if match.group(1).startswith(".") and _is_abbreviation(paragraph, start, match.start(1)):
             continue
         sentences.append(paragraph[start:end].strip())
@@ -152,17 +156,47 @@ def split_article(text: str) -> list[Sentence]:
     """All sentences of an article, each tagged with its paragraph and, where the sentence is in
     the text verbatim (no line breaks or runs of spaces inside its paragraph), its offset."""
     sentences: list[Sentence] = []
-    for paragraph_index, (raw, offset) in enumerate(_paragraph_spans(text)):
-        paragraph = " ".join(raw.split())
-        verbatim = paragraph == raw
-        cursor = 0
-        for sentence in split_sentences(paragraph):
-            start = None
-            if verbatim:
-                found = paragraph.find(sentence, cursor)
-                start, cursor = offset + found, found + len(sentence)
-            sentences.append(Sentence(sentence, paragraph_index, len(sentences), start))
+    for paragraph_index, (raw_paragraph, paragraph_offset) in enumerate(_paragraph_spans(text)):
+        for raw, offset in _line_units(raw_paragraph, paragraph_offset):
+            unit = " ".join(raw.split())
+            verbatim = unit == raw
+            cursor = 0
+            for sentence in split_sentences(unit):
+                start = None
+                if verbatim:
+                    found = unit.find(sentence, cursor)
+                    start, cursor = offset + found, found + len(sentence)
+                sentences.append(Sentence(sentence, paragraph_index, len(sentences), start))
     return sentences
+
+
+# A line that ends a sentence, or a short line (a headline, a byline, a caption), ends a sentence
+# at its line break; a longer line that stops mid-sentence was wrapped.
+_ENDS_LINE_UNIT = re.compile(r"""[.!?:。！？：…"”’)）」』]\s*$""")
+_WRAPPED_LINE = 60  # characters: a line at least this long that stops mid-sentence was wrapped
+
+
+def _line_units(paragraph: str, offset: int) -> Iterator[tuple[str, int]]:
+    """The parts of a paragraph that no sentence crosses, with their offsets: pages copied with
+    one paragraph per line (headline, byline, lead, each on its line, no blank line between)
+    keep their headline out of the lead's first sentence. A line break ends a part after a line
+    that ends a sentence or is short, unless the next line goes on in lower case."""
+    if "\n" not in paragraph:
+        yield paragraph, offset
+        return
+    start = line_start = 0
+    while (newline := paragraph.find("\n", line_start)) != -1:
+        line = paragraph[line_start:newline].strip()
+        following = paragraph[newline + 1 :].lstrip()[:1]
+        if (_ENDS_LINE_UNIT.search(line) or len(line) < _WRAPPED_LINE) and not following.islower():
+            part = paragraph[start:newline]
+            if part.strip():
+                yield part.strip(), offset + start + len(part) - len(part.lstrip())
+            start = newline + 1
+        line_start = newline + 1
+    part = paragraph[start:]
+    if part.strip():
+        yield part.strip(), offset + start + len(part) - len(part.lstrip())
 
 
 def verbatim_spans(sentences: Sequence[Sentence]) -> list[tuple[int, int]] | None:

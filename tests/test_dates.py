@@ -41,3 +41,37 @@ def test_imprecise_dates_say_so() -> None:
 
 def test_a_relative_phrase_tied_to_another_event_is_not_a_date() -> None:
     assert [d.text for d in find_dates("four days before the vote", dt.date(2021, 9, 15))] == []
+
+
+# --- a day of the month alone, last month, other scripts --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        ("16일(현지시간)", dt.date(2024, 6, 1), dt.date(2024, 5, 16)),  # last month, not a year ago
+        ("十五日", dt.date(2024, 1, 3), dt.date(2023, 12, 15)),  # across a year end: one month back
+        ("二十一日晚", dt.date(2024, 1, 23), dt.date(2024, 1, 21)),
+        ("本月十日", dt.date(2024, 1, 23), dt.date(2024, 1, 10)),
+        ("31日", dt.date(2024, 3, 5), dt.date(2024, 1, 31)),  # February has no 31st
+        ("2024년 5월 31일", dt.date(2024, 6, 1), dt.date(2024, 5, 31)),
+        ("5월 31일", dt.date(2024, 6, 1), dt.date(2024, 5, 31)),
+    ],
+)
+def test_a_day_of_the_month_is_this_month_or_the_one_before(text: str, published: dt.date, expected: dt.date) -> None:
+    (mention,) = find_dates(text, published)
+    assert mention.date == expected and mention.precision == "day"
+
+
+@pytest.mark.parametrize("text", ["last month", "先月", "上个月", "지난달", "le mois dernier", "в прошлом месяце"])
+def test_last_month_is_a_month(text: str) -> None:
+    (mention,) = find_dates(f"x {text} y", dt.date(2025, 10, 31))
+    assert (mention.date, mention.precision) == (dt.date(2025, 9, 1), "month")
+
+
+def test_a_weekday_may_be_the_next_day_in_another_time_zone() -> None:
+    # A Washington paper dated Wednesday 2024-08-28 reports Thursday's meeting in Beijing.
+    (mention,) = find_dates("met Thursday", dt.date(2024, 8, 28))
+    assert mention.date == dt.date(2024, 8, 29)
+    (mention,) = find_dates("met Tuesday", dt.date(2024, 8, 28))
+    assert mention.date == dt.date(2024, 8, 27)

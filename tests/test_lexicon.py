@@ -39,7 +39,7 @@ def _lexicon_folder(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_the_shipped_lexicon_loads_in_a_stable_language_order() -> None:
     lexicon = load_lexicon()
-    assert lexicon.codes == ("en", "es", "zh", "fr", "pt")
+    assert lexicon.codes == ("en", "es", "zh", "de", "fr", "ja", "ko", "pt", "ru", "vi")
     assert load_lexicon() is lexicon  # loaded and validated once
     assert {path.stem for path in shipped_folder().glob("*.yaml")} == set(lexicon.codes)
     for category in CATEGORIES:
@@ -57,7 +57,7 @@ def test_every_fragment_keeps_the_guarded_first_character_look_ahead() -> None:
     patterns = dict(contacts._PREDICATES)
     guarded = [
         *(patterns[mode] for mode in PREDICATE_MODES if mode != "phone_call"),
-        contacts._TOLD,
+        *(pattern for _, pattern in contacts._OBJECT_PREDICATES),
         contacts._REFUSALS,
         contacts._PLANS,
         contacts._CONDITIONS,
@@ -137,15 +137,16 @@ def test_an_invalid_lexicon_file_is_a_config_error_naming_file_and_category(
 def test_a_new_language_file_in_the_users_lexicon_folder_is_picked_up(tmp_path: Path) -> None:
     folder = _lexicon_folder(
         tmp_path,
-        "de.yaml",
-        "language: de\nmeeting: ['\\btrafen sich\\b', '\\bTreffen\\b']\nrefusals: ['\\blehnte\\b']\n",
+        "it.yaml",
+        "language: it\nmeeting: ['\\bsi sono incontrati\\b', '\\bincontro\\b']\nrefusals: ['\\brifiutato\\b']\n",
     )
     lexicon = load_lexicon(folder)
-    assert lexicon.codes == ("en", "es", "zh", "de", "fr", "pt")  # the others by code
+    shipped = ("en", "es", "zh", "de", "fr", "ja", "ko", "pt", "ru", "vi")
+    assert lexicon.codes == ("en", "es", "zh", "de", "fr", "it", "ja", "ko", "pt", "ru", "vi")  # the others by code
     meeting = re.compile(lexicon.alternation("meeting"), re.IGNORECASE)
-    assert meeting.search("Austin und Dong trafen sich am Dienstag").group(0) == "trafen sich"
+    assert meeting.search("Austin e Dong si sono incontrati martedì").group(0) == "si sono incontrati"
     assert lexicon.fragments("told") == load_lexicon().fragments("told")  # categories it leaves out: none
-    assert load_lexicon().codes == ("en", "es", "zh", "fr", "pt")  # the shipped lexicon is untouched
+    assert load_lexicon().codes == shipped  # the shipped lexicon is untouched
 
 
 def test_a_users_file_replaces_the_shipped_file_of_the_same_name(tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from newswatch.classify import Classifier
 from newswatch.seeds import parse_seed_text
 
@@ -120,3 +122,179 @@ Austin tried without luck to reach his Chinese counterpart by phone on Saturday 
 was shot down, and wanted to talk to Wei Fenghe about it, officials said.
 """
     assert _classify(classifier, attempt).reported_contact() is None
+
+
+# --- languages and scripts the lexicon files add (ja, ko, ru, de) ----------------------------------
+
+# A Japanese TV-news copy: the meeting on the 31st, and last month's online talks as background
+# (which must not turn the meeting into a video call).
+JAPANESE = """ date 2025-10-31
+ヘグセス国防長官は31日、訪問先のクアラルンプールで中国の董軍国防相と会談し、南シナ海での中国軍の動きに懸念を示しました。先月、2人はオンラインで会談しましたが、対面での会談は初めてです。
+"""
+
+
+def test_a_japanese_report_of_a_meeting_keeps_its_own_mode(classifier: Classifier) -> None:
+    contact = _classify(classifier, JAPANESE).contact
+    assert contact is not None and contact.status == "held"
+    assert _names(contact) == ["Dong Jun", "Pete Hegseth"]
+    assert contact.date == dt.date(2025, 10, 31)
+    assert contact.mode == "meeting"
+
+
+# A Korean wire copy, one paragraph per line with no blank lines: a quoted kicker without a
+# tense, then a lead that announces the meeting (할 예정이다) and recalls last month's video call.
+KOREAN_ANNOUNCEMENT = """ date 2024-05-17
+"미중 국방장관, 이달 말 첫 대면 회담"
+외신 "오스틴-둥쥔, 싱가포르에서 회동"
+(서울=가상통신) 한 기자 = 로이드 오스틴 미국 국방장관과 둥쥔 중국 국방부장이 이달 말 싱가포르에서 양자 회담을 할 예정이라고 외신이 16일 보도했다.
+두 장관은 지난달 영상으로 회담을 했지만 직접 만난 적은 없다.
+"""
+
+# The same pair's video meeting reported as held, on the 16th.
+KOREAN_REPORT = """ date 2024-04-17
+미중 국방장관 화상 회담
+
+로이드 오스틴 미국 국방장관은 16일 둥쥔 중국 국방부장과 화상 회담을 가졌다고 국방부가 밝혔다. 두 장관의 회담은 약 1년 5개월 만이다.
+"""
+
+
+def test_a_korean_announcement_under_a_tenseless_kicker_is_planned(classifier: Classifier) -> None:
+    contact = _classify(classifier, KOREAN_ANNOUNCEMENT).contact
+    assert contact is None or contact.status == "planned"
+
+
+def test_a_korean_report_is_held_with_its_day_of_the_month(classifier: Classifier) -> None:
+    contact = _classify(classifier, KOREAN_REPORT).contact
+    assert contact is not None and contact.status == "held"
+    assert _names(contact) == ["Dong Jun", "Lloyd Austin"]
+    assert contact.mode == "video_call"
+    assert contact.date == dt.date(2024, 4, 16)  # the 16th of this month, not of a year ago
+
+
+# Russian declines foreign names: "с Дун Цзюнем" (with Dong Jun), "Ллойдом Остином".
+RUSSIAN = """ date 2024-05-31
+Главы оборонных ведомств США и Китая встретились в Сингапуре
+
+Министр обороны США Ллойд Остин встретился в пятницу с китайским коллегой Дун Цзюнем на полях форума в Сингапуре, сообщил Пентагон.
+"""
+
+
+def test_a_russian_report_finds_declined_names(classifier: Classifier) -> None:
+    contact = _classify(classifier, RUSSIAN).contact
+    assert contact is not None and contact.status == "held"
+    assert _names(contact) == ["Dong Jun", "Lloyd Austin"]
+    assert contact.mode == "meeting"
+
+
+# German: the verb comes last, after "seit" ("the first time since taking office").
+GERMAN = """ date 2022-04-20
+Pentagon-Chef telefoniert mit chinesischem Kollegen
+
+US-Verteidigungsminister Lloyd Austin hat erstmals seit seinem Amtsantritt mit seinem chinesischen Amtskollegen Wei Fenghe telefoniert, wie das Pentagon am Mittwoch mitteilte.
+"""
+
+
+def test_a_german_report_reads_the_verb_at_the_end(classifier: Classifier) -> None:
+    contact = _classify(classifier, GERMAN).contact
+    assert contact is not None and contact.status == "held"
+    assert _names(contact) == ["Lloyd Austin", "Wei Fenghe"]
+    assert contact.mode == "phone_call"
+
+
+# --- near-misses in English and Chinese -------------------------------------------------------------
+
+NOT_CONTACTS = {
+    # an event noun as the subject of a future
+    "noun_future": """ date 2024-05-29
+Pentagon chief heads to Singapore
+
+Defense Secretary Lloyd Austin's face-to-face meeting with Chinese Defense Minister Dong Jun at the \
+security forum in Singapore later this week will be the first between the two men, officials said on \
+Wednesday in a briefing for reporters.
+""",
+    # a meeting that fell apart, and co-presence at a gathering of many
+    "fell_apart": """ date 2018-10-17
+SINGAPORE (Wire) — Defense Secretary Jim Mattis is getting ready to sit down in Singapore with his \
+Chinese counterpart, weeks after a meeting with Wei Fenghe planned for Beijing fell apart as relations \
+between the two countries soured over trade and Taiwan.
+
+Mattis and Chinese Defense Minister Wei Fenghe were both in Singapore for a regional meeting of defense ministers.
+""",
+    # only a handshake, after a participle that goes on with the clause
+    "handshake": """ date 2023-06-03
+Defence chiefs of US and China share a dinner table but no talks
+
+China's defence minister Li Shangfu and US Defense Secretary Lloyd Austin met very briefly at the \
+opening dinner of the forum on Friday, really only shaking hands and exchanging a few pleasantries, \
+after Beijing turned down a formal meeting.
+""",
+    # the officials of a contact someone refused, in the sentence about another meeting
+    "refused_pair": """ date 2023-06-04
+Australian minister meets Chinese counterpart in Singapore
+
+The talks, held on the sidelines of the forum late on Saturday, drew attention largely because Li \
+Shangfu had refused to sit down formally with the US defence secretary, Lloyd Austin, in the same city.
+""",
+    # a contact from last year, recalled (曾, had), and one that did not happen again (未再)
+    "recalled": """ date 2025-05-29
+中方派团出席香格里拉对话会
+
+据报道，今年中国国防部长董军不会出席会议。董军去年出席该会议期间曾与时任美国防长奥斯汀会晤，但两人在去年年底的东盟会议期间并未再会面，外界关注双方今年是否会接触。
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_CONTACTS))
+def test_near_misses_report_no_contact_held(classifier: Classifier, name: str) -> None:
+    contact = _classify(classifier, NOT_CONTACTS[name]).contact
+    assert contact is None or contact.status == "planned", (name, contact)
+
+
+def test_a_summit_hosted_somewhere_is_not_a_meeting_but_hosting_an_official_is(classifier: Classifier) -> None:
+    summit = """ date 2024-05-30
+Defense chiefs to meet
+
+Lloyd Austin and Dong Jun are in Singapore for the Shangri-La Dialogue, an annual security summit \
+hosted by a London think tank, where both will give speeches over the weekend to delegates.
+"""
+    contact = _classify(classifier, summit).contact
+    assert contact is None or contact.status == "planned"
+    hosted = """ date 2022-11-22
+Visit
+
+Chinese Defense Minister Wei Fenghe hosted Lloyd Austin in Siem Reap on Tuesday for talks lasting \
+about ninety minutes on the sidelines of the regional meeting, the ministry said.
+"""
+    contact = _classify(classifier, hosted).contact
+    assert contact is not None and contact.status == "held" and contact.mode == "meeting"
+
+
+def test_chinese_talks_by_video_and_a_day_in_chinese_numerals(classifier: Classifier) -> None:
+    text = """ date 2024-09-12
+戰區司令首次通話
+
+解放軍南部戰區司令員吳亞男十日與美軍印太司令部司令帕帕羅通過視頻進行了交談，雙方就共同關心的問題交換了意見。
+"""
+    contact = _classify(classifier, text).contact
+    assert contact is not None and contact.status == "held"
+    assert contact.mode == "video_call"
+    assert contact.date == dt.date(2024, 9, 10)
+
+
+def test_a_name_that_qualifies_a_government_is_not_its_holder(classifier: Classifier) -> None:
+    text = """ date 2024-08-29
+Top US aide sees senior Chinese general
+
+BEIJING (Wire) — A top White House aide met a senior Chinese general on Thursday, the first such talks \
+in years, at the end of three days of talks in the Chinese capital about managing the U.S. rivalry with China.
+
+It was the first meeting between Zhang Youxia and a Biden administration official, and the first \
+between a senior American official and a vice chairman of the commission in six years.
+
+National Security Adviser Jake Sullivan's meeting with Zhang, one of the two vice chairmen of the Central Military Commission, \
+lasted about an hour, the White House said. Both sides also discussed plans for a call between \
+Presidents Joe Biden and Xi Jinping in the coming weeks.
+"""
+    contact = _classify(classifier, text).contact
+    assert contact is not None and contact.status == "held"
+    assert _names(contact) == ["Jake Sullivan", "Zhang Youxia"]
