@@ -234,6 +234,9 @@ def _event_json(event: StoredEvent, first_seen: Any, alerted: bool) -> dict[str,
         "level": event.level,
         "historical": event.historical,
         "evidence": list(event.evidence[:5]),
+        "quotes": [
+            {"text": q.text, "ref": q.ref, "title": q.title, "published": q.published.isoformat()} for q in event.quotes
+        ],
         "confidence": event.confidence,
         "sources": event.sources,
         "matched": list(event.rules[:12]),

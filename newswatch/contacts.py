@@ -196,19 +196,27 @@ def _find_predicates(text: str, screen: set[int]) -> list[_Predicate]:
     return sorted(found, key=lambda p: p.start)
 
 
-_BLOCKERS = (_REFUSALS, _CONDITIONS, _PLANS)
-_BLOCKER_FILTER = PatternFilter(_BLOCKERS)
 # The same, right after the predicate, where verb-final languages put them ("会談する予定",
-# "회담할 예정", "the meeting will be his first"): why, and the pattern, in the predicate's clause
-# within _AFTER_REACH characters of its end.
-_AFTER_BLOCKERS = (
-    ("refused", _vocabulary("refusals_after")),
-    ("conditional", _vocabulary("conditions_after")),
-    ("planned", _vocabulary("plans_after")),
-)
+# "회담할 예정", "the meeting will be his first"): in the predicate's clause within _AFTER_REACH
+# characters of its end.
+_REFUSALS_AFTER = _vocabulary("refusals_after")
+_CONDITIONS_AFTER = _vocabulary("conditions_after")
+_PLANS_AFTER = _vocabulary("plans_after")
 _AFTER_REACH = 100
 _FORUMS_AFTER = _vocabulary("forums_after")
 _EARLIER = _vocabulary("earlier")
+_BLOCKERS = (
+    _REFUSALS,
+    _CONDITIONS,
+    _PLANS,
+    _REFUSALS_AFTER,
+    _CONDITIONS_AFTER,
+    _PLANS_AFTER,
+    _FORUMS_AFTER,
+    _EARLIER,
+)
+_BLOCKER_FILTER = PatternFilter(_BLOCKERS)
+_AFTER = (("refused", _REFUSALS_AFTER), ("conditional", _CONDITIONS_AFTER), ("planned", _PLANS_AFTER))
 
 
 # Right before a predicate, an infinitive or a future announces it ("wanted to talk to", "he'll
@@ -225,31 +233,46 @@ def _is_headline(text: str) -> bool:
     return _words(text) < LEAD_MIN_WORDS and not text.rstrip().rstrip(_CLOSING).endswith(_SENTENCE_END)
 
 
-def _blocker(text: str, predicate: _Predicate, possible: Sequence[re.Pattern[str]] = _BLOCKERS) -> str | None:
+def _clause_breaks(text: str) -> list[tuple[int, int]]:
+    """Where the sentence's clauses start (the span of each clause start), found once."""
+    return [m.span() for m in _CLAUSE_START.finditer(text)]
+
+
+def _blocker(
+    text: str,
+    predicate: _Predicate,
+    possible: Sequence[re.Pattern[str]] = _BLOCKERS,
+    breaks: Sequence[tuple[int, int]] | None = None,
+) -> str | None:
     """Why a predicate is not a contact that took place: refused, a forum, an earlier one,
     conditional or planned.
 
-    ``possible``: the blocker patterns that can match the sentence at all (see PatternFilter).
+    ``possible``: the blocker patterns that can match the sentence at all (see PatternFilter);
+    ``breaks``: the sentence's ``_clause_breaks``, when known.
     """
     if _REFUSALS in possible and _REFUSALS.search(text, 0, predicate.end):
         return "refused"
-    if _FORUMS_AFTER.match(text, predicate.end):
+    if _FORUMS_AFTER in possible and _FORUMS_AFTER.match(text, predicate.end):
         return "forum"
-    clause_end = _CLAUSE_START.search(text, predicate.end)
-    after_end = min(clause_end.start() if clause_end else len(text), predicate.end + _AFTER_REACH)
-    for why, pattern in _AFTER_BLOCKERS:
-        if pattern.search(text, predicate.end, after_end):
-            return why
+    if breaks is None:
+        breaks = _clause_breaks(text)
+    after = [(why, p) for why, p in _AFTER if p in possible]
+    if after:
+        clause_end = next((start for start, _ in breaks if start >= predicate.end), len(text))
+        after_end = min(clause_end, predicate.end + _AFTER_REACH)
+        for why, pattern in after:
+            if pattern.search(text, predicate.end, after_end):
+                return why
     if _INFINITIVE.search(text, max(0, predicate.start - 40), predicate.start) or (
         _is_headline(text) and _HEADLINE_INFINITIVE.search(text, 0, predicate.start)
     ):
         return "planned"
-    clause_starts = [m.end() for m in _CLAUSE_START.finditer(text, 0, predicate.start)]
-    clause = text[clause_starts[-1] if clause_starts else 0 : predicate.end]
-    if _EARLIER.search(clause):
-        return "earlier"
-    if _CONDITIONS not in possible and _PLANS not in possible:
+    if _CONDITIONS not in possible and _PLANS not in possible and _EARLIER not in possible:
         return None
+    clause_start = max((end for _, end in breaks if end <= predicate.start), default=0)
+    clause = text[clause_start : predicate.end]
+    if _EARLIER in possible and _EARLIER.search(clause):
+        return "earlier"
     if _CONDITIONS in possible and _CONDITIONS.search(clause):
         return "conditional"
     if _PLANS in possible and _PLANS.search(clause):
@@ -314,7 +337,9 @@ class ContactDetector:
         gazetteer = self.gazetteer
         # (most sentences refer to no one: no calls for them)
         names = [
-            [m for m in gazetteer.find_names(s.text, h) if not _GOVERNMENT_AFTER.match(s.text, m.end)] if h.names else []
+            [m for m in gazetteer.find_names(s.text, h) if not _GOVERNMENT_AFTER.match(s.text, m.end)]
+            if h.names
+            else []
             for s, h in zip(sentences, hits, strict=True)
         ]
         ranked = [
@@ -392,7 +417,9 @@ class ContactDetector:
                 if after and after[0].official_id and re.fullmatch(r"[\s\w.,'’-]*", between):
                     found.append(_Predicate(match.start(), match.end(), mode))
         possible = [_BLOCKERS[i] for i in _BLOCKER_FILTER.candidates(text)] if found else []
-        blockers = [_blocker(text, p, possible) for p in found]
+        breaks = _clause_breaks(text) if found else []
+        blockers = [_blocker(text, p, possible, breaks) for p in found]
+        refusals = _REFUSALS in possible
         predicates = [p for p, why in zip(found, blockers, strict=True) if why is None]
         planned = [p for p, why in zip(found, blockers, strict=True) if why == "planned"]
         in_scope = [m for m in mentions if m.start < limit]
@@ -403,10 +430,14 @@ class ContactDetector:
             officials={m.official_id for m in in_scope if m.official_id},
             anchor=anchor,
         )
-        facts.candidates = [c for p in predicates if (c := self._candidate(sentence, p, in_scope, facts.dates, anchor))]
+        facts.candidates = [
+            c for p in predicates if (c := self._candidate(sentence, p, in_scope, facts.dates, anchor, refusals))
+        ]
         if planned:
             ahead = find_dates(text, anchor, future=True)
-            facts.planned = [c for p in planned if (c := self._candidate(sentence, p, in_scope, ahead, anchor))]
+            facts.planned = [
+                c for p in planned if (c := self._candidate(sentence, p, in_scope, ahead, anchor, refusals))
+            ]
             # One clause that both announces and reports a contact of the same two people
             # ("…에 만나 회담을 갖는다": meet and will hold talks) is an announcement: the verb
             # that carries the tense may be any of its predicates (fail safe: no held contact).
@@ -421,6 +452,7 @@ class ContactDetector:
         mentions: list[Mention],
         dates: list[DateMention],
         anchor: dt.date,
+        refusals: bool = True,
     ) -> _Candidate | None:
         """The official of each side nearest the predicate ("his Chinese counterpart" resolved
         through the other's office), or None when a side is missing."""
@@ -429,7 +461,8 @@ class ContactDetector:
         chosen: dict[str, Mention] = {}
         # An official named after a refusal that follows the predicate belongs to the refused
         # contact ("The meeting … was notable because Li had refused to meet Austin").
-        refusal = _REFUSALS.search(text, predicate.end)
+        last = max((m.start for m in mentions), default=0)
+        refusal = _REFUSALS.search(text, predicate.end, last) if refusals and last > predicate.end else None
         reach = refusal.start() if refusal else len(text)
         day = anchor
         named = {m.official_id for m in mentions if m.official_id}

@@ -48,7 +48,8 @@ _MONTH = r"(?P<month>Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", compile_guarded(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")),
     # (Korean writes 년 월 일 where Chinese and Japanese write 年 月 日)
-    ("cjk", compile_guarded(r"(?:(?P<y>\d{4})[年년]\s?)?(?P<m>\d{1,2})[月월]\s?(?P<d>\d{1,2})[日일]")),
+    # (alternatives, not character classes: the screen finds a pattern by its literals)
+    ("cjk", compile_guarded(r"(?:(?P<y>\d{4})(?:年|년)\s?)?(?P<m>\d{1,2})(?:月|월)\s?(?P<d>\d{1,2})(?:日|일)")),
     (
         "month_day",
         compile_guarded(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{4}))?"),
@@ -76,9 +77,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         compile_guarded(r"\b(?P<weekday>lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b", re.IGNORECASE),
     ),
     ("cjk_weekday", compile_guarded(r"(?:星期|周)(?P<weekday>[一二三四五六日天])")),
-    ("cjk_day", compile_guarded(r"(?<![月월\d])(?<![月월]\s)(?P<d>\d{1,2})[日일]")),
+    ("cjk_day", compile_guarded(r"(?<![月월\d])(?<![月월]\s)(?P<d>\d{1,2})(?:日|일)")),
     # 十五日, 二十一日 (the 10th to the 31st in Chinese numerals; 一日 alone is "one day")
-    ("cjk_numeral_day", compile_guarded(r"(?<![一二三四五六七八九十]月)(?<![一二三四五六七八九十])(?P<d>[二三]?十[一二三四五六七八九]?)日")),
+    (
+        "cjk_numeral_day",
+        compile_guarded(
+            r"(?<![一二三四五六七八九十]月)(?<![一二三四五六七八九十])(?P<d>[二三]?十[一二三四五六七八九]?)日"
+        ),
+    ),
     ("cjk_relative", compile_guarded(r"(?P<rel>昨天|昨日|今天|今日|前天)")),
     ("es_relative", compile_guarded(r"\b(?P<rel>ayer|hoy|anteayer)\b", re.IGNORECASE)),
     (

@@ -33,6 +33,7 @@ class DigestEvent:
     historical: bool = False
     sources: int = 1
     new: bool = True  # planned meetings: announced since the last digest
+    evidence: str | None = None  # the sentence that states the contact (held contacts)
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ def _digest_event(event: StoredEvent, topics: tuple[str, ...], new: bool = True)
         historical=event.historical,
         sources=event.sources,
         new=new,
+        evidence=event.quotes[0].text if event.quotes and event.status == "held" else None,
     )
 
 
@@ -210,6 +212,7 @@ SAMPLE_DIGEST = Digest(
             "https://news.example.com/a",
             "Austin and Dong talk",
             historical=True,
+            evidence="Austin and Dong spoke by video on Tuesday.",
         ),
     ),
     planned=(

@@ -25,6 +25,7 @@ from newswatch.text import Sentence, verbatim_spans
 
 T = TypeVar("T")
 MentionKind = Literal["name", "surname", "title", "counterpart"]
+_ROLE_CACHE_SIZE = 50_000  # (official, day, preferred offices) → role: a long-running monitor's bound
 
 # Ranks and honorifics that may stand between a title and a name, or before a surname.
 RANK_WORDS = (
@@ -313,6 +314,7 @@ class Gazetteer:
         self.officials: dict[str, Official] = {o.id: o for o in settings.officials.officials}
         self.countries = settings.core.countries
         self.pair = settings.core.tracked_pair
+        self._roles: dict[tuple[str, dt.date, frozenset[str]], tuple[Role, Office]] = {}
 
     # --- lookups ---------------------------------------------------------------------------
 
@@ -330,8 +332,18 @@ class Gazetteer:
         """The official's most senior role on ``day``; outside every tenure, the nearest role.
 
         Among equally senior roles, one whose office is in ``prefer`` wins (Wei Fenghe talking to
-        a Secretary of Defense did so as defence minister, not as a CMC member).
+        a Secretary of Defense did so as defence minister, not as a CMC member). Remembered: the
+        detector asks about the same people on the same day many times.
         """
+        key = (official_id, day, prefer)
+        found = self._roles.get(key)
+        if found is None:
+            found = self._roles[key] = self._role_on(official_id, day, prefer)
+            if len(self._roles) > _ROLE_CACHE_SIZE:
+                self._roles.clear()
+        return found
+
+    def _role_on(self, official_id: str, day: dt.date, prefer: frozenset[str]) -> tuple[Role, Office]:
         official = self.officials[official_id]
 
         def distance(role: Role) -> int:

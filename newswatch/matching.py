@@ -102,6 +102,9 @@ def _sequence(items: _parser.SubPattern | list) -> Factors | None:
     return best
 
 
+_MAX_CLASS_LITERALS = 4
+
+
 def _item(op: object, argument: object) -> Factors | None:
     if op is sre.SUBPATTERN:
         return _sequence(argument[-1])  # type: ignore[index]
@@ -115,7 +118,10 @@ def _item(op: object, argument: object) -> Factors | None:
     if op in _REPEATS:
         minimum, _, body = argument  # type: ignore[misc]
         return _sequence(body) if minimum >= 1 else None
-    return None  # a character class, any character, a back-reference: no literal
+    if op is sre.IN:  # a few characters ("日|일" is parsed as [日일]): each is a literal
+        chars = _set_characters(argument)
+        return frozenset(c.lower() for c in chars) if chars and len(chars) <= _MAX_CLASS_LITERALS else None
+    return None  # a large or negated class, any character, a back-reference: no literal
 
 
 def required_literals(pattern: re.Pattern[str]) -> Factors | None:

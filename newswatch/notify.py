@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import apprise
 
 from newswatch.errors import ConfigError, NotificationError
-from newswatch.records import MODE_LABELS, Participant, StoredEvent
+from newswatch.records import MODE_LABELS, Participant, Quote, StoredEvent
 from newswatch.settings import Country
 from newswatch.templates import Templates, shipped_folder, templates_in
 
@@ -169,6 +169,7 @@ def alert_context(event: StoredEvent, countries: Mapping[str, Country], pair: tu
         {"ref": neutralise(ref), "title": neutralise(title), "published": published.isoformat(), "url": _web_url(ref)}
         for ref, title, published in event.articles
     ]
+    best = event.quotes[0].text if event.quotes else (event.evidence[0] if event.evidence else None)
     return {
         "pair": pair_label(countries, pair),
         "event": {
@@ -184,10 +185,22 @@ def alert_context(event: StoredEvent, countries: Mapping[str, Country], pair: tu
             "topics": list(event.topics),
             "names": " – ".join(p.name for p in event.participants),
             "participants": _participants(event.participants, countries),
-            "evidence": _shortened(neutralise(event.evidence[0])) if event.evidence else None,
+            "evidence": _shortened(neutralise(best)) if best else None,
+            "evidence_source": _quote(event.quotes[0]) if event.quotes else None,
+            "supporting": [{"text": _shortened(neutralise(q.text)), **_quote(q)} for q in event.quotes[1:]],
             "articles": articles,
             "link": next((a["url"] for a in articles if a["url"]), None),
         },
+    }
+
+
+def _quote(quote: Quote) -> dict[str, Any]:
+    """Where a quoted sentence comes from, as templates show it."""
+    return {
+        "ref": neutralise(quote.ref),
+        "title": neutralise(quote.title),
+        "published": quote.published.isoformat(),
+        "url": _web_url(quote.ref),
     }
 
 
@@ -210,6 +223,7 @@ def _digest_event(event: DigestEvent) -> dict[str, Any]:
         "title": neutralise(event.title),
         "ref": neutralise(event.ref),
         "url": _web_url(event.ref),
+        "evidence": _shortened(neutralise(event.evidence)) if event.evidence else None,
     }
 
 
@@ -304,8 +318,25 @@ SAMPLE_EVENT = StoredEvent(
     ),
     topics=("us-china-military",),
     evidence=("Austin and Dong spoke by video on Tuesday.",),
-    articles=(("https://news.example.com/a", "Austin and Dong talk", dt.date(2024, 4, 17)),),
+    articles=(
+        ("https://news.example.com/a", "Austin and Dong talk", dt.date(2024, 4, 17)),
+        ("https://other.example.com/b", "Defence chiefs hold video call", dt.date(2024, 4, 17)),
+    ),
     historical=True,
+    quotes=(
+        Quote(
+            "Austin and Dong spoke by video on Tuesday.",
+            "https://news.example.com/a",
+            "Austin and Dong talk",
+            dt.date(2024, 4, 17),
+        ),
+        Quote(
+            "The two defence chiefs held a video call on Tuesday.",
+            "https://other.example.com/b",
+            "Defence chiefs hold video call",
+            dt.date(2024, 4, 17),
+        ),
+    ),
 )
 
 

@@ -126,6 +126,16 @@ class ReadFailure:
 
 
 @dataclass(frozen=True)
+class Quote:
+    """A sentence that states a contact took place, and the article it is from."""
+
+    text: str
+    ref: str
+    title: str
+    published: dt.date
+
+
+@dataclass(frozen=True)
 class StoredEvent:
     """A contact event as stored, for alerting and reporting."""
 
@@ -147,6 +157,9 @@ class StoredEvent:
     announcements: tuple[tuple[str, str, dt.date], ...] = field(default=())
     date_stated: bool = True  # False: no report states the date; it is an article's date
     field_sources: tuple[tuple[str, str], ...] = ()  # (date | mode | location, ref of the report)
+    # The sentence that states the contact, from the most confident report, then up to three
+    # from other independent reports: each with its source. Never from an announcement.
+    quotes: tuple[Quote, ...] = ()
 
 
 @dataclass(frozen=True)

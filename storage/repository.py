@@ -31,7 +31,7 @@ from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session, selectinload
 
 from newswatch.dedup import NEAR_DUPLICATE_WINDOW_DAYS, differ_little, fingerprint_bands
-from newswatch.records import Article, Contact, Mutes, Participant, StoredEvent, TopicScore
+from newswatch.records import Article, Contact, Mutes, Participant, Quote, StoredEvent, TopicScore
 from newswatch.resolve import BecomesHeld, KnownEvent, NewEvent, Report, Settled, candidate_window, resolve, settle
 
 
@@ -671,7 +671,28 @@ def _record(
         announcements=tuple((r.ref, r.title, r.published) for r in announced),
         date_stated=row.date_explicit,
         field_sources=settled.sources if settled else (),
+        quotes=_quotes(by_confidence),
     )
+
+
+MAX_QUOTES = 4  # the sentence that states the contact, and up to three supporting ones
+
+
+def _quotes(reports: Sequence[_Report]) -> tuple[Quote, ...]:
+    """The best sentence of each independent report (syndicated copies count once), most
+    confident first, each sentence once."""
+    quotes: list[Quote] = []
+    said: set[str] = set()
+    independent = [r for r in reports if r.duplicate_of_id is None] or list(reports)
+    for report in independent:
+        sentence = next((s for s in report.evidence if s not in said), None)
+        if sentence is None:
+            continue
+        said.add(sentence)
+        quotes.append(Quote(sentence, report.ref, report.title, report.published))
+        if len(quotes) == MAX_QUOTES:
+            break
+    return tuple(quotes)
 
 
 # An event's parts, for events by id: plain rows, statements built once (get_event runs once per

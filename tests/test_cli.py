@@ -140,3 +140,5 @@ def test_replay_command_end_to_end_with_clean_output(tmp_path: Path) -> None:
     assert {"status", "historical", "evidence", "confidence", "sources"} <= set(events[0])
     assert events[0]["status"] == "held" and events[0]["sources"] == 1 and events[0]["evidence"]
     assert events[0]["articles"][0]["ref"] == "004_ec52301a8b636dd9.txt"
+    (quote,) = events[0]["quotes"]  # one report: the sentence that states the contact, with its source
+    assert quote["ref"] == "004_ec52301a8b636dd9.txt" and quote["text"] == events[0]["evidence"][0]

@@ -169,3 +169,31 @@ def test_an_smtp_server_that_drops_the_connection_is_retried_and_delivered_once(
     assert delivered.delivered
     assert len(smtp_receiver.wait_for(1)) == 1
     assert deliver_alerts(sessions, channels, now_settings) == []
+
+
+def test_an_alert_quotes_the_contact_with_its_source_and_supporting_sentences(settings: Settings) -> None:
+    from dataclasses import replace
+
+    from newswatch.notify import alert_context
+    from newswatch.records import Quote
+
+    quotes = (
+        Quote(
+            "Austin and Dong held a video call on Tuesday.",
+            "https://a.example.com/1",
+            "Chiefs talk",
+            dt.date(2024, 4, 17),
+        ),
+        Quote("The two ministers spoke by video.", "https://b.example.com/2", "Video call", dt.date(2024, 4, 17)),
+        Quote("Dong told Austin the PLA would not stand by.", "seeds/c.txt", "Readout", dt.date(2024, 4, 18)),
+    )
+    event = replace(EVENT, quotes=quotes)
+    context = alert_context(event, settings.core.countries, settings.core.tracked_pair)["event"]
+    assert context["evidence"] == quotes[0].text
+    assert context["evidence_source"]["url"] == "https://a.example.com/1"
+    assert [q["text"] for q in context["supporting"]] == [quotes[1].text, quotes[2].text]
+    assert context["supporting"][1]["url"] is None  # a file, not a link
+    for style in ("text", "slack", "html"):
+        _, body = render_alert(event, settings.core.countries, settings.core.tracked_pair, style)
+        assert "Also reported" in body and "Video call" in body and "Readout" in body, style
+        assert "Chiefs talk" in body

@@ -202,7 +202,8 @@ def test_text_from_articles_and_feeds_is_escaped_and_only_http_links(
     assert_self_contained(page)
     assert HOSTILE not in page and "<img" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # shown, as text: in the title and the evidence
-    assert html.unescape(page).count(f"Dong Jun on Tuesday {HOSTILE}, the Pentagon said.") == 2
+    # as text three times: the source's title, the evidence, and the title again as its source
+    assert html.unescape(page).count(f"Dong Jun on Tuesday {HOSTILE}, the Pentagon said.") == 3
     assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in page
     anchors = [attrs["href"] for attrs in _Page(page).tags("a")]
     assert "https://news.example.org/austin-dong?a=1&b=2" in anchors

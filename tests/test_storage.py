@@ -183,6 +183,30 @@ def test_an_announced_meeting_becomes_the_contact_when_held_and_alerts_then(data
     assert [ref for ref, _, _ in stored.articles] == ["held.txt", "later.txt"]
     assert [ref for ref, _, _ in stored.announcements] == ["announce.txt", "again.txt", "late.txt"]
     assert stored.evidence == ("held evidence",)
+    # The quote that states the contact comes from a report, with its source; the second report
+    # says the same sentence, so it adds no supporting quote.
+    assert [(q.text, q.ref) for q in stored.quotes] == [("held evidence", "held.txt")]
+
+
+def test_an_event_quotes_one_sentence_per_independent_report_with_its_source(database_url: str) -> None:
+    from dataclasses import replace
+
+    sessions = open_database(database_url)
+    with transaction(sessions) as session:
+        ids = []
+        for index in range(6):
+            article, _ = repository.store_article(
+                session, _article(f"r{index}.txt", f"report number {index} of the call", "2024-04-17")
+            )
+            ids.append(article)
+        for index, article in enumerate(ids):
+            contact = replace(_contact("2024-04-16", "video_call"), evidence=(f"sentence {index}", "shared"))
+            event, _ = repository.record_contact(session, article, contact)
+    with transaction(sessions) as session:
+        stored = repository.get_event(session, event)
+    assert len(stored.quotes) == repository.MAX_QUOTES == 4  # the best, and up to three supporting
+    assert len({q.ref for q in stored.quotes}) == 4 and len({q.text for q in stored.quotes}) == 4
+    assert all(q.published == dt.date(2024, 4, 17) and q.title for q in stored.quotes)
 
 
 def test_working_level_contacts_are_stored_but_alert_only_when_the_level_is_lowered(
