@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from newswatch.contacts import ContactDetector
+from newswatch.detection import ContactDetector
 from newswatch.gazetteer import Gazetteer
 from newswatch.records import Article, Classification, Contact
 from newswatch.scripts import fold_traditional

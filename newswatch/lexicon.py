@@ -31,7 +31,7 @@ Categories (a file may leave one out, or give it an empty list):
     reported_on      right before a date, they make it the date of the report
     dateline_cities  (a mapping, not fragments) dateline city → its English name
 
-The detector (newswatch.contacts) joins every language's fragments of a category into one
+The detector (newswatch.detection.vocabulary) joins every language's fragments of a category into one
 alternation, languages in a stable order (``LEADING_LANGUAGES``, then the others by code), and
 compiles it once at import. A fragment should start with ``\\b`` before a word: the detector
 skips text by the characters its fragments start with (newswatch.matching.guarded).

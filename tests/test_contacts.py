@@ -256,7 +256,7 @@ def test_the_sides_an_article_may_refer_to_include_every_side_its_sentences_refe
     little: on every test and seed article, and on sentences written to stretch it."""
     from pathlib import Path
 
-    from newswatch.contacts import _strip_dateline
+    from newswatch.detection.article import _strip_dateline
     from newswatch.text import split_article
 
     corpus = Path(__file__).parent / "corpus"
@@ -271,7 +271,9 @@ def test_the_sides_an_article_may_refer_to_include_every_side_its_sentences_refe
             "中国国防部长董军与美国国防部长奥斯汀举行视频通话。",
         )
     ]
-    detector, gazetteer = classifier.contacts, classifier.gazetteer
+    from newswatch.detection.sentences import find_mentions
+
+    gazetteer = classifier.gazetteer
     checked = 0
     for article in articles:
         body, _ = _strip_dateline(article.text)
@@ -279,7 +281,9 @@ def test_the_sides_an_article_may_refer_to_include_every_side_its_sentences_refe
         sentences = split_article(body)
         hits = gazetteer.scan(sentences, references)
         countries = [{code for _, _, code in h.countries} for h in hits]
-        mentioned = {m.country for ms in detector._mentions(sentences, hits, countries, article.published) for m in ms}
+        mentioned = {
+            m.country for ms in find_mentions(gazetteer, sentences, hits, countries, article.published) for m in ms
+        }
         assert mentioned <= gazetteer.sides_referenced(references), article.ref
         checked += bool(mentioned)
     assert checked >= 20

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from newswatch import contacts
 from newswatch.classify import Classifier
+from newswatch.detection import vocabulary
 from newswatch.errors import ConfigError
 from newswatch.lexicon import CATEGORIES, PREDICATE_MODES, join, load_language, load_lexicon, shipped_folder
 from newswatch.records import Article
@@ -54,17 +54,18 @@ def test_every_fragment_keeps_the_guarded_first_character_look_ahead() -> None:
     """A fragment must begin with \\b and a word, or a word: the detector skips text by the
     characters its patterns start with (newswatch.matching.guarded). English's optional
     "(?:tele)?phone" leaves the phone pattern unguarded, as it always was."""
-    patterns = dict(contacts._PREDICATES)
+    patterns = dict(vocabulary.PREDICATES)
     guarded = [
         *(patterns[mode] for mode in PREDICATE_MODES if mode != "phone_call"),
-        *(pattern for _, pattern in contacts._OBJECT_PREDICATES),
-        contacts._REFUSALS,
-        contacts._PLANS,
-        contacts._CONDITIONS,
-        contacts._CLAUSE_START,
-        contacts._LOCATION_STOP,
-        contacts._BACKGROUND_TAIL,
-        contacts._REPORTED_ON,
+        *(pattern for _, pattern in vocabulary.OBJECT_PREDICATES),
+        vocabulary.REFUSALS,
+        vocabulary.PLANS,
+        vocabulary.CONDITIONS,
+        vocabulary.CLAUSE_START,
+        vocabulary.LOCATION_STOP,
+        vocabulary.BACKGROUND_TAIL,
+        vocabulary.REPORTED_ON,
+        vocabulary.EARLIER,
     ]
     for pattern in guarded:
         assert pattern.pattern.startswith("(?=["), pattern.pattern[:80]

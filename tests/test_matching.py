@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from newswatch import contacts
-from newswatch.contacts import _PREDICATES
 from newswatch.dates import _PATTERNS
+from newswatch.detection import article, sentences, vocabulary
+from newswatch.detection.vocabulary import PREDICATES as _PREDICATES
 from newswatch.matching import PatternFilter, guarded, required_literals, spaced
 from newswatch.text import split_article
 
@@ -119,7 +119,12 @@ def _sentences() -> list[str]:
 GUARDED = [
     *(p for _, p in _PREDICATES),
     *(p for _, p in _PATTERNS),
-    *(value for value in vars(contacts).values() if isinstance(value, re.Pattern)),
+    *(
+        value
+        for module in (vocabulary, sentences, article)
+        for value in vars(module).values()
+        if isinstance(value, re.Pattern)
+    ),
 ]
 
 
