@@ -2,13 +2,18 @@
 
 News copy dates events relative to publication: "on Tuesday" in an article of Wednesday
 2024-04-17 is 2024-04-16; "Thursday night (21)" is the 21st; "Dec. 21" without a year is the
-latest Dec. 21 not after publication. All functions here are pure.
+latest Dec. 21 not after publication (or in the coming days). All functions here are pure.
+
+``PATTERNS`` is the registry (feedparser's ``datetimes`` is the model): each date expression is
+paired with the function that resolves it against the article's date, and the one that reads it
+as a future date ("will meet on Friday"). Adding a form of date is adding an entry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -45,79 +50,6 @@ NUMBER_WORDS = {
 }  # fmt: skip
 
 _MONTH = r"(?P<month>Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)"
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("iso", compile_guarded(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")),
-    # (Korean writes 년 월 일 where Chinese and Japanese write 年 月 日)
-    # (alternatives, not character classes: the screen finds a pattern by its literals)
-    ("cjk", compile_guarded(r"(?:(?P<y>\d{4})(?:年|년)\s?)?(?P<m>\d{1,2})(?:月|월)\s?(?P<d>\d{1,2})(?:日|일)")),
-    (
-        "month_day",
-        compile_guarded(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{4}))?"),
-    ),
-    (
-        "day_month",
-        compile_guarded(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+(?P<year>\d{4}))?"),
-    ),
-    (
-        "weekday",
-        compile_guarded(
-            r"\b(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-            r"(?:\s+(?:morning|afternoon|evening|night))?(?:\s*\((?P<dom>\d{1,2})\))?",
-        ),
-    ),
-    (
-        "es_day_month",
-        compile_guarded(
-            r"\b(?P<day>\d{1,2})\s+de\s+(?P<month>" + "|".join(SPANISH_MONTHS) + r")(?:\s+de\s+(?P<year>\d{4}))?\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "es_weekday",
-        compile_guarded(r"\b(?P<weekday>lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b", re.IGNORECASE),
-    ),
-    ("cjk_weekday", compile_guarded(r"(?:星期|周)(?P<weekday>[一二三四五六日天])")),
-    ("cjk_day", compile_guarded(r"(?<![月월\d])(?<![月월]\s)(?P<d>\d{1,2})(?:日|일)")),
-    # 十五日, 二十一日 (the 10th to the 31st in Chinese numerals; 一日 alone is "one day")
-    (
-        "cjk_numeral_day",
-        compile_guarded(
-            r"(?<![一二三四五六七八九十]月)(?<![一二三四五六七八九十])(?P<d>[二三]?十[一二三四五六七八九]?)日"
-        ),
-    ),
-    ("cjk_relative", compile_guarded(r"(?P<rel>昨天|昨日|今天|今日|前天)")),
-    ("es_relative", compile_guarded(r"\b(?P<rel>ayer|hoy|anteayer)\b", re.IGNORECASE)),
-    (
-        "relative_day",
-        compile_guarded(
-            r"\b(?P<rel>yesterday|today|tonight|last night|a day earlier|the day before|the previous day|the same day)\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "days_ago",
-        compile_guarded(
-            r"\b(?P<n>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen)\s+days?\s+(?:ago|earlier|before(?=[.,;]))",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "week",
-        compile_guarded(
-            r"\b(?P<week>last week|earlier this week|this week|last weekend|over the weekend)\b", re.IGNORECASE
-        ),
-    ),
-    (
-        "last_month",
-        compile_guarded(
-            r"\blast month\b|\bel mes pasado\b|\ble mois dernier\b|\bno mês passado\b"
-            r"|\b(?:im )?(?:vergangenen|letzten|vorigen) Monat\b|\bв прошлом месяце\b|上个?月|先月|지난\s?달",
-            re.IGNORECASE,
-        ),
-    ),
-    ("month_year", compile_guarded(r"\b(?:in|since|during)\s+" + _MONTH + r"(?:\s+(?P<year>\d{4}))?\b")),
-]
-
 _RELATIVE_DAYS = {
     "yesterday": -1, "today": 0, "tonight": 0, "last night": -1, "a day earlier": -1,
     "the day before": -1, "the previous day": -1, "the same day": 0,
@@ -143,14 +75,20 @@ def _month_number(token: str) -> int:
     return MONTHS[token.lower().rstrip(".")]
 
 
+# A day of the year without a year, at most this far after the article, is this year's: the
+# coming days ("5月31日" in a paper of 29 May), not the same day a year back.
+AHEAD = dt.timedelta(days=7)
+
+
 def _latest_on_or_before(month: int, day: int, anchor: dt.date) -> dt.date | None:
-    """The latest date with this month and day not after ``anchor`` (a year back at most)."""
+    """The latest date with this month and day not after ``anchor`` (a year back at most), or
+    this year's when it is in the coming days (AHEAD)."""
     for year in (anchor.year, anchor.year - 1):
         try:
             candidate = dt.date(year, month, day)
         except ValueError:
             continue
-        if candidate <= anchor + dt.timedelta(days=1):  # a day of slack for time zones
+        if candidate <= anchor + AHEAD:  # (a day of slack covers time zones; more, the days ahead)
             return candidate
     return None
 
@@ -200,92 +138,234 @@ def _calendar_day(year: int | None, month: int, day: int, anchor: dt.date) -> tu
         return None
 
 
-def _resolve(kind: str, match: re.Match[str], anchor: dt.date) -> tuple[dt.date, Precision] | None:
-    groups = match.groupdict()
-    if kind in ("iso", "cjk"):
-        year = int(groups["y"]) if groups.get("y") else None
-        return _calendar_day(year, int(groups["m"]), int(groups["d"]), anchor)
-    if kind in ("month_day", "day_month", "es_day_month"):
-        name = groups["month"].lower()
-        month = SPANISH_MONTHS[name] if kind == "es_day_month" else _month_number(name)
-        year = int(groups["year"]) if groups.get("year") else None
-        return _calendar_day(year, month, int(groups["day"]), anchor)
-    if kind in ("cjk_day", "cjk_numeral_day"):
-        raw = groups["d"]
-        found = _latest_day_of_month(int(raw) if raw.isdigit() else _chinese_number(raw), anchor)
-        return (found, "day") if found else None
-    if kind in ("cjk_relative", "es_relative"):
-        offsets = {"昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "前天": -2, "ayer": -1, "hoy": 0, "anteayer": -2}
-        return anchor + dt.timedelta(days=offsets[groups["rel"].lower()]), "day"
-    if kind in ("weekday", "es_weekday", "cjk_weekday"):
-        target = WEEKDAY_NUMBERS[groups["weekday"].lower()]
-        # The latest such day not after the article, with a day of slack for time zones (as for
-        # "Dec. 21"): Thursday's meeting in Beijing is in a Washington paper dated Wednesday.
-        latest = anchor + dt.timedelta(days=1)
-        date = latest - dt.timedelta(days=(latest.weekday() - target) % 7)
-        if groups.get("dom"):
-            day_of_month = int(groups["dom"])
-            if date.day != day_of_month:
-                date = _latest_day_of_month(day_of_month, anchor) or date
-        return date, "day"
-    if kind == "relative_day":
-        return anchor + dt.timedelta(days=_RELATIVE_DAYS[groups["rel"].lower()]), "day"
-    if kind == "days_ago":
-        raw = groups["n"].lower()
-        days = int(raw) if raw.isdigit() else NUMBER_WORDS[raw]
-        return anchor - dt.timedelta(days=days), "day"
-    if kind == "week":
-        return anchor + dt.timedelta(days=_WEEK_OFFSETS[groups["week"].lower()]), "week"
-    if kind == "last_month":
-        previous = anchor.replace(day=1) - dt.timedelta(days=1)
-        return previous.replace(day=1), "month"
-    if kind == "month_year":
-        month = _month_number(groups["month"])
-        year = int(groups["year"]) if groups.get("year") else anchor.year
-        if not groups.get("year") and month > anchor.month:
-            year -= 1
-        return dt.date(year, month, 1), "month"
-    return None
+# --- resolvers: a match's groups and the article's date → the date and how precise it is ----------
+
+Groups = dict[str, str | None]
+Resolved = tuple[dt.date, Precision]
 
 
-_PATTERN_FILTER = PatternFilter([pattern for _, pattern in _PATTERNS])
+def _numbered_day(groups: Groups, anchor: dt.date) -> Resolved | None:
+    """2024-04-16, 4月16日, 2024년 5월 31일: a day by its numbers."""
+    year = int(groups["y"]) if groups.get("y") else None
+    return _calendar_day(year, int(groups["m"] or 0), int(groups["d"] or 0), anchor)
+
+
+def _named_month_day(groups: Groups, anchor: dt.date) -> Resolved | None:
+    """Dec. 21, 21 December 2023: a day with its month named in English."""
+    year = int(groups["year"]) if groups.get("year") else None
+    return _calendar_day(year, _month_number(groups["month"] or ""), int(groups["day"] or 0), anchor)
+
+
+def _spanish_month_day(groups: Groups, anchor: dt.date) -> Resolved | None:
+    """16 de abril (de 2024)."""
+    year = int(groups["year"]) if groups.get("year") else None
+    return _calendar_day(year, SPANISH_MONTHS[(groups["month"] or "").lower()], int(groups["day"] or 0), anchor)
+
+
+def _day_of_month(groups: Groups, anchor: dt.date) -> Resolved | None:
+    """16日, 十五日, 16일: this month's or the month before's."""
+    raw = groups["d"] or ""
+    found = _latest_day_of_month(int(raw) if raw.isdigit() else _chinese_number(raw), anchor)
+    return (found, "day") if found else None
+
+
+_DAY_WORDS = {
+    "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "前天": -2, "ayer": -1, "hoy": 0, "anteayer": -2,
+    **_RELATIVE_DAYS,
+}  # fmt: skip
+
+
+def _relative_day(groups: Groups, anchor: dt.date) -> Resolved:
+    """Yesterday, 昨天, ayer: days from the article's."""
+    return anchor + dt.timedelta(days=_DAY_WORDS[(groups["rel"] or "").lower()]), "day"
+
+
+def _weekday(groups: Groups, anchor: dt.date) -> Resolved:
+    """Tuesday, el jueves, 星期二, "Thursday night (21)": the latest such day."""
+    target = WEEKDAY_NUMBERS[(groups["weekday"] or "").lower()]
+    # The latest such day not after the article, with a day of slack for time zones (as for
+    # "Dec. 21"): Thursday's meeting in Beijing is in a Washington paper dated Wednesday.
+    latest = anchor + dt.timedelta(days=1)
+    date = latest - dt.timedelta(days=(latest.weekday() - target) % 7)
+    if groups.get("dom"):
+        day_of_month = int(groups["dom"] or 0)
+        if date.day != day_of_month:
+            date = _latest_day_of_month(day_of_month, anchor) or date
+    return date, "day"
+
+
+def _days_ago(groups: Groups, anchor: dt.date) -> Resolved:
+    raw = (groups["n"] or "").lower()
+    return anchor - dt.timedelta(days=int(raw) if raw.isdigit() else NUMBER_WORDS[raw]), "day"
+
+
+def _week(groups: Groups, anchor: dt.date) -> Resolved:
+    return anchor + dt.timedelta(days=_WEEK_OFFSETS[(groups["week"] or "").lower()]), "week"
+
+
+def _last_month(groups: Groups, anchor: dt.date) -> Resolved:
+    previous = anchor.replace(day=1) - dt.timedelta(days=1)
+    return previous.replace(day=1), "month"
+
+
+def _month_of_year(groups: Groups, anchor: dt.date) -> Resolved:
+    """In May (2023): the latest such month."""
+    month = _month_number(groups["month"] or "")
+    year = int(groups["year"]) if groups.get("year") else anchor.year
+    if not groups.get("year") and month > anchor.month:
+        year -= 1
+    return dt.date(year, month, 1), "month"
+
+
+# --- the same expressions read as future dates ("will meet on Friday") ------------------------------
+
+
+def _next_weekday(groups: Groups, anchor: dt.date, resolved: Resolved) -> Resolved:
+    target = WEEKDAY_NUMBERS[(groups["weekday"] or "").lower()]
+    return anchor + dt.timedelta(days=(target - anchor.weekday()) % 7), resolved[1]
+
+
+def _next_calendar_day(groups: Groups, anchor: dt.date, resolved: Resolved) -> Resolved:
+    if groups.get("year") or groups.get("y"):
+        return resolved
+    ahead = _earliest_on_or_after(resolved[0].month, resolved[0].day, anchor)
+    return (ahead, resolved[1]) if ahead else resolved
+
+
+@dataclass(frozen=True)
+class DatePattern:
+    """A date expression, how it is resolved against the article's date, and how it is read as a
+    future date (None: the same)."""
+
+    kind: str
+    pattern: re.Pattern[str]
+    resolve: Callable[[Groups, dt.date], Resolved | None]
+    forward: Callable[[Groups, dt.date, Resolved], Resolved] | None = None
+
+
+# The registry, most precise first: where two matches overlap, the earlier pattern's is kept.
+PATTERNS: list[DatePattern] = [
+    DatePattern("iso", compile_guarded(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b"), _numbered_day),
+    # (Korean writes 년 월 일 where Chinese and Japanese write 年 月 日)
+    # (alternatives, not character classes: the screen finds a pattern by its literals)
+    DatePattern(
+        "cjk",
+        compile_guarded(r"(?:(?P<y>\d{4})(?:年|년)\s?)?(?P<m>\d{1,2})(?:月|월)\s?(?P<d>\d{1,2})(?:日|일)"),
+        _numbered_day,
+        _next_calendar_day,
+    ),
+    DatePattern(
+        "month_day",
+        compile_guarded(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{4}))?"),
+        _named_month_day,
+        _next_calendar_day,
+    ),
+    DatePattern(
+        "day_month",
+        compile_guarded(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+(?P<year>\d{4}))?"),
+        _named_month_day,
+        _next_calendar_day,
+    ),
+    DatePattern(
+        "weekday",
+        compile_guarded(
+            r"\b(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+            r"(?:\s+(?:morning|afternoon|evening|night))?(?:\s*\((?P<dom>\d{1,2})\))?",
+        ),
+        _weekday,
+        _next_weekday,
+    ),
+    DatePattern(
+        "es_day_month",
+        compile_guarded(
+            r"\b(?P<day>\d{1,2})\s+de\s+(?P<month>" + "|".join(SPANISH_MONTHS) + r")(?:\s+de\s+(?P<year>\d{4}))?\b",
+            re.IGNORECASE,
+        ),
+        _spanish_month_day,
+        _next_calendar_day,
+    ),
+    DatePattern(
+        "es_weekday",
+        compile_guarded(r"\b(?P<weekday>lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b", re.IGNORECASE),
+        _weekday,
+        _next_weekday,
+    ),
+    DatePattern("cjk_weekday", compile_guarded(r"(?:星期|周)(?P<weekday>[一二三四五六日天])"), _weekday, _next_weekday),
+    DatePattern("cjk_day", compile_guarded(r"(?<![月월\d])(?<![月월]\s)(?P<d>\d{1,2})(?:日|일)"), _day_of_month),
+    # 十五日, 二十一日 (the 10th to the 31st in Chinese numerals; 一日 alone is "one day")
+    DatePattern(
+        "cjk_numeral_day",
+        compile_guarded(
+            r"(?<![一二三四五六七八九十]月)(?<![一二三四五六七八九十])(?P<d>[二三]?十[一二三四五六七八九]?)日"
+        ),
+        _day_of_month,
+    ),
+    DatePattern("cjk_relative", compile_guarded(r"(?P<rel>昨天|昨日|今天|今日|前天)"), _relative_day),
+    DatePattern("es_relative", compile_guarded(r"\b(?P<rel>ayer|hoy|anteayer)\b", re.IGNORECASE), _relative_day),
+    DatePattern(
+        "relative_day",
+        compile_guarded(
+            r"\b(?P<rel>yesterday|today|tonight|last night|a day earlier|the day before|the previous day|the same day)\b",
+            re.IGNORECASE,
+        ),
+        _relative_day,
+    ),
+    DatePattern(
+        "days_ago",
+        compile_guarded(
+            r"\b(?P<n>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen)\s+days?\s+(?:ago|earlier|before(?=[.,;]))",
+            re.IGNORECASE,
+        ),
+        _days_ago,
+    ),
+    DatePattern(
+        "week",
+        compile_guarded(
+            r"\b(?P<week>last week|earlier this week|this week|last weekend|over the weekend)\b", re.IGNORECASE
+        ),
+        _week,
+    ),
+    DatePattern(
+        "last_month",
+        compile_guarded(
+            r"\blast month\b|\bel mes pasado\b|\ble mois dernier\b|\bno mês passado\b"
+            r"|\b(?:im )?(?:vergangenen|letzten|vorigen) Monat\b|\bв прошлом месяце\b|上个?月|先月|지난\s?달",
+            re.IGNORECASE,
+        ),
+        _last_month,
+    ),
+    DatePattern(
+        "month_year",
+        compile_guarded(r"\b(?:in|since|during)\s+" + _MONTH + r"(?:\s+(?P<year>\d{4}))?\b"),
+        _month_of_year,
+    ),
+]
+
+
+_PATTERN_FILTER = PatternFilter([entry.pattern for entry in PATTERNS])
 
 
 def find_dates(sentence: str, anchor: dt.date, future: bool = False) -> list[DateMention]:
     """Every date expression in ``sentence``, resolved against the article date ``anchor``.
 
-    Overlapping matches keep the first pattern in ``_PATTERNS`` order (the most precise).
+    Overlapping matches keep the first pattern in ``PATTERNS`` order (the most precise).
     With ``future``, a weekday or a day of the year without a year is the next one, not the
     last: "will meet on Friday".
     """
     mentions: list[DateMention] = []
     taken: list[tuple[int, int]] = []
     for index in _PATTERN_FILTER.candidates(sentence):
-        kind, pattern = _PATTERNS[index]
-        for match in pattern.finditer(sentence):
+        entry = PATTERNS[index]
+        for match in entry.pattern.finditer(sentence):
             start, end = match.span()
             if any(start < t_end and t_start < end for t_start, t_end in taken):
                 continue
-            resolved = _resolve(kind, match, anchor)
+            groups = match.groupdict()
+            resolved = entry.resolve(groups, anchor)
             if resolved is None:
                 continue
-            if future:
-                resolved = _forward(kind, match, anchor, resolved)
+            if future and entry.forward is not None:
+                resolved = entry.forward(groups, anchor, resolved)
             taken.append((start, end))
             mentions.append(DateMention(start, end, match.group(0), resolved[0], resolved[1]))
     return sorted(mentions, key=lambda m: m.start)
-
-
-def _forward(
-    kind: str, match: re.Match[str], anchor: dt.date, resolved: tuple[dt.date, Precision]
-) -> tuple[dt.date, Precision]:
-    """The same expression read as a future date."""
-    date, precision = resolved
-    groups = match.groupdict()
-    if kind in ("weekday", "es_weekday", "cjk_weekday"):
-        target = WEEKDAY_NUMBERS[groups["weekday"].lower()]
-        return anchor + dt.timedelta(days=(target - anchor.weekday()) % 7), precision
-    if kind in ("month_day", "day_month", "cjk", "es_day_month") and not (groups.get("year") or groups.get("y")):
-        ahead = _earliest_on_or_after(date.month, date.day, anchor)
-        return (ahead, precision) if ahead else resolved
-    return resolved

@@ -80,6 +80,7 @@ _CJK_BOUNDARY = re.compile(rf"(?<=[{_CJK_ENDS}])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _WORD_BEFORE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
 _ABBREVIATION_WINDOW = 16
+_INITIALS = re.compile(r"[A-Z](?:\.[A-Z])+")
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,8 @@ def _is_abbreviation(text: str, start: int, end: int) -> bool:
         return False
     word = match.group(1).rstrip(".")
     if len(word) == 1 and word.isupper():  # an initial, as in "Charles Q. Brown"
+        return True
+    if _INITIALS.fullmatch(word):  # initials, as in "CAMP H.M. SMITH" or "J.R. Smith"
         return True
     return word.lower() in ABBREVIATIONS
 

@@ -75,3 +75,18 @@ def test_a_weekday_may_be_the_next_day_in_another_time_zone() -> None:
     assert mention.date == dt.date(2024, 8, 29)
     (mention,) = find_dates("met Tuesday", dt.date(2024, 8, 28))
     assert mention.date == dt.date(2024, 8, 27)
+
+
+def test_a_day_in_the_coming_days_is_this_years_not_a_year_back() -> None:
+    (mention,) = find_dates("5月31日", dt.date(2024, 5, 29))
+    assert mention.date == dt.date(2024, 5, 31)
+    (mention,) = find_dates("on June 20", dt.date(2024, 5, 29))  # weeks ahead: last year's
+    assert mention.date == dt.date(2023, 6, 20)
+
+
+def test_every_pattern_is_paired_with_its_resolver() -> None:
+    from newswatch.dates import PATTERNS
+
+    kinds = [entry.kind for entry in PATTERNS]
+    assert len(kinds) == len(set(kinds))
+    assert all(callable(entry.resolve) for entry in PATTERNS)

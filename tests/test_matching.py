@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newswatch.dates import _PATTERNS
+from newswatch.dates import PATTERNS as DATE_PATTERNS
 from newswatch.detection import article, sentences, vocabulary
 from newswatch.detection.vocabulary import PREDICATES as _PREDICATES
 from newswatch.matching import PatternFilter, guarded, required_literals, spaced
@@ -45,7 +45,7 @@ TEXTS = [
 ]
 
 
-@pytest.mark.parametrize("patterns", [[p for _, p in _PREDICATES], [p for _, p in _PATTERNS]])
+@pytest.mark.parametrize("patterns", [[p for _, p in _PREDICATES], [entry.pattern for entry in DATE_PATTERNS]])
 def test_the_filter_keeps_every_pattern_that_matches(patterns: list[re.Pattern[str]]) -> None:
     prefilter = PatternFilter(patterns)
     skipped_any = False
@@ -118,7 +118,7 @@ def _sentences() -> list[str]:
 
 GUARDED = [
     *(p for _, p in _PREDICATES),
-    *(p for _, p in _PATTERNS),
+    *(entry.pattern for entry in DATE_PATTERNS),
     *(
         value
         for module in (vocabulary, sentences, article)

@@ -298,3 +298,14 @@ Presidents Joe Biden and Xi Jinping in the coming weeks.
     contact = _classify(classifier, text).contact
     assert contact is not None and contact.status == "held"
     assert _names(contact) == ["Jake Sullivan", "Zhang Youxia"]
+
+
+def test_a_contact_dated_after_its_article_is_not_reported_held(classifier: Classifier) -> None:
+    # A Chinese preview in the tense of a report: the date says it has not happened yet.
+    text = """ date 2024-05-29
+中美防长会晤
+
+美国国防部长奥斯汀与中国国防部长董军5月31日在新加坡香格里拉对话会期间举行会晤，双方就两军关系交换意见。
+"""
+    contact = _classify(classifier, text).contact
+    assert contact is None or contact.status == "planned"

@@ -171,6 +171,9 @@ class ContactDetector:
         lead_support = [f for f in lead if f.predicates] if via_lead else []
         date_mention = group.date or self._lead_date(lead_support)
         day = date_mention.date if date_mention else anchor
+        if day > anchor + dt.timedelta(days=1):  # (a day of slack for time zones)
+            # Dated after its article: it has not happened yet; announced, or nothing.
+            return self._planned(facts, lead, anchor)
         level = self.candidates.level(group.participants, day)
         if level is None:
             return None
