@@ -9,12 +9,13 @@ not an official named after a refusal (the refused contact's).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from newswatch.dates import DateMention, find_dates
 from newswatch.detection.sentences import Predicate, SentenceFacts
-from newswatch.detection.vocabulary import CLAUSE_START, REFUSALS, REPORTED_ON
+from newswatch.detection.vocabulary import CLAUSE_START, REPORTED_ON
 from newswatch.gazetteer import Gazetteer, Mention
 from newswatch.records import LEVEL_RANK, Level
 from newswatch.text import Sentence
@@ -57,7 +58,7 @@ class CandidateFinder:
 
     def attach(self, facts: SentenceFacts) -> None:
         """The sentence's candidate contacts, held and announced, set on its facts."""
-        sentence, anchor, in_scope, refusals = facts.sentence, facts.anchor, facts.in_scope, facts.refusals_possible
+        sentence, anchor, in_scope, refusals = facts.sentence, facts.anchor, facts.in_scope, facts.refusals
         facts.candidates = [
             c for p in facts.predicates if (c := self._candidate(sentence, p, in_scope, facts.dates, anchor, refusals))
         ]
@@ -81,7 +82,7 @@ class CandidateFinder:
         mentions: list[Mention],
         dates: list[DateMention],
         anchor: dt.date,
-        refusals: bool = True,
+        refusals: Sequence[re.Pattern[str]] = (),
     ) -> Candidate | None:
         """The official of each side nearest the predicate ("his Chinese counterpart" resolved
         through the other's office), or None when a side is missing."""
@@ -91,8 +92,8 @@ class CandidateFinder:
         # An official named after a refusal that follows the predicate belongs to the refused
         # contact ("The meeting … was notable because Li had refused to meet Austin").
         last = max((m.start for m in mentions), default=0)
-        refusal = REFUSALS.search(text, predicate.end, last) if refusals and last > predicate.end else None
-        reach = refusal.start() if refusal else len(text)
+        found = [m.start() for p in refusals if last > predicate.end and (m := p.search(text, predicate.end, last))]
+        reach = min(found, default=len(text))
         day = anchor
         named = {m.official_id for m in mentions if m.official_id}
         for side in (side_a, side_b):

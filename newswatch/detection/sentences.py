@@ -19,19 +19,19 @@ from newswatch.dates import DateMention, find_dates
 from newswatch.detection.vocabulary import (
     BACKGROUND_TAIL,
     CLAUSE_START,
-    CONDITIONS,
     CONDITIONS_AFTER,
+    CONDITIONS_BY_LANGUAGE,
     EARLIER,
     FORUMS_AFTER,
     HEADLINE_INFINITIVE,
     INFINITIVE,
     OBJECT_PREDICATES,
     OBJECT_WINDOW,
-    PLANS,
     PLANS_AFTER,
+    PLANS_BY_LANGUAGE,
     PREDICATES,
-    REFUSALS,
     REFUSALS_AFTER,
+    REFUSALS_BY_LANGUAGE,
 )
 from newswatch.gazetteer import Gazetteer, Mention, SentenceHits
 from newswatch.matching import SPACELESS, PatternFilter
@@ -76,7 +76,7 @@ class SentenceFacts:
     # sentences have none, and four new lists a sentence cost more than the rest of them.)
     planned_predicates: Sequence[Predicate] = ()
     in_scope: Sequence[Mention] = ()
-    refusals_possible: bool = False
+    refusals: tuple[re.Pattern[str], ...] = ()
     # (set by the candidates stage) its candidate contacts, held and announced
     candidates: Sequence[Candidate] = ()
     planned: Sequence[Candidate] = ()
@@ -134,18 +134,49 @@ def find_predicates(text: str, screen: set[int]) -> list[Predicate]:
     return sorted(found, key=lambda p: p.start)
 
 
-_BLOCKERS = (
-    REFUSALS,
-    CONDITIONS,
-    PLANS,
-    REFUSALS_AFTER,
-    CONDITIONS_AFTER,
-    PLANS_AFTER,
-    FORUMS_AFTER,
-    EARLIER,
-)
-_BLOCKER_FILTER = PatternFilter(_BLOCKERS)
+@dataclass(frozen=True)
+class Blockers:
+    """The blocker patterns that can match a sentence at all (see PatternFilter), found once for
+    all its predicates; refusals, conditions and plans a pattern per language."""
+
+    refusals: tuple[re.Pattern[str], ...] = ()
+    conditions: tuple[re.Pattern[str], ...] = ()
+    plans: tuple[re.Pattern[str], ...] = ()
+    after: tuple[tuple[str, re.Pattern[str]], ...] = ()  # (why, pattern) after the predicate
+    forums: bool = False
+    earlier: bool = False
+
+
 _AFTER = (("refused", REFUSALS_AFTER), ("conditional", CONDITIONS_AFTER), ("planned", PLANS_AFTER))
+_BLOCKER_PATTERNS = (
+    *(("refusals", p) for p in REFUSALS_BY_LANGUAGE),
+    *(("conditions", p) for p in CONDITIONS_BY_LANGUAGE),
+    *(("plans", p) for p in PLANS_BY_LANGUAGE),
+    *((("after", (why, p)) for why, p in _AFTER)),
+    ("forums", FORUMS_AFTER),
+    ("earlier", EARLIER),
+)
+_BLOCKER_FILTER = PatternFilter(
+    [entry if isinstance(entry, re.Pattern) else entry[1] for _, entry in _BLOCKER_PATTERNS]
+)
+
+
+def blockers_in(text: str) -> Blockers:
+    """The blockers that can match ``text``."""
+    found: dict[str, list] = {}
+    for index in _BLOCKER_FILTER.candidates(text):
+        kind, entry = _BLOCKER_PATTERNS[index]
+        found.setdefault(kind, []).append(entry)
+    return Blockers(
+        refusals=tuple(found.get("refusals", ())),
+        conditions=tuple(found.get("conditions", ())),
+        plans=tuple(found.get("plans", ())),
+        after=tuple(found.get("after", ())),
+        forums="forums" in found,
+        earlier="earlier" in found,
+    )
+
+
 _AFTER_REACH = 100
 
 
@@ -166,41 +197,42 @@ def clause_breaks(text: str) -> list[tuple[int, int]]:
 def blocker(
     text: str,
     predicate: Predicate,
-    possible: Sequence[re.Pattern[str]] = _BLOCKERS,
+    possible: Blockers | None = None,
     breaks: Sequence[tuple[int, int]] | None = None,
 ) -> str | None:
     """Why a predicate is not a contact that took place: refused, a forum, an earlier one,
     conditional or planned.
 
-    ``possible``: the blocker patterns that can match the sentence at all (see PatternFilter);
-    ``breaks``: the sentence's ``clause_breaks``, when known.
+    ``possible``: the sentence's ``blockers_in``, and ``breaks`` its ``clause_breaks``, when
+    known (found once for all its predicates).
     """
-    if REFUSALS in possible and REFUSALS.search(text, 0, predicate.end):
+    if possible is None:
+        possible = blockers_in(text)
+    if any(pattern.search(text, 0, predicate.end) for pattern in possible.refusals):
         return "refused"
-    if FORUMS_AFTER in possible and FORUMS_AFTER.match(text, predicate.end):
+    if possible.forums and FORUMS_AFTER.match(text, predicate.end):
         return "forum"
     if breaks is None:
         breaks = clause_breaks(text)
-    after = [(why, p) for why, p in _AFTER if p in possible]
-    if after:
+    if possible.after:
         clause_end = next((start for start, _ in breaks if start >= predicate.end), len(text))
         after_end = min(clause_end, predicate.end + _AFTER_REACH)
-        for why, pattern in after:
+        for why, pattern in possible.after:
             if pattern.search(text, predicate.end, after_end):
                 return why
     if INFINITIVE.search(text, max(0, predicate.start - 40), predicate.start) or (
         is_headline(text) and HEADLINE_INFINITIVE.search(text, 0, predicate.start)
     ):
         return "planned"
-    if CONDITIONS not in possible and PLANS not in possible and EARLIER not in possible:
+    if not (possible.conditions or possible.plans or possible.earlier):
         return None
     clause_start = max((end for _, end in breaks if end <= predicate.start), default=0)
     clause = text[clause_start : predicate.end]
-    if EARLIER in possible and EARLIER.search(clause):
+    if possible.earlier and EARLIER.search(clause):
         return "earlier"
-    if CONDITIONS in possible and CONDITIONS.search(clause):
+    if any(pattern.search(clause) for pattern in possible.conditions):
         return "conditional"
-    if PLANS in possible and PLANS.search(clause):
+    if any(pattern.search(clause) for pattern in possible.plans):
         return "planned"
     return None
 
@@ -299,10 +331,9 @@ def read_sentence(
             between = text[match.end() : after[0].start] if after else ""
             if after and after[0].official_id and re.fullmatch(r"[\s\w.,'’-]*", between):
                 found.append(Predicate(match.start(), match.end(), mode))
-    possible = [_BLOCKERS[i] for i in _BLOCKER_FILTER.candidates(text)] if found else []
+    possible = blockers_in(text) if found else Blockers()
     breaks = clause_breaks(text) if found else []
     blockers = [blocker(text, p, possible, breaks) for p in found]
-    refusals = REFUSALS in possible
     predicates = [p for p, why in zip(found, blockers, strict=True) if why is None]
     planned = [p for p, why in zip(found, blockers, strict=True) if why == "planned"]
     in_scope = [m for m in mentions if m.start < limit]
@@ -315,5 +346,5 @@ def read_sentence(
     )
     facts.planned_predicates = planned
     facts.in_scope = in_scope
-    facts.refusals_possible = refusals
+    facts.refusals = possible.refusals
     return facts

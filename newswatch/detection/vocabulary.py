@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from newswatch.lexicon import PREDICATE_MODES, load_lexicon
+from newswatch.lexicon import PREDICATE_MODES, join, load_lexicon
 from newswatch.matching import compile_guarded
 from newswatch.scripts import fold_traditional
 
@@ -19,6 +19,17 @@ def vocabulary(category: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
     return compile_guarded(fold_traditional(LEXICON.alternation(category)), flags)
 
 
+def by_language(category: str, flags: int = re.IGNORECASE) -> tuple[re.Pattern[str], ...]:
+    """A category as one guarded pattern per language that has fragments in it: searched only
+    where the sentence holds one of that language's words (a sentence in English need not try
+    every other language's refusals), with the same matches as the category's one pattern."""
+    return tuple(
+        compile_guarded(fold_traditional(join(language.fragments[category])), flags)
+        for language in LEXICON.languages
+        if language.fragments[category]
+    )
+
+
 # Contact predicates, each with the mode it implies ("call" is a call of unknown kind).
 PREDICATES: list[tuple[str, re.Pattern[str]]] = [(mode, vocabulary(mode)) for mode in PREDICATE_MODES]
 # "X told Y", "X hosted Y": a contact (of the mode given) only if an official follows the word.
@@ -29,10 +40,13 @@ OBJECT_WINDOW = 60  # characters between "told" and the official it was told to
 # predicate anywhere before it in the sentence; plans, hopes and conditions only within its clause
 # ("Dong told Austin that the PLA will not stand by, according to an account of their video call").
 REFUSALS = vocabulary("refusals")
+REFUSALS_BY_LANGUAGE = by_language("refusals")
 # Plans: the contact is announced, not held ("will meet", "expected to sit down", "将于").
 PLANS = vocabulary("plans")
+PLANS_BY_LANGUAGE = by_language("plans")
 # Conditions and wishes: nothing happened and nothing is set ("could meet", "hopes to talk").
 CONDITIONS = vocabulary("conditions")
+CONDITIONS_BY_LANGUAGE = by_language("conditions")
 CLAUSE_START = vocabulary("clause_starts", 0)
 # Where the place of a meeting can no longer be stated: "…on Friday, a day after X met Y in Busan".
 LOCATION_STOP = vocabulary("location_stops", 0)
