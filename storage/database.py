@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
@@ -72,6 +75,21 @@ def _alembic_config(engine: Engine) -> Config:
     return config
 
 
+# Flows started together (serve's monitor and digest) open a new database at once: one process
+# migrates at a time, and a migration that fails because another process has just run it is done.
+_MIGRATING = threading.Lock()
+
+
+def _at_head(engine: Engine, config: Config) -> bool:
+    """Whether the database's schema is at the latest migration."""
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+    except SQLAlchemyError:
+        return False
+    return set(current) == set(ScriptDirectory.from_config(config).get_heads())
+
+
 def upgrade_schema(engine: Engine) -> None:
     """Run every pending Alembic migration.
 
@@ -79,8 +97,14 @@ def upgrade_schema(engine: Engine) -> None:
         StorageError: the database cannot be reached or migrated.
     """
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    config = _alembic_config(engine)
     try:
-        command.upgrade(_alembic_config(engine), "head")
+        with _MIGRATING:
+            try:
+                command.upgrade(config, "head")
+            except SQLAlchemyError:
+                if not _at_head(engine, config):  # (not another process's migration, just done)
+                    raise
     except OperationalError as exc:
         raise StorageError(
             f"cannot reach database {engine.url.render_as_string(hide_password=True)}: {' '.join(str(exc.orig).split())}"

@@ -469,3 +469,25 @@ def test_later_batches_find_what_earlier_ones_stored(database_url: str, monkeypa
     ]
     stored = store_classifications(sessions, items, [])
     assert [(s.new, s.duplicate_of) for s in stored] == [(True, None), (True, 1), (False, None), (True, 1)]
+
+
+def test_flows_opening_a_new_database_at_once_migrate_it_once(tmp_path: Path) -> None:
+    # serve starts its monitor and digest together: both open (and migrate) a new database.
+    import threading
+
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            open_database(url)
+        except BaseException as exc:  # (collected: a thread's exception is otherwise lost)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert _count(open_database(url), ContactEventRow) == 0
