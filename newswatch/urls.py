@@ -31,8 +31,12 @@ def canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    port = parts.port
-    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
+    try:
+        port = parts.port
+    except ValueError:  # a port out of range ("h:99999"): kept as written; fetching it fails alone
+        netloc = parts.netloc.rpartition("@")[2].lower()
+    else:
+        netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
     query = [

@@ -36,3 +36,12 @@ def test_the_fetcher_refuses_before_connecting_and_says_how_to_allow() -> None:
         fetcher.fetch("http://127.0.0.1:9/feed.xml")
     assert "NEWSWATCH_ALLOW_PRIVATE_NETWORKS=1" in str(info.value)
     assert not info.value.retryable
+
+
+@pytest.mark.parametrize("url", ["http://example.com:99999/x", "https://example.com:-1/", "http://example.com:abc/"])
+def test_a_port_out_of_range_is_this_urls_error_not_the_runs(url: str) -> None:
+    # urllib raises ValueError for these: it used to end the whole run (issue 16, row 1)
+    with pytest.raises(FetchError, match="port"):
+        check_address(url)
+    with Fetcher(FetchPolicy(retries=0)) as fetcher, pytest.raises(FetchError):
+        fetcher.fetch(url)

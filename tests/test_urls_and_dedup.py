@@ -50,3 +50,8 @@ def test_fingerprints_are_trafilaturas_simhash() -> None:
     texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
     texts += ["", "a b c", "短文本。", "中美两军保持沟通，台湾问题是核心利益。" * 20]
     assert [text_fingerprint(t) for t in texts] == [f"{Simhash(t).hash:016x}" for t in texts]
+
+
+def test_a_url_with_a_port_out_of_range_keeps_its_form() -> None:
+    # a feed item's link: canonical_url must not raise (issue 16, row 1); fetching it fails alone
+    assert canonical_url("HTTP://Example.com:99999/x?utm_source=a&b=1#top") == "http://example.com:99999/x?b=1"
