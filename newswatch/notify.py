@@ -165,11 +165,9 @@ def _web_url(ref: str) -> str | None:
 
 def alert_context(event: StoredEvent, countries: Mapping[str, Country], pair: tuple[str, str]) -> dict[str, Any]:
     """What alert templates see: plain values, article text neutralised."""
-    articles = [
-        {"ref": neutralise(ref), "title": neutralise(title), "published": published.isoformat(), "url": _web_url(ref)}
-        for ref, title, published in event.articles
-    ]
-    best = event.quotes[0].text if event.quotes else (event.evidence[0] if event.evidence else None)
+    articles = [_source(ref, title, published) for ref, title, published in event.articles]
+    first = event.quotes[0] if event.quotes else None
+    best = first.text if first else (event.evidence[0] if event.evidence else None)
     return {
         "pair": pair_label(countries, pair),
         "event": {
@@ -186,21 +184,24 @@ def alert_context(event: StoredEvent, countries: Mapping[str, Country], pair: tu
             "names": " – ".join(p.name for p in event.participants),
             "participants": _participants(event.participants, countries),
             "evidence": _shortened(neutralise(best)) if best else None,
-            "evidence_source": _quote(event.quotes[0]) if event.quotes else None,
-            "supporting": [{"text": _shortened(neutralise(q.text)), **_quote(q)} for q in event.quotes[1:]],
+            "evidence_source": _source(first.ref, first.title, first.published) if first else None,
+            "supporting": [
+                {"text": _shortened(neutralise(q.text)), **_source(q.ref, q.title, q.published)}
+                for q in event.quotes[1:]
+            ],
             "articles": articles,
             "link": next((a["url"] for a in articles if a["url"]), None),
         },
     }
 
 
-def _quote(quote: Quote) -> dict[str, Any]:
-    """Where a quoted sentence comes from, as templates show it."""
+def _source(ref: str, title: str, published: dt.date) -> dict[str, Any]:
+    """An article as templates show it: where it is, its title and date."""
     return {
-        "ref": neutralise(quote.ref),
-        "title": neutralise(quote.title),
-        "published": quote.published.isoformat(),
-        "url": _web_url(quote.ref),
+        "ref": neutralise(ref),
+        "title": neutralise(title),
+        "published": published.isoformat(),
+        "url": _web_url(ref),
     }
 
 

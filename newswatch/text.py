@@ -142,15 +142,19 @@ def split_sentences(paragraph: str) -> list[str]:
     return result
 
 
+def _stripped(text: str, start: int, end: int) -> Iterator[tuple[str, int]]:
+    """``text[start:end]`` stripped, with its offset in ``text``; nothing if it is blank."""
+    raw = text[start:end]
+    stripped = raw.strip()
+    if stripped:
+        yield stripped, start + len(raw) - len(raw.lstrip())
+
+
 def _paragraph_spans(text: str) -> Iterator[tuple[str, int]]:
     """Each non-empty paragraph, stripped, with its offset in ``text``."""
     start = 0
     for separator in [*_PARAGRAPH_BREAK.finditer(text), None]:
-        end = separator.start() if separator else len(text)
-        raw = text[start:end]
-        stripped = raw.strip()
-        if stripped:
-            yield stripped, start + len(raw) - len(raw.lstrip())
+        yield from _stripped(text, start, separator.start() if separator else len(text))
         if separator:
             start = separator.end()
 
@@ -192,14 +196,10 @@ def _line_units(paragraph: str, offset: int) -> Iterator[tuple[str, int]]:
         line = paragraph[line_start:newline].strip()
         following = paragraph[newline + 1 :].lstrip()[:1]
         if (_ENDS_LINE_UNIT.search(line) or len(line) < _WRAPPED_LINE) and not following.islower():
-            part = paragraph[start:newline]
-            if part.strip():
-                yield part.strip(), offset + start + len(part) - len(part.lstrip())
+            yield from ((part, offset + at) for part, at in _stripped(paragraph, start, newline))
             start = newline + 1
         line_start = newline + 1
-    part = paragraph[start:]
-    if part.strip():
-        yield part.strip(), offset + start + len(part) - len(part.lstrip())
+    yield from ((part, offset + at) for part, at in _stripped(paragraph, start, len(paragraph)))
 
 
 def verbatim_spans(sentences: Sequence[Sentence]) -> list[tuple[int, int]] | None:

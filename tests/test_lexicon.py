@@ -58,9 +58,9 @@ def test_every_fragment_keeps_the_guarded_first_character_look_ahead() -> None:
     guarded = [
         *(patterns[mode] for mode in PREDICATE_MODES if mode != "phone_call"),
         *(pattern for _, pattern in vocabulary.OBJECT_PREDICATES),
-        vocabulary.REFUSALS,
-        vocabulary.PLANS,
-        vocabulary.CONDITIONS,
+        *vocabulary.REFUSALS_BY_LANGUAGE,
+        *vocabulary.PLANS_BY_LANGUAGE,
+        *vocabulary.CONDITIONS_BY_LANGUAGE,
         vocabulary.CLAUSE_START,
         vocabulary.LOCATION_STOP,
         vocabulary.BACKGROUND_TAIL,

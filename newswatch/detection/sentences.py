@@ -147,31 +147,31 @@ class Blockers:
     earlier: bool = False
 
 
-_AFTER = (("refused", REFUSALS_AFTER), ("conditional", CONDITIONS_AFTER), ("planned", PLANS_AFTER))
-_BLOCKER_PATTERNS = (
+_AFTER_KINDS = ("refused", "conditional", "planned")  # after the predicate: checked in this order
+_BLOCKER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     *(("refusals", p) for p in REFUSALS_BY_LANGUAGE),
     *(("conditions", p) for p in CONDITIONS_BY_LANGUAGE),
     *(("plans", p) for p in PLANS_BY_LANGUAGE),
-    *((("after", (why, p)) for why, p in _AFTER)),
+    ("refused", REFUSALS_AFTER),
+    ("conditional", CONDITIONS_AFTER),
+    ("planned", PLANS_AFTER),
     ("forums", FORUMS_AFTER),
     ("earlier", EARLIER),
 )
-_BLOCKER_FILTER = PatternFilter(
-    [entry if isinstance(entry, re.Pattern) else entry[1] for _, entry in _BLOCKER_PATTERNS]
-)
+_BLOCKER_FILTER = PatternFilter([pattern for _, pattern in _BLOCKER_PATTERNS])
 
 
 def blockers_in(text: str) -> Blockers:
     """The blockers that can match ``text``."""
-    found: dict[str, list] = {}
+    found: dict[str, list[re.Pattern[str]]] = {}
     for index in _BLOCKER_FILTER.candidates(text):
-        kind, entry = _BLOCKER_PATTERNS[index]
-        found.setdefault(kind, []).append(entry)
+        kind, pattern = _BLOCKER_PATTERNS[index]
+        found.setdefault(kind, []).append(pattern)
     return Blockers(
         refusals=tuple(found.get("refusals", ())),
         conditions=tuple(found.get("conditions", ())),
         plans=tuple(found.get("plans", ())),
-        after=tuple(found.get("after", ())),
+        after=tuple((why, pattern) for why in _AFTER_KINDS for pattern in found.get(why, ())),
         forums="forums" in found,
         earlier="earlier" in found,
     )

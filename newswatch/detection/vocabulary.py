@@ -13,10 +13,15 @@ from newswatch.scripts import fold_traditional
 LEXICON = load_lexicon()  # the vocabulary of every language: config/lexicon/<lang>.yaml
 
 
+def _compiled(alternation: str, flags: int) -> re.Pattern[str]:
+    """Fragments joined into one guarded pattern; text is read with traditional Chinese characters
+    folded to simplified ones, and so are the fragments."""
+    return compile_guarded(fold_traditional(alternation), flags)
+
+
 def vocabulary(category: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
-    """A lexicon category's fragments of every language, as one guarded pattern; text is read with
-    traditional Chinese characters folded to simplified ones, and so are the fragments."""
-    return compile_guarded(fold_traditional(LEXICON.alternation(category)), flags)
+    """A lexicon category's fragments of every language, as one guarded pattern."""
+    return _compiled(LEXICON.alternation(category), flags)
 
 
 def by_language(category: str, flags: int = re.IGNORECASE) -> tuple[re.Pattern[str], ...]:
@@ -24,7 +29,7 @@ def by_language(category: str, flags: int = re.IGNORECASE) -> tuple[re.Pattern[s
     where the sentence holds one of that language's words (a sentence in English need not try
     every other language's refusals), with the same matches as the category's one pattern."""
     return tuple(
-        compile_guarded(fold_traditional(join(language.fragments[category])), flags)
+        _compiled(join(language.fragments[category]), flags)
         for language in LEXICON.languages
         if language.fragments[category]
     )
@@ -39,13 +44,10 @@ OBJECT_WINDOW = 60  # characters between "told" and the official it was told to
 # Words that make a predicate something other than a contact that took place. Refusals block a
 # predicate anywhere before it in the sentence; plans, hopes and conditions only within its clause
 # ("Dong told Austin that the PLA will not stand by, according to an account of their video call").
-REFUSALS = vocabulary("refusals")
 REFUSALS_BY_LANGUAGE = by_language("refusals")
 # Plans: the contact is announced, not held ("will meet", "expected to sit down", "将于").
-PLANS = vocabulary("plans")
 PLANS_BY_LANGUAGE = by_language("plans")
 # Conditions and wishes: nothing happened and nothing is set ("could meet", "hopes to talk").
-CONDITIONS = vocabulary("conditions")
 CONDITIONS_BY_LANGUAGE = by_language("conditions")
 CLAUSE_START = vocabulary("clause_starts", 0)
 # Where the place of a meeting can no longer be stated: "…on Friday, a day after X met Y in Busan".
