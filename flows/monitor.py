@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from newswatch.flows.runners import parallel_runs, task_runner_for
 from newswatch.flows.tasks import (
     RunReport,
-    classify_articles,
+    classify_each_article,
     configured_channels,
     flow_settings,
     run_report,
@@ -30,6 +30,7 @@ from newswatch.monitor import (
     NewItem,
     collect_article,
     due_feeds,
+    feed_limits,
     fetch_policy,
     group_by_host,
     in_parallel,
@@ -42,7 +43,14 @@ from newswatch.pipeline import FeedNotice, record_feed_health
 from newswatch.progress import step_counter
 from newswatch.records import Article
 from newswatch.routing import Routing, routing_for
-from newswatch.settings import FeedConfig, MonitorSettings, database_url, monitor_settings
+from newswatch.settings import FeedConfig, MonitorSettings, database_url, feed_credentials, monitor_settings
+from newswatch.templates import Templates, template_folders, templates_in
+from newswatch.terminal import make_log_records_safe
+from newswatch.urls import mask_credentials, masked_url, without_credentials
+
+# This flow holds feed URLs with credentials (in memory) and texts from strangers: no log line of
+# its process (a worker's, too) shows the credentials or obeys a control sequence.
+make_log_records_safe()
 
 
 @dataclass(frozen=True)
@@ -74,11 +82,37 @@ def poll_feed_group(
     """Poll a group of feeds (one task run; its own fetcher, so it can run in another process)."""
     with Fetcher(fetch_policy(options)) as fetcher:
         return in_parallel(
-            lambda feed: poll_feed(fetcher, feed, validators.get(feed.url, (None, None)), options.max_feed_bytes),
+            lambda feed: _polled(feed, fetcher, validators.get(feed.url, (None, None)), options),
             feeds,
             threads,
             on_done,
         )
+
+
+def _polled(
+    feed: FeedConfig, fetcher: Fetcher, validators: tuple[str | None, str | None], options: MonitorSettings
+) -> FeedPoll:
+    """Poll a feed at its real URL (with its credentials, if it has any); the poll returned names
+    the feed by its masked URL, and no text in it (errors, links resolved against the feed's URL
+    and GUIDs made of them) carries the credentials on to storage, notices or the terminal: such
+    links are fetched without credentials, as absolute links are."""
+    max_bytes, limits = options.max_feed_bytes, feed_limits(options)
+    if feed.fetch_url == feed.url:
+        return poll_feed(fetcher, feed, validators, max_bytes, limits)
+    try:
+        poll = poll_feed(fetcher, feed.model_copy(update={"url": feed.fetch_url}), validators, max_bytes, limits)
+    except Exception as exc:  # its message (and a traceback in Prefect's logs) could show the URL
+        return FeedPoll(feed, None, error=mask_credentials(f"{type(exc).__name__}: {exc}"))
+    return replace(
+        poll,
+        feed=feed,
+        error=mask_credentials(poll.error) if poll.error else poll.error,
+        warning=mask_credentials(poll.warning) if poll.warning else poll.warning,
+        entries=tuple(
+            replace(entry, guid=mask_credentials(entry.guid), link=without_credentials(entry.link))
+            for entry in poll.entries
+        ),
+    )
 
 
 @task(cache_policy=NO_CACHE)
@@ -96,7 +130,8 @@ def collect_article_group(
 ) -> tuple[list[Article], dict[str, str]]:
     """Fetch a group of new items' pages and extract each article (the summary if that fails)."""
     with Fetcher(fetch_policy(options)) as fetcher:
-        collected = in_parallel(lambda item: collect_article(fetcher, item), items, threads, on_done)
+        limits = feed_limits(options)
+        collected = in_parallel(lambda item: collect_article(fetcher, item, limits), items, threads, on_done)
     articles = [article for article, _ in collected]
     failures = {item.ref: reason for item, (_, reason) in zip(items, collected, strict=True) if reason}
     return articles, failures
@@ -153,12 +188,15 @@ def update_feed_health(
     channels: list[Channel],
     monitor: MonitorSettings,
     routing: Routing,
+    templates: Templates | None = None,
 ) -> list[FeedNotice]:
     """Record each feed's poll; one operator notice when a feed keeps failing, one when it recovers."""
     new_items: dict[str, int] = {}
     for item in items:
         new_items[item.feed.url] = new_items.get(item.feed.url, 0) + 1
-    return record_feed_health(sessions, polls, new_items, channels, monitor.failure_alert_after, routing=routing)
+    return record_feed_health(
+        sessions, polls, new_items, channels, monitor.failure_alert_after, routing=routing, templates=templates
+    )
 
 
 @flow(name="newswatch-monitor", log_prints=False, validate_parameters=True)
@@ -178,7 +216,10 @@ def monitor(
     sessions = open_database(database_url(None))
     configured = {f.url: f for f in settings.feeds}
     if feed_urls:
-        feeds = [configured.get(url) or FeedConfig(url=url) for url in feed_urls]
+        # `run --feed` passes URLs masked (Prefect stores parameters); their credentials come by
+        # the environment. A URL given here with its credentials is masked from here on.
+        credentials = feed_credentials()
+        feeds = [configured.get(masked_url(url)) or FeedConfig(url=credentials.get(url, url)) for url in feed_urls]
     else:
         feeds = [f for f in settings.feeds if f.enabled]
         if not ignore_intervals:
@@ -188,9 +229,12 @@ def monitor(
     polls, items, articles, page_failures = collect_articles(sessions, feeds, options)
     # quote(): Prefect would otherwise walk every article, entry and setting of these arguments,
     # looking for upstream futures (seconds per thousand articles); none are in them.
-    classifications = classify_articles(quote(articles), quote(settings))
+    classifications, unclassified = classify_each_article(quote(articles), quote(settings))
     stored = store_results(sessions, quote(classifications), channels, quote(settings))
-    notices = update_feed_health(sessions, quote(polls), quote(items), channels, options, routing_for(settings))
+    templates = templates_in(template_folders(settings.config_dir))
+    notices = update_feed_health(
+        sessions, quote(polls), quote(items), channels, options, routing_for(settings), quote(templates)
+    )
     deliveries = send_alerts(sessions, quote(settings), channels)
-    run = run_report(sessions, len(articles), [], stored, deliveries, channels)
+    run = run_report(sessions, len(articles), unclassified, stored, deliveries, channels)
     return MonitorReport(polls, run, notices, page_failures)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from newswatch.flows.tasks import (
     RunReport,
-    classify_articles,
+    classify_each_article,
     configured_channels,
     flow_settings,
     run_report,
@@ -29,7 +29,8 @@ from newswatch.settings import database_url
 
 @task(cache_policy=NO_CACHE)
 def read_articles(paths: list[str]) -> tuple[list[Article], list[ReadFailure]]:
-    """Read seed-format files and folders; a bad file is reported, the others are read."""
+    """Read seed-format files and folders; a bad file (any exception reading it) is reported,
+    the others are read."""
     return read_seed_files(Path(p) for p in paths)
 
 
@@ -47,7 +48,8 @@ def replay(paths: list[str], config_dir: str | None = None) -> RunReport:
     articles, failures = read_articles(paths)
     # quote(): Prefect would otherwise walk every article, classification and setting of these
     # arguments looking for upstream futures (about a second per thousand articles); none are in them.
-    classifications = classify_articles(quote(articles), quote(settings))
+    classifications, unclassified = classify_each_article(quote(articles), quote(settings))
+    # An article that cannot be stored comes back with its error: run_report counts it a failure.
     stored = store_results(sessions, quote(classifications), channels, quote(settings))
     deliveries = send_alerts(sessions, quote(settings), channels)
-    return run_report(sessions, len(articles) + len(failures), failures, stored, deliveries, channels)
+    return run_report(sessions, len(articles) + len(failures), [*failures, *unclassified], stored, deliveries, channels)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,9 +16,11 @@ from newswatch.errors import ConfigError
 from newswatch.notify import CONSOLE, Channel, build_channels
 from newswatch.pipeline import Delivery, StoredArticle, deliver_alerts, load_events, store_classifications
 from newswatch.progress import tracked
-from newswatch.records import Article, Classification, ReadFailure, StoredEvent
+from newswatch.records import Article, Classification, ReadFailure, StoredEvent, classify_each
 from newswatch.routing import routing_for
 from newswatch.settings import Settings, apprise_config_path, load_settings, notification_urls, resolve_config_dir
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -49,12 +52,15 @@ def run_report(
     deliveries: list[Delivery],
     channels: list[Channel],
 ) -> RunReport:
-    """The report of a run: the events its articles reported or its alerts were about."""
+    """The report of a run: the events its articles reported or its alerts were about. An
+    article that could not be stored is one of its failures (named once), not one stored."""
+    unstored = [ReadFailure(s.ref, f"not stored: {s.error}") for s in stored if s.error is not None]
+    stored = [s for s in stored if s.error is None]
     event_ids = {s.event_id for s in stored if s.event_id is not None} | {
         d.event_id for d in deliveries if d.event_id is not None
     }
     events = load_events(sessions, event_ids)
-    return RunReport(read, failures, stored, events, deliveries, [c.label for c in channels])
+    return RunReport(read, [*failures, *unstored], stored, events, deliveries, [c.label for c in channels])
 
 
 def configured_channels(settings: Settings, extra_urls: list[str] | None = None) -> list[Channel]:
@@ -85,12 +91,15 @@ def secret_urls(block_name: str | None) -> list[str]:
 
 
 @task(cache_policy=NO_CACHE)
-def classify_articles(articles: list[Article], settings: Settings) -> list[Classification]:
-    """Score topics and detect contacts, all articles in one task (a task per article costs ~10 ms)."""
+def classify_each_article(
+    articles: list[Article], settings: Settings
+) -> tuple[list[Classification], list[ReadFailure]]:
+    """Score topics and detect contacts, all articles in one task (a task per article costs ~10 ms).
+    An article the classifier fails on is that article's failure; the others are classified."""
     if not articles:  # an idle cycle: building the classifier's matchers alone takes ~0.1 s
-        return []
+        return [], []
     classifier = Classifier(settings)
-    return [classifier.classify(article) for article in tracked(articles, "Classifying")]
+    return classify_each(classifier.classify, tracked(articles, "Classifying"))
 
 
 @task(cache_policy=NO_CACHE)

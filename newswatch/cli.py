@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Callable, Sequence
 from enum import IntEnum
 from functools import wraps
@@ -25,6 +26,8 @@ import typer
 
 from newswatch.errors import NewswatchError
 from newswatch.records import MODE_LABELS, Classification, Contact, Participant, StoredEvent
+from newswatch.terminal import make_log_records_safe, terminal_safe, terminal_safe_json
+from newswatch.urls import mask_credentials
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -32,6 +35,22 @@ if TYPE_CHECKING:
     from newswatch.digest import Digest
     from newswatch.evaluate import Evaluation
     from newswatch.flows.tasks import RunReport
+    from newswatch.pipeline import Delivery
+    from newswatch.prefect_server import PrefectApi
+
+
+def _echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """The one way the CLI writes text to the terminal: control sequences in it are shown, not
+    obeyed, and no URL shows its credentials."""
+    typer.echo(terminal_safe(mask_credentials(str(message))), err=err, nl=nl)
+
+
+def _echo_json(value: Any, *, ensure_ascii: bool = False) -> None:
+    """The one way the CLI writes JSON: valid JSON, with no raw control or bidi character in it."""
+    typer.echo(terminal_safe_json(json.dumps(value, indent=2, ensure_ascii=ensure_ascii)))
+
+
+make_log_records_safe()  # what --debug shows of the libraries' logs passes the same checks
 
 
 class ExitStatus(IntEnum):
@@ -109,12 +128,27 @@ QUIET_PREFECT = {
 }
 
 
+# Prefect's loggers for flow and task runs: a failing run logs "Encountered exception during
+# execution" and "Task run failed" with tracebacks at ERROR. newswatch reports the failure itself,
+# in one line; the records still reach Prefect's API (its flow-run logs), only not the terminal.
+PREFECT_RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
+
+
+def _not_a_prefect_run_record(record: logging.LogRecord) -> bool:
+    return not record.name.startswith(PREFECT_RUN_LOGGERS)
+
+
 def _configure_output(debug: bool) -> None:
     """Quiet by default; ``--debug`` shows newswatch's, Prefect's and apprise's logs."""
     for name, value in QUIET_PREFECT.items():
         os.environ.setdefault(name, "DEBUG" if debug and name == "PREFECT_LOGGING_LEVEL" else value)
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not debug:
+        # On the terminal's handlers, not the loggers: Prefect configures its loggers when it is
+        # imported (after this), and its API handler should still store the records.
+        for handler in logging.getLogger().handlers:
+            if _not_a_prefect_run_record not in handler.filters:
+                handler.addFilter(_not_a_prefect_run_record)
         apprise_logger = logging.getLogger("apprise")
         apprise_logger.addHandler(logging.NullHandler())
         apprise_logger.propagate = False  # failures are reported by newswatch, once, naming the URL masked
@@ -134,10 +168,10 @@ def _handle_errors(command: F) -> F:
         except NewswatchError as exc:
             if debug:
                 raise
-            typer.echo(f"newswatch: error: {exc}", err=True)
+            _echo(f"newswatch: error: {exc}", err=True)
             raise typer.Exit(ExitStatus.ERROR) from None
         except KeyboardInterrupt:
-            typer.echo("newswatch: interrupted", err=True)
+            _echo("newswatch: interrupted", err=True)
             raise typer.Exit(130) from None
         except BrokenPipeError:
             # The reader went away (`newswatch contacts --json | head`): stop quietly.
@@ -146,12 +180,25 @@ def _handle_errors(command: F) -> F:
         except Exception as exc:
             if debug:
                 raise
-            typer.echo(
-                f"newswatch: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True
-            )
+            refused = _database_refusal(exc, kwargs.get("db"))
+            if refused is not None:  # a database that cannot be written: one line naming it
+                _echo(f"newswatch: error: {refused}", err=True)
+                raise typer.Exit(ExitStatus.ERROR) from None
+            _echo(f"newswatch: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
             raise typer.Exit(ExitStatus.ERROR) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _database_refusal(exc: Exception, db: str | None) -> NewswatchError | None:
+    """``exc`` as one line naming the command's database, if it is that database refusing to be
+    written (it reaches here as the driver's error, statement and parameters included)."""
+    if "sqlalchemy" not in sys.modules:  # (then it cannot be a database error)
+        return None
+    from newswatch.settings import database_url
+    from newswatch.storage.database import write_refusal
+
+    return write_refusal(exc, database_url(db))
 
 
 def _contact_text(day: dt.date, mode: str, location: str | None, participants: Sequence[Participant]) -> str:
@@ -179,23 +226,54 @@ def _export_secrets(db: str | None, notify: list[str] | None) -> None:
         os.environ["NEWSWATCH_NOTIFY"] = " ".join([os.environ.get("NEWSWATCH_NOTIFY", ""), *notify]).strip()
 
 
+def _feed_parameters(feeds: list[str] | None) -> list[str] | None:
+    """--feed URLs as the monitor flow's parameter: masked, for Prefect stores parameters; the
+    credentials of those that have some reach the flow (in this process) by its environment."""
+    if not feeds:
+        return None
+    from newswatch.settings import ENV_FEED_CREDENTIALS
+    from newswatch.urls import masked_url
+
+    credentialed = [url for url in feeds if masked_url(url) != url]
+    if credentialed:
+        os.environ[ENV_FEED_CREDENTIALS] = " ".join([os.environ.get(ENV_FEED_CREDENTIALS, ""), *credentialed]).strip()
+    return [masked_url(url) for url in feeds]
+
+
+def _start_prefect_api() -> PrefectApi:
+    """The configured Prefect API, else a local server that ends with this process (however it
+    ends), started now so that it starts while the flow's modules load; its log is in the
+    newswatch home."""
+    from newswatch.prefect_server import start_prefect_api
+    from newswatch.settings import default_home
+
+    return start_prefect_api(default_home() / "prefect-server.log")
+
+
 def _print_outcome(report: RunReport) -> None:
     """The contacts a run saw and the alerts it sent."""
     new_ids = {e.id for e in report.new_events}
     muted = {s.event_id for s in report.stored if s.muted}
-    typer.echo(f"Contacts in these articles: {len(report.events)} ({len(new_ids)} new)")
+    _echo(f"Contacts in these articles: {len(report.events)} ({len(new_ids)} new)")
     for event in report.events:
         state = "new  " if event.id in new_ids else "known"
-        typer.echo(f"  {state} {_event_line(event)}{'  (muted: not alerted)' if event.id in muted else ''}")
+        _echo(f"  {state} {_event_line(event)}{'  (muted: not alerted)' if event.id in muted else ''}")
     delivered = [d for d in report.deliveries if d.delivered]
     failed = [d for d in report.deliveries if not d.delivered]
-    typer.echo(f"Alerts: {len(delivered)} sent, {len(failed)} failed (channels: {', '.join(report.channels)})")
+    _echo(f"Alerts: {len(delivered)} sent, {len(failed)} failed (channels: {', '.join(report.channels)})")
     for delivery in delivered:
-        typer.echo(f"  sent   {_delivery_subject(delivery.event_id)} → {delivery.channel}: {delivery.title}")
+        _echo(f"  sent   {_delivery_subject(delivery.event_id)} → {delivery.channel}: {delivery.title}")
     for delivery in failed:
-        typer.echo(
-            f"  failed {_delivery_subject(delivery.event_id)} → {delivery.error} (will retry next run)", err=True
-        )
+        _echo(f"  {delivery.status} {_delivery_subject(delivery.event_id)} → {_undelivered(delivery)}", err=True)
+
+
+def _undelivered(delivery: Delivery) -> str:
+    """Why an alert was not delivered, and what happens to it next, by its stored status."""
+    next_step = {
+        "failed": "will retry next run",
+        "dead": f"gave up; `newswatch alerts retry {delivery.alert_id}` resends it",
+    }.get(delivery.status)  # "unknown": the error says whether it is resent once more
+    return f"{delivery.error} ({next_step})" if next_step else f"{delivery.error}"
 
 
 def _delivery_subject(event_id: int | None) -> str:
@@ -295,19 +373,21 @@ def replay(
 
     settings = load_settings(config)  # validate before starting Prefect: a config error costs nothing
     _export_secrets(db, notify)
+    prefect_api = _start_prefect_api()
     from newswatch.flows.tasks import configured_channels
 
     configured_channels(settings)  # a malformed notification URL is an error before the run, too
     from newswatch.flows.replay import replay as replay_flow
     from newswatch.progress import showing_progress
 
-    typer.echo(f"Replaying {', '.join(str(p) for p in paths)} …")
+    _echo(f"Replaying {', '.join(str(p) for p in paths)} …")
+    prefect_api.wait_ready()
     with showing_progress():
         report = replay_flow([str(p) for p in paths], str(config) if config else None)
     for failure in report.failures:
-        typer.echo(f"skipped {failure.path}: {failure.reason}", err=True)
+        _echo(f"skipped {failure.path}: {failure.reason}", err=True)
     already = sum(1 for s in report.stored if not s.new)
-    typer.echo(
+    _echo(
         f"Read {report.read} files: {report.new_articles} new articles, {already} already stored, "
         f"{len(report.failures)} unreadable."
     )
@@ -344,6 +424,7 @@ def run(
 
     settings = load_settings(config)
     _export_secrets(db, notify)
+    prefect_api = _start_prefect_api()
     from newswatch.flows.tasks import configured_channels
 
     configured_channels(settings)
@@ -352,26 +433,48 @@ def run(
     from newswatch.flows.monitor import monitor
     from newswatch.progress import showing_progress
 
+    prefect_api.wait_ready()
     with showing_progress():
-        report = monitor(list(feed) if feed else None, str(config) if config else None, ignore_intervals=poll_all)
+        report = monitor(_feed_parameters(feed), str(config) if config else None, ignore_intervals=poll_all)
     for poll in report.failed:
-        typer.echo(f"feed failed: {poll.feed.label}: {poll.error}", err=True)
+        _echo(f"feed failed: {poll.feed.label}: {poll.error}", err=True)
     for poll in report.polls:
         if poll.error is None and poll.warning:
-            typer.echo(f"feed warning: {poll.feed.label}: {poll.warning}", err=True)
-    for ref, reason in report.page_failures.items():
-        typer.echo(f"page not fetched, summary used: {ref}: {reason}", err=True)
+            _echo(f"feed warning: {poll.feed.label}: {poll.warning}", err=True)
+    _print_page_failures(report.page_failures)
     run = report.run
+    for failure in run.failures:
+        _echo(f"article skipped: {failure.path}: {failure.reason}", err=True)
     duplicates = sum(1 for s in run.stored if s.duplicate_of is not None)
-    typer.echo(
+    _echo(
         f"Feeds: {len(report.polls)} polled, {len(report.not_modified)} not modified, {len(report.failed)} failed. "
         f"New articles: {run.new_articles} ({duplicates} near-duplicates)."
     )
     _print_outcome(run)
     for notice in report.notices:
-        typer.echo(f"  operator notice {'sent' if notice.delivered else 'NOT sent'}: {notice.title}")
-    if report.failed or any(not d.delivered for d in run.deliveries):
+        _echo(f"  operator notice {'sent' if notice.delivered else 'NOT sent'}: {notice.title}")
+    if report.failed or run.failures or any(not d.delivered for d in run.deliveries):
         raise typer.Exit(ExitStatus.PARTIAL)
+
+
+PAGE_FAILURES_SHOWN = 10
+
+
+def _print_page_failures(failures: dict[str, str]) -> None:
+    """One line per page that could not be had, up to a few; then how many more, by reason (a
+    feed of dead links must not flood the terminal)."""
+    for ref, reason in list(failures.items())[:PAGE_FAILURES_SHOWN]:
+        _echo(f"page not fetched, summary used: {ref}: {reason}", err=True)
+    rest = list(failures.values())[PAGE_FAILURES_SHOWN:]
+    if rest:
+        reasons = Counter(rest).most_common(3)
+        listed = "; ".join(f"{count:,} × {reason}" for reason, count in reasons)
+        others = len(rest) - sum(count for _, count in reasons)
+        _echo(
+            f"page not fetched, summary used: {len(rest):,} more ({listed}{f'; {others:,} other' if others else ''}); "
+            "`newswatch articles` shows each article's text source",
+            err=True,
+        )
 
 
 @app.command()
@@ -405,7 +508,7 @@ def serve(
     schedule = settings.core.schedule
     digest = settings.core.digest
     with prefect_api(default_home() / "prefect-server.log") as api_url:
-        typer.echo(
+        _echo(
             f"Serving on {api_url}: monitor every {schedule.monitor_every_minutes:g} min, "
             f"deliver alerts every {schedule.deliver_every_minutes:g} min"
             f"{', digest ' + describe_digest_schedule(digest) if digest.enabled else ''}. Ctrl-C stops."
@@ -424,7 +527,7 @@ def serve(
             )
         except (KeyboardInterrupt, SystemExit):
             # Nothing in flight is lost: a run cut short leaves work the next run finishes.
-            typer.echo("Stopped.")
+            _echo("Stopped.")
 
 
 @app.command()
@@ -438,13 +541,13 @@ def feeds(as_json: JsonOption = False, db: DbOption = None, debug: DebugOption =
 
     rows = _in_database(db, repository.list_feeds)
     if as_json:
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        _echo_json(rows)
         return
     if not rows:
-        typer.echo("No feed polled yet. Try: newswatch run")
+        _echo("No feed polled yet. Try: newswatch run")
     for row in rows:
         state = f"failing ×{row['consecutive_failures']}: {row['last_error']}" if row["consecutive_failures"] else "ok"
-        typer.echo(
+        _echo(
             f"{row['name']}: {state}; last poll {row['last_poll']}, HTTP {row['status']}, "
             f"{row['entries_seen']} entries, {row['new_items']} new"
         )
@@ -466,12 +569,12 @@ def articles(
 
     rows = _in_database(db, lambda session: repository.list_articles(session, limit))
     if as_json:
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        _echo_json(rows)
         return
     for row in rows:
         extra = f" (near-copy of {row['duplicate_of']})" if row["duplicate_of"] else ""
-        typer.echo(f"{row['published']} {row['ref']} [{row['text_source']}] {', '.join(row['topics']) or '-'}{extra}")
-        typer.echo(f"    {row['title']}")
+        _echo(f"{row['published']} {row['ref']} [{row['text_source']}] {', '.join(row['topics']) or '-'}{extra}")
+        _echo(f"    {row['title']}")
 
 
 @app.command("report")
@@ -502,7 +605,7 @@ def report_command(
     Example: newswatch report --out report.html --days 90
     """
     if since is not None and days is not None:
-        typer.echo("newswatch: error: give --since or --days, not both", err=True)
+        _echo("newswatch: error: give --since or --days, not both", err=True)
         raise typer.Exit(ExitStatus.USAGE)
     if not debug:
         # "Matplotlib is building the font cache" and the like: not the user's concern.
@@ -520,7 +623,7 @@ def report_command(
         out.write_text(page, encoding="utf-8")
     except OSError as exc:
         raise NewswatchError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
-    typer.echo(f"Report: {out} ({data.summary()})")
+    _echo(f"Report: {out} ({data.summary()})")
 
 
 @app.command()
@@ -536,31 +639,28 @@ def classify(
     Example: newswatch classify seeds/ --json
     """
     from newswatch.classify import Classifier
+    from newswatch.records import classify_each
     from newswatch.seeds import read_seed_files
     from newswatch.settings import load_settings
 
     settings = load_settings(config)
     classifier = Classifier(settings)
     articles, failures = read_seed_files(paths)
-    for failure in failures:
-        typer.echo(f"skipped {failure.path}: {failure.reason}", err=True)
-    results = [classifier.classify(article) for article in articles]
+    results, unclassified = classify_each(classifier.classify, articles)  # a failing article is its failure
+    for failure in [*failures, *unclassified]:
+        _echo(f"skipped {failure.path}: {failure.reason}", err=True)
     if as_json:
-        typer.echo(
-            json.dumps(
-                [_classification_json(r, settings.core.alerts.min_level) for r in results], indent=2, ensure_ascii=False
-            )
-        )
+        _echo_json([_classification_json(r, settings.core.alerts.min_level) for r in results])
     else:
         for result in results:
             topics = ", ".join(f"{t.topic_id} {t.score:g}" for t in result.topics if t.matched) or "no topic"
-            typer.echo(f"{result.article.ref} ({result.article.published.isoformat()}): {topics}")
+            _echo(f"{result.article.ref} ({result.article.published.isoformat()}): {topics}")
             if result.contact:
                 c = result.contact
-                typer.echo(
+                _echo(
                     f"  {c.status if c.status == 'planned' else 'contact'} {_contact_text(c.date, c.mode, c.location, c.participants)}"
                 )
-    if failures:
+    if failures or unclassified:
         raise typer.Exit(ExitStatus.PARTIAL)
 
 
@@ -606,7 +706,7 @@ def eval_command(
     expected = load_labels(labels)
     articles, failures = read_seed_files(paths)
     for failure in failures:
-        typer.echo(f"skipped {failure.path}: {failure.reason}", err=True)
+        _echo(f"skipped {failure.path}: {failure.reason}", err=True)
     # Replayed as they were published: an announcement before the report that it took place.
     articles = sorted((a for a in articles if a.ref in expected), key=lambda a: (a.published, a.ref))
     classifier = Classifier(settings)
@@ -637,46 +737,46 @@ def eval_command(
         if (value > limit if at_most else value < limit)
     ]
     if as_json:
-        typer.echo(json.dumps({**result.as_dict(), "below_thresholds": failed}, indent=2, ensure_ascii=False))
+        _echo_json({**result.as_dict(), "below_thresholds": failed})
     else:
         _print_evaluation(result)
         for line in failed:
-            typer.echo(f"BELOW THRESHOLD: {line}")
+            _echo(f"BELOW THRESHOLD: {line}")
     if failed:
         raise typer.Exit(ExitStatus.BELOW_THRESHOLD)
 
 
 def _print_evaluation(result: Evaluation) -> None:
     c = result.contacts
-    typer.echo(f"Articles: {result.articles}")
-    typer.echo(
+    _echo(f"Articles: {result.articles}")
+    _echo(
         f"Contacts: precision {c.precision:.3f}, recall {c.recall:.3f}, F1 {c.f1:.3f} "
         f"(tp {c.true_positive}, fp {c.false_positive}, fn {c.false_negative})"
     )
     for language, score in sorted(result.by_language.items()):
-        typer.echo(f"  {language}: precision {score.precision:.3f}, recall {score.recall:.3f}, F1 {score.f1:.3f}")
-    typer.echo(
+        _echo(f"  {language}: precision {score.precision:.3f}, recall {score.recall:.3f}, F1 {score.f1:.3f}")
+    _echo(
         f"Events: {result.events_found} found, {result.events_expected} expected; "
         f"{len(result.split_events)} split, {len(result.merged_events)} merged"
     )
-    typer.echo(
+    _echo(
         f"Dates within a day: {result.dates_within_a_day}/{result.matched_contacts} (exact {result.dates_exact}); "
         f"participants exact: {result.participants_exact}/{result.matched_contacts}; "
         f"modes exact: {result.modes_exact}/{result.matched_contacts}"
     )
-    typer.echo(
+    _echo(
         f"Alerts: {result.alerts} for {result.events_expected} contacts: {result.alerts_right} right, "
         f"{len(result.alerts_duplicate)} duplicates, {len(result.alerts_false)} for no contact"
     )
-    typer.echo("Topics:")
+    _echo("Topics:")
     for topic, score in sorted(result.topics.items()):
-        typer.echo(f"  {topic}: precision {score.precision:.3f}, recall {score.recall:.3f}")
+        _echo(f"  {topic}: precision {score.precision:.3f}, recall {score.recall:.3f}")
     if result.missing:
-        typer.echo(f"Missing ({len(result.missing)} labelled files not given): {', '.join(result.missing[:10])}")
+        _echo(f"Missing ({len(result.missing)} labelled files not given): {', '.join(result.missing[:10])}")
     if result.errors:
-        typer.echo(f"Errors ({len(result.errors)}):")
+        _echo(f"Errors ({len(result.errors)}):")
         for error in result.errors:
-            typer.echo(f"  {error}")
+            _echo(f"  {error}")
 
 
 @app.command()
@@ -690,16 +790,14 @@ def contacts(as_json: JsonOption = False, db: DbOption = None, debug: DebugOptio
 
     events = _in_database(db, repository.list_events)
     if as_json:
-        typer.echo(
-            json.dumps([_event_json(e, seen, alerted) for e, seen, alerted in events], indent=2, ensure_ascii=False)
-        )
+        _echo_json([_event_json(e, seen, alerted) for e, seen, alerted in events])
         return
     if not events:
-        typer.echo("No contacts stored yet. Try: newswatch replay seeds/")
+        _echo("No contacts stored yet. Try: newswatch replay seeds/")
     for event, _, alerted in events:
-        typer.echo(f"{_event_line(event)}{'' if alerted else '  (not alerted yet)'}")
+        _echo(f"{_event_line(event)}{'' if alerted else '  (not alerted yet)'}")
         for ref, _, published in event.articles:
-            typer.echo(f"    {published.isoformat()} {ref}")
+            _echo(f"    {published.isoformat()} {ref}")
 
 
 alerts_app = typer.Typer(invoke_without_command=True)
@@ -722,14 +820,14 @@ def alerts(
 
     rows = _in_database(db, repository.alert_summary)
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        _echo_json(rows, ensure_ascii=True)
         return
     if not rows:
-        typer.echo("No alerts yet.")
+        _echo("No alerts yet.")
     for row in rows:
         about = f"digest {row['digest']}" if row["digest"] else f"event #{row['event_id']}"
         error = f" ({row['last_error']})" if row["last_error"] else ""
-        typer.echo(
+        _echo(
             f"alert {row['id']} ({row['kind']}): {about} → {row['channel']}: {row['status']} "
             f"after {row['attempts']} attempt(s){error}"
         )
@@ -765,11 +863,11 @@ def alerts_retry(
     sessions = open_database(database_url(db))
     with transaction(sessions) as session:
         count = repository.requeue_alerts(session, alert_id)
-    typer.echo(f"Requeued {count} alert(s).")
+    _echo(f"Requeued {count} alert(s).")
     deliveries = deliver_alerts(sessions, channels, settings)
     for delivery in deliveries:
         outcome = "sent" if delivery.delivered else f"{delivery.status}: {delivery.error}"
-        typer.echo(f"  alert {delivery.alert_id} → {delivery.channel}: {outcome}")
+        _echo(f"  alert {delivery.alert_id} → {delivery.channel}: {outcome}")
     if any(not d.delivered for d in deliveries):
         raise typer.Exit(ExitStatus.PARTIAL)
 
@@ -808,10 +906,10 @@ def digest_command(
     since = plan.since.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     if dry_run:
         if plan.digest is None:
-            typer.echo(f"Nothing new since {since}: no digest would be sent.")
+            _echo(f"Nothing new since {since}: no digest would be sent.")
             return
         if plan.existed:
-            typer.echo(f"(The digest of period {plan.period} was sent already; the next one would say this.)")
+            _echo(f"(The digest of period {plan.period} was sent already; the next one would say this.)")
         title, body = render_digest(
             plan.digest,
             settings.core.countries,
@@ -819,23 +917,23 @@ def digest_command(
             settings.core.digest.timezone,
             templates=templates_in(template_folders(settings.config_dir)),
         )
-        typer.echo(f"{title}\n{body}")
-        typer.echo(f"Would go to: {', '.join(plan.recipients)} (dry run: nothing stored or sent)")
+        _echo(f"{title}\n{body}")
+        _echo(f"Would go to: {', '.join(plan.recipients)} (dry run: nothing stored or sent)")
         return
     if plan.digest is None:
-        typer.echo(f"Digest {plan.period}: nothing new since {since}; not sent.")
+        _echo(f"Digest {plan.period}: nothing new since {since}; not sent.")
     elif plan.existed and not plan.queued:
-        typer.echo(f"Digest {plan.period}: composed before; it is sent once per channel (failed sends are retried).")
+        _echo(f"Digest {plan.period}: composed before; it is sent once per channel (failed sends are retried).")
     else:
-        typer.echo(f"Digest {plan.period}: {_digest_counts(plan.digest)}; for {', '.join(plan.queued)}")
-    deliveries = deliver_alerts(sessions, channels, settings, echo=typer.echo, kinds=["digest"])
+        _echo(f"Digest {plan.period}: {_digest_counts(plan.digest)}; for {', '.join(plan.queued)}")
+    deliveries = deliver_alerts(sessions, channels, settings, echo=_echo, kinds=["digest"])
     for delivery in deliveries:
         if delivery.delivered:
-            typer.echo(f"  sent   → {delivery.channel}: {delivery.title}")
+            _echo(f"  sent   → {delivery.channel}: {delivery.title}")
         else:
-            typer.echo(f"  failed → {delivery.error} (will retry next run)", err=True)
+            _echo(f"  {delivery.status} → {_undelivered(delivery)}", err=True)
     failed = sum(1 for d in deliveries if not d.delivered)
-    typer.echo(f"Digests: {len(deliveries) - failed} sent, {failed} failed")
+    _echo(f"Digests: {len(deliveries) - failed} sent, {failed} failed")
     if failed:
         raise typer.Exit(ExitStatus.PARTIAL)
 
@@ -902,7 +1000,7 @@ def mute_topic(
         raise NewswatchError(f"no topic {topic!r} in topics.yaml (topics: {', '.join(known)})")
     end = _mute_end(until)
     _in_database(db, lambda session: repository.set_mute(session, "topic", topic, end))
-    typer.echo(f"Muted topic {topic} {_until_text(end)}: it is still monitored; nothing is sent about it.")
+    _echo(f"Muted topic {topic} {_until_text(end)}: it is still monitored; nothing is sent about it.")
 
 
 @mute_app.command("event")
@@ -932,16 +1030,16 @@ def mute_event(
 
     if not _in_database(db, mute):
         raise NewswatchError(f"no event #{event_id} (see newswatch contacts)")
-    typer.echo(f"Muted event #{event_id} {_until_text(end)}: its follow-ups send nothing.")
+    _echo(f"Muted event #{event_id} {_until_text(end)}: its follow-ups send nothing.")
 
 
 def _unmute(db: str | None, kind: str, target: str) -> None:
     from newswatch.storage import repository
 
     if _in_database(db, lambda session: repository.remove_mute(session, kind, target)):
-        typer.echo(f"Unmuted {kind} {target}.")
+        _echo(f"Unmuted {kind} {target}.")
     else:
-        typer.echo(f"{kind.capitalize()} {target} was not muted.")
+        _echo(f"{kind.capitalize()} {target} was not muted.")
 
 
 @unmute_app.command("topic")
@@ -983,14 +1081,14 @@ def mutes(as_json: JsonOption = False, db: DbOption = None, debug: DebugOption =
 
     rows = _in_database(db, lambda session: repository.list_mutes(session, dt.datetime.now(dt.UTC)))
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        _echo_json(rows, ensure_ascii=True)
         return
     if not rows:
-        typer.echo("Nothing is muted.")
+        _echo("Nothing is muted.")
     for row in rows:
         ends = f"until {row['until']}" if row["until"] else "until unmuted"
         target = f"#{row['target']}" if row["kind"] == "event" else row["target"]
-        typer.echo(f"{row['kind']} {target}: muted {ends}{'' if row['active'] else ' (expired)'}")
+        _echo(f"{row['kind']} {target}: muted {ends}{'' if row['active'] else ' (expired)'}")
 
 
 @db_app.command("upgrade")
@@ -1007,7 +1105,7 @@ def db_upgrade(db: DbOption = None, debug: DebugOption = False) -> None:
     open_database(url)
     from sqlalchemy.engine import make_url
 
-    typer.echo(f"Database {make_url(url).render_as_string(hide_password=True)} is at the latest schema.")
+    _echo(f"Database {make_url(url).render_as_string(hide_password=True)} is at the latest schema.")
 
 
 def main() -> None:

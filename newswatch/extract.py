@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import trafilatura
 
+from newswatch.feeds import strip_controls
+
 MIN_TEXT_CHARS = 200  # less is navigation or a teaser, not an article
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*(?=\s)")
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,25 @@ def _is_headline(paragraph: str, title: str) -> bool:
     return first == headline or (len(first) > 20 and headline.startswith(first))
 
 
+def cut_text(text: str, max_chars: int) -> tuple[str, bool]:
+    """The text cut to at most ``max_chars`` characters, and whether it was cut.
+
+    The cut falls at the last paragraph break in the last fifth before the cap, else at the last
+    sentence end there, else at the last space, else at the cap itself.
+    """
+    if len(text) <= max_chars:
+        return text, False
+    window, floor = text[:max_chars], max_chars * 4 // 5
+    paragraph = window.rfind("\n")
+    if paragraph >= floor:
+        return window[:paragraph].rstrip(), True
+    sentence_ends = [m.end() for m in _SENTENCE_END.finditer(text, floor, max_chars + 1) if m.end() <= max_chars]
+    if sentence_ends:
+        return window[: sentence_ends[-1]], True
+    space = window.rfind(" ")
+    return (window[:space].rstrip() if space >= floor else window), True
+
+
 def extract_page(html: bytes, url: str, with_metadata: bool = True, title: str = "") -> ExtractedPage | None:
     """The article in a page, or None when trafilatura finds no article text in it.
 
@@ -62,8 +85,8 @@ def extract_page(html: bytes, url: str, with_metadata: bool = True, title: str =
     text = (document.text or "").strip()
     if len(text) < MIN_TEXT_CHARS:
         return None
-    paragraphs = [line.strip() for line in text.splitlines() if line.strip()]
-    title = document.title or title
+    paragraphs = [line.strip() for line in strip_controls(text).splitlines() if line.strip()]
+    title = strip_controls(document.title or title)
     if len(paragraphs) > 1 and _is_headline(paragraphs[0], title):
         paragraphs = paragraphs[1:]  # the page's <h1>, repeated as the text's first line
     return ExtractedPage(

@@ -38,7 +38,9 @@ skips text by the characters its fragments start with (newswatch.matching.guarde
 
 Adding a language is adding a file. A user configuration folder's ``lexicon/`` may add files or
 replace shipped ones of the same name (``load_lexicon(config_dir)``). Every file is validated
-when loaded: an error names the file, the category and the fragment at fault (ConfigError).
+when loaded: an error names the file, the category and the fragment at fault (ConfigError); a
+fragment that can take exponential time to match (``(a+)+``, see newswatch.matching's
+``backtracking_risk``) is refused too.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from re import _parser
 from types import MappingProxyType
 
 from newswatch.errors import ConfigError
+from newswatch.matching import backtracking_risk
 from newswatch.settings import _load_yaml
 
 PREDICATE_MODES = ("video_call", "phone_call", "call", "meeting", "unspecified")
@@ -209,6 +212,9 @@ def _fragments(path: Path, category: str, value: object) -> tuple[str, ...]:
             raise ConfigError(f"{path}: {category}: {fragment!r} is not a valid regular expression: {exc}") from None
         if _may_be_empty(compiled):
             raise ConfigError(f"{path}: {category}: {fragment!r} can match an empty string (it would match anywhere)")
+        risk = backtracking_risk(fragment, re.IGNORECASE)
+        if risk is not None:
+            raise ConfigError(f"{path}: {category}: {fragment!r} {risk}")
     return tuple(value)
 
 

@@ -4,21 +4,23 @@ extract their pages. I/O goes through a Fetcher; deciding what is new is pure.""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from newswatch.extract import extract_page
-from newswatch.feeds import FeedEntry, FeedError, parse_feed
+from newswatch.extract import ExtractedPage, cut_text, extract_page
+from newswatch.feeds import FeedEntry, FeedError, FeedLimits, ParsedFeed, cut_title, parse_feed
 from newswatch.fetch import Fetcher, FetchError, FetchPolicy
 from newswatch.language import detect_language
 from newswatch.records import Article
 from newswatch.settings import FeedConfig, MonitorSettings
 from newswatch.text import first_sentence
-from newswatch.urls import canonical_url
+from newswatch.urls import canonical_url, mask_credentials
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
@@ -33,6 +35,10 @@ _PARSING_TURN = threading.Lock()
 
 T = TypeVar("T")
 R = TypeVar("R")
+Parse = Callable[[bytes, dict[str, str], str, FeedLimits], ParsedFeed]
+Extract = Callable[..., ExtractedPage | None]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,34 @@ def fetch_policy(monitor: MonitorSettings) -> FetchPolicy:
     )
 
 
+def feed_limits(monitor: MonitorSettings) -> FeedLimits:
+    return FeedLimits(
+        max_entries=monitor.max_entries_per_feed,
+        max_title_chars=monitor.max_title_chars,
+        max_text_chars=monitor.max_text_chars,
+    )
+
+
+def describe(exc: BaseException) -> str:
+    """``<ExceptionType>: <message>``: what an unexpected failure is recorded as (stored and
+    shown, so a URL's credentials in the message are masked)."""
+    return mask_credentials(f"{type(exc).__name__}: {exc}") if str(exc) else type(exc).__name__
+
+
+def _log_failure(what: str, exc: BaseException) -> None:
+    """The traceback of an item's failure, at DEBUG (``--debug``), credentials masked: the URL
+    that failed may be a feed's real one, and exception messages repeat URLs."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("%s", mask_credentials(f"{what}:\n{''.join(traceback.format_exception(exc))}".rstrip()))
+
+
+def _host(url: str | None) -> str:
+    try:
+        return urlsplit(url or "").hostname or ""
+    except ValueError:  # "http://[::1/x": grouped with the host-less, to fail alone when fetched
+        return ""
+
+
 def group_by_host(things: Sequence[T], url_of: Callable[[T], str | None], groups: int) -> list[list[T]]:
     """``things`` split into at most ``groups`` lists, each host's things in one list (so one
     fetcher's per-host limit and robots cache cover them), the lists as even as hosts allow.
@@ -97,7 +131,7 @@ def group_by_host(things: Sequence[T], url_of: Callable[[T], str | None], groups
     """
     by_host: dict[str, list[T]] = {}
     for thing in things:
-        by_host.setdefault(urlsplit(url_of(thing) or "").hostname or "", []).append(thing)
+        by_host.setdefault(_host(url_of(thing)), []).append(thing)
     buckets: list[list[T]] = [[] for _ in range(max(1, min(groups, len(by_host))))]
     for host_things in sorted(by_host.values(), key=len, reverse=True):
         min(buckets, key=len).extend(host_things)
@@ -123,9 +157,19 @@ def in_parallel(
 
 
 def poll_feed(
-    fetcher: Fetcher, feed: FeedConfig, validators: tuple[str | None, str | None], max_bytes: int
+    fetcher: Fetcher,
+    feed: FeedConfig,
+    validators: tuple[str | None, str | None],
+    max_bytes: int,
+    limits: FeedLimits | None = None,
+    parse: Parse = parse_feed,
 ) -> FeedPoll:
-    """Fetch (conditionally) and parse one feed; any failure is recorded, never raised."""
+    """Fetch (conditionally) and parse one feed; any failure is recorded, never raised.
+
+    The feed is the unit of failure: any exception in fetching or parsing it (a ValueError from
+    urllib, a RecursionError, an lxml error as well as newswatch's own) becomes this poll's
+    error, and the other feeds of the run go on. The traceback is logged at DEBUG (``--debug``).
+    """
     etag, last_modified = validators
     try:
         result = fetcher.fetch(
@@ -133,13 +177,19 @@ def poll_feed(
         )
     except FetchError as exc:
         return FeedPoll(feed, exc.status, error=exc.reason)
+    except Exception as exc:
+        _log_failure(f"fetching the feed {feed.url} failed", exc)
+        return FeedPoll(feed, None, error=describe(exc))
     if result.not_modified:
         return FeedPoll(feed, 304, etag=etag, last_modified=last_modified)
     try:
         with _PARSING_TURN:
-            parsed = parse_feed(result.body, result.headers, result.url)
+            parsed = parse(result.body, result.headers, result.url, limits or FeedLimits())
     except FeedError as exc:
         return FeedPoll(feed, result.status, error=str(exc).removeprefix(f"{result.url}: "))
+    except Exception as exc:
+        _log_failure(f"parsing the feed {feed.url} failed", exc)
+        return FeedPoll(feed, result.status, error=describe(exc))
     return FeedPoll(
         feed,
         result.status,
@@ -151,8 +201,15 @@ def poll_feed(
 
 
 def item_ref(entry: FeedEntry) -> str:
-    """Where a feed item is stored: its canonical link, else its GUID."""
-    return canonical_url(entry.link) if entry.link else entry.guid
+    """Where a feed item is stored: its canonical link, else its GUID; a link that cannot be
+    canonicalised ("http://[::1/x") as written, so that the entry fails alone when fetched."""
+    if not entry.link:
+        return entry.guid
+    try:
+        return canonical_url(entry.link)
+    except Exception as exc:
+        _log_failure(f"the link {entry.link!r} cannot be canonicalised; kept as written", exc)
+        return entry.link
 
 
 def select_new_items(polls: Iterable[FeedPoll], known: set[str]) -> list[NewItem]:
@@ -169,28 +226,41 @@ def select_new_items(polls: Iterable[FeedPoll], known: set[str]) -> list[NewItem
     return items
 
 
-def build_article(item: NewItem, page: bytes | None, fetched_at: dt.datetime) -> Article:
+def build_article(
+    item: NewItem,
+    page: bytes | None,
+    fetched_at: dt.datetime,
+    limits: FeedLimits | None = None,
+    extract: Extract = extract_page,
+) -> Article:
     """An Article from a feed item and, if it could be fetched, its page.
 
     The text is the page's article when trafilatura finds one, else the feed's summary; the
     date is the entry's, else the page's, else the fetch time. Both record which. The page's
-    metadata (a third of the extraction's time) is read only when the entry has no date.
+    metadata (a third of the extraction's time) is read only when the entry has no date. A text
+    longer than ``limits.max_text_chars`` is cut at a paragraph or sentence, and its source says
+    so: "page (cut)" or "summary (cut)".
     """
+    limits = limits or FeedLimits()
     entry = item.entry
-    extracted = (
-        extract_page(page, entry.link, with_metadata=entry.published is None, title=entry.title) if page else None
-    )
+    extracted = extract(page, entry.link, with_metadata=entry.published is None, title=entry.title) if page else None
     if extracted is not None:
         text, text_source = extracted.text, "page"
     else:
         text, text_source = entry.summary or entry.title, "summary"
+    text, was_cut = cut_text(text, limits.max_text_chars)
+    if was_cut:
+        text_source += " (cut)"
     if entry.published is not None:
         published, published_source = entry.published.date(), "feed"
     elif extracted is not None and extracted.published is not None:
         published, published_source = extracted.published, "page"
     else:
         published, published_source = fetched_at.date(), "fetched"
-    title = (extracted.title if extracted and extracted.title else entry.title) or first_sentence(text)
+    title = cut_title(
+        (extracted.title if extracted and extracted.title else entry.title) or first_sentence(text),
+        limits.max_title_chars,
+    )
     return Article(
         ref=item.ref,
         published=published,
@@ -208,20 +278,59 @@ def build_article(item: NewItem, page: bytes | None, fetched_at: dt.datetime) ->
 
 
 def fetch_item_page(fetcher: Fetcher, item: NewItem) -> tuple[bytes | None, str | None]:
-    """The item's page, or None and the reason it could not be had (robots, HTTP error…)."""
+    """The item's page, or None and the reason it could not be had (robots, HTTP error, or any
+    exception: "<ExceptionType>: <message>", its traceback logged at DEBUG)."""
     if not item.feed.full_text or not item.entry.link:
         return None, None
     try:
         return fetcher.fetch(item.entry.link, accept=PAGE_ACCEPT, check_robots=True).body, None
     except FetchError as exc:
         return None, exc.reason
+    except Exception as exc:
+        _log_failure(f"fetching the page {item.entry.link} failed", exc)
+        return None, describe(exc)
 
 
-def collect_article(fetcher: Fetcher, item: NewItem) -> tuple[Article, str | None]:
+def _bare_article(item: NewItem, fetched_at: dt.datetime, limits: FeedLimits) -> Article:
+    """The entry alone, with no library call that could fail: the last resort of an item."""
+    entry = item.entry
+    text, was_cut = cut_text(entry.summary or entry.title, limits.max_text_chars)
+    return Article(
+        ref=item.ref,
+        published=(entry.published or fetched_at).date(),
+        text=text,
+        title=cut_title(entry.title, limits.max_title_chars),
+        source="feed",
+        guid=entry.guid,
+        feed_url=item.feed.url,
+        text_source="summary (cut)" if was_cut else "summary",
+        published_source="feed" if entry.published else "fetched",
+        language=item.feed.language,
+    )
+
+
+def collect_article(
+    fetcher: Fetcher, item: NewItem, limits: FeedLimits | None = None, extract: Extract = extract_page
+) -> tuple[Article, str | None]:
     """The item's article, extracted as soon as its page arrives and no other thread is
     extracting (so extraction overlaps the other pages' fetches, not other extractions), and the
-    reason its page could not be had, if it could not."""
+    reason its page could not be had or used, if it could not.
+
+    The page is the unit of failure: whatever goes wrong in fetching or extracting it, the
+    article is built from the feed's summary and the reason recorded; this never raises.
+    """
+    limits = limits or FeedLimits()
     page, reason = fetch_item_page(fetcher, item)
     fetched_at = dt.datetime.now(dt.UTC)
     with _PARSING_TURN:
-        return build_article(item, page, fetched_at), reason
+        try:
+            return build_article(item, page, fetched_at, limits, extract), reason
+        except Exception as exc:
+            _log_failure(f"building the article of {item.ref} failed", exc)
+            failure = f"article extraction failed: {describe(exc)}" if page else f"article not built: {describe(exc)}"
+        if page:
+            try:
+                return build_article(item, None, fetched_at, limits), failure
+            except Exception as exc:
+                _log_failure(f"building the article of {item.ref} from its summary failed", exc)
+        return _bare_article(item, fetched_at, limits), f"{reason}; {failure}" if reason else failure

@@ -14,18 +14,25 @@ import datetime as dt
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Mapping
+import urllib.parse
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import apprise
+import requests
+import urllib3
+from apprise.plugins.email import NotifyEmail
 
 from newswatch.errors import ConfigError, NotificationError
 from newswatch.records import MODE_LABELS, Participant, Quote, StoredEvent
 from newswatch.settings import Country
 from newswatch.templates import Templates, shipped_folder, templates_in
+from newswatch.terminal import terminal_safe
 
 if TYPE_CHECKING:
     from newswatch.digest import Digest, DigestEvent
@@ -123,9 +130,11 @@ _MENTIONS = re.compile(r"@(channel|here|everyone|all)\b", re.IGNORECASE)
 
 
 def neutralise(text: str) -> str:
-    """Article text made inert for every channel: no markup ("<!channel>", "<a href>", "<@U123>")
-    and no bare mass mentions ("@here"). Angle brackets become look-alike quotes."""
-    text = text.replace("<", "‹").replace(">", "›")
+    """Text from outside (articles, feed titles, error texts) made inert for every channel: no
+    markup ("<!channel>", "<a href>", "<@U123>"), no bare mass mentions ("@here"), and no control
+    or bidi characters (shown escaped, as on the terminal: a console channel prints this text).
+    Angle brackets become look-alike quotes."""
+    text = terminal_safe(text).replace("<", "‹").replace(">", "›")
     return _MENTIONS.sub(lambda m: "@\u200b" + m.group(1), text)
 
 
@@ -176,7 +185,7 @@ def alert_context(event: StoredEvent, countries: Mapping[str, Country], pair: tu
             "mode": MODE_LABELS[event.mode],
             "status": event.status,
             "level": event.level,
-            "location": event.location,
+            "location": neutralise(event.location) if event.location else None,
             "historical": event.historical,
             "confidence": event.confidence,
             "sources": event.sources,
@@ -216,7 +225,7 @@ def _digest_event(event: DigestEvent) -> dict[str, Any]:
         "mode": MODE_LABELS[event.mode],
         "names": " – ".join(name for name, _ in event.participants),
         "participants": [{"name": name, "office": office} for name, office in event.participants],
-        "location": event.location,
+        "location": neutralise(event.location) if event.location else None,
         "topics": list(event.topics),
         "historical": event.historical,
         "new": event.new,
@@ -282,6 +291,38 @@ def render_digest(
     return (templates or _shipped()).render("digest", style, digest_context(digest, countries, pair, timezone))
 
 
+@dataclass(frozen=True)
+class FeedHealth:
+    """What an operator notice tells about one feed: it keeps failing, or it works again."""
+
+    kind: str  # failing | recovered
+    name: str  # the feed's label (its name, else its URL, masked)
+    url: str  # masked: no credentials
+    failures: int = 0
+    error: str | None = None
+    status: int | None = None
+
+
+def notice_context(health: FeedHealth) -> dict[str, Any]:
+    """What notice templates see: every text that came from outside (the error names what a
+    server sent: headers, markup) neutralised, as in alerts."""
+    return {
+        "notice": {
+            "kind": health.kind,
+            "feed": neutralise(health.name),
+            "url": neutralise(health.url),
+            "failures": health.failures,
+            "error": neutralise(health.error or ""),
+            "status": health.status,
+        }
+    }
+
+
+def render_notice(health: FeedHealth, style: str = "text", templates: Templates | None = None) -> tuple[str, str]:
+    """An operator notice's title and body, in the channel's style."""
+    return (templates or _shipped()).render("notice", style, notice_context(health))
+
+
 def _shipped() -> Templates:
     return templates_in((shipped_folder(),))
 
@@ -304,9 +345,14 @@ def check_templates(folders: tuple[Path, ...]) -> None:
             "alert": alert_context(event, countries, ("us", "cn")),
             "planned": alert_context(event, countries, ("us", "cn")),
             "digest": digest_context(SAMPLE_DIGEST, countries, ("us", "cn"), "UTC"),
+            "notice": notice_context(SAMPLE_NOTICE),
         }
     )
 
+
+SAMPLE_NOTICE = FeedHealth(
+    "failing", "Example feed", "https://news.example.com/feed", failures=3, error="HTTP 503", status=503
+)
 
 SAMPLE_EVENT = StoredEvent(
     id=1,
@@ -355,16 +401,108 @@ def _unescape_mrkdwn(body: str) -> str:
     return body.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+@dataclass(frozen=True)
+class Timeouts:
+    """How long apprise waits to connect, and then for an answer (seconds)."""
+
+    connect: float
+    read: float
+
+
+# apprise waits 4 s for an answer; webhooks and Slack often take longer to answer a message they
+# have taken, and a late answer is a message of unknown outcome (see ``DeliveryUnknown``): wait
+# 30 s. Connecting is quick or not at all, and a refused connection is safe to retry.
+DEFAULT_TIMEOUTS = Timeouts(connect=10.0, read=30.0)
+# apprise's email plugin gives smtplib the connect timeout for every step of the SMTP exchange,
+# where a server may scan the message before it answers DATA.
+EMAIL_TIMEOUTS = Timeouts(connect=30.0, read=30.0)
+
+
+class DeliveryUnknown(NotificationError):
+    """The notifier took the request but did not answer in time: the message may have been
+    delivered. Resending it at once would deliver it twice if it was."""
+
+
+def channel_timeouts(plugin: apprise.plugins.NotifyBase) -> Timeouts:
+    """The timeouts that fit a channel's service."""
+    return EMAIL_TIMEOUTS if isinstance(plugin, NotifyEmail) else DEFAULT_TIMEOUTS
+
+
+def _url_parameters(url: str) -> set[str]:
+    """The (lower-cased) query parameter names of a URL, as apprise reads them."""
+    return {name.lower() for name, _ in urllib.parse.parse_qsl(url.partition("?")[2])}
+
+
+def notifier_for(channel: Channel) -> apprise.Apprise:
+    """One apprise object for the channel's URL, with the channel's timeouts where its URL sets
+    none (``cto``/``rto`` in the URL win), sending in the calling thread."""
+    assert channel.url is not None, "console alerts are printed, not sent"
+    notifier = apprise.Apprise(asset=apprise.AppriseAsset(async_mode=False))
+    notifier.add(channel.url)
+    plugin = notifier[0]
+    timeouts, given = channel_timeouts(plugin), _url_parameters(channel.url)
+    if "cto" not in given:
+        plugin.socket_connect_timeout = timeouts.connect
+    if "rto" not in given:
+        plugin.socket_read_timeout = timeouts.read
+    return notifier
+
+
+# Requests of the send in progress (in this thread) that were sent and got no answer. apprise
+# returns one boolean and logs the rest, so the one HTTP library its plugins use tells us.
+_UNANSWERED: ContextVar[list[str] | None] = ContextVar("newswatch_unanswered", default=None)
+
+
+def _unanswered(error: requests.RequestException) -> bool:
+    """Whether a request failed after it was sent: no answer in time, or the connection dropped
+    while waiting for it (a refused or timed-out connection never sent anything)."""
+    if isinstance(error, requests.exceptions.ReadTimeout):
+        return True
+    dropped = isinstance(error.args[0] if error.args else None, urllib3.exceptions.ProtocolError)
+    return isinstance(error, requests.exceptions.ConnectionError) and dropped
+
+
+def _watch_answers() -> None:
+    """Wrap requests' transport once (idempotent) to note, for the send in progress, a request
+    that was sent and not answered; elsewhere the wrapper only passes the call through."""
+    adapter = requests.adapters.HTTPAdapter
+    if getattr(adapter.send, "newswatch_watch", False):
+        return
+    original = adapter.send
+
+    def watched(self: requests.adapters.HTTPAdapter, request: requests.PreparedRequest, *args: Any, **kw: Any) -> Any:
+        try:
+            return original(self, request, *args, **kw)
+        except requests.RequestException as exc:
+            noted = _UNANSWERED.get()
+            if noted is not None and _unanswered(exc):
+                noted.append(type(exc).__name__)
+            raise
+
+    watched.newswatch_watch = True  # type: ignore[attr-defined]
+    adapter.send = watched  # type: ignore[method-assign]
+
+
+@contextmanager
+def _noting_unanswered() -> Iterator[list[str]]:
+    _watch_answers()
+    noted: list[str] = []
+    token = _UNANSWERED.set(noted)
+    try:
+        yield noted
+    finally:
+        _UNANSWERED.reset(token)
+
+
 def send(channel: Channel, title: str, body: str, link: str | None = None) -> None:
     """Deliver one message, written in the channel's style, to one channel's URL.
 
     Raises:
+        DeliveryUnknown: the request was sent but not answered in time (it may have arrived).
         NotificationError: apprise reported a failure; the message names the channel (masked)
             and what apprise logged.
     """
-    assert channel.url is not None, "console alerts are printed, not sent"
-    notifier = apprise.Apprise()
-    notifier.add(channel.url)
+    notifier = notifier_for(channel)
     plugin = notifier[0]
     # Each service has its own length limits: cut here, with a link, rather than let it truncate.
     title_limit = int(getattr(plugin, "title_maxlen", 0) or 0)
@@ -373,8 +511,16 @@ def send(channel: Channel, title: str, body: str, link: str | None = None) -> No
     body = fit(body, int(getattr(plugin, "body_maxlen", 0) or 0), link)
     if channel.style == "slack" and not getattr(plugin, "use_blocks", True):
         body = _unescape_mrkdwn(body)
-    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
+    with (
+        _noting_unanswered() as unanswered,
+        apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured,
+    ):
         delivered = notifier.notify(title=title, body=body, body_format=_BODY_FORMATS[channel.style])
+    if not delivered and unanswered:
+        raise DeliveryUnknown(
+            f"{channel.label}: sent, but no answer within {plugin.socket_read_timeout:g} s"
+            " (or the connection dropped before it): the message may have been delivered"
+        )
     if not delivered:
         logged = " ".join(captured.getvalue().split())
         raise NotificationError(f"{channel.label}: delivery failed{': ' + logged if logged else ''}")

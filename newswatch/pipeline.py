@@ -6,26 +6,39 @@ Prefect tasks in ``newswatch.flows`` call these; so can a plain loop (tests, ben
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from newswatch.dedup import first_originals, text_fingerprint
 from newswatch.digest import Digest, compose_digest, period_key, period_length, period_start
-from newswatch.errors import NotificationError, TemplateError
+from newswatch.errors import NotificationError, StorageError, TemplateError
 from newswatch.monitor import FeedPoll
-from newswatch.notify import Channel, render_alert, render_digest, send
+from newswatch.notify import (
+    Channel,
+    DeliveryUnknown,
+    FeedHealth,
+    neutralise,
+    render_alert,
+    render_digest,
+    render_notice,
+    send,
+)
 from newswatch.progress import ProgressHook, report_progress
-from newswatch.records import Classification, Mutes, StoredEvent
+from newswatch.records import Classification, Mutes, StoredEvent, item_error
 from newswatch.routing import EVERYONE, Routing, routing_for
 from newswatch.settings import Settings
 from newswatch.storage import repository
 from newswatch.storage.database import transaction
 from newswatch.templates import Templates, template_folders, templates_in
+from newswatch.terminal import terminal_safe
 
 STORE_BATCH_SIZE = 200
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,7 @@ class StoredArticle:
     new_event: bool = False
     duplicate_of: int | None = None
     muted: bool = False  # an alert was due, but its topics or its event are muted
+    error: str | None = None  # not stored, and why ("<ExceptionType>: <message>"); tried again next run
 
 
 @dataclass(frozen=True)
@@ -51,8 +65,22 @@ class Delivery:
     title: str
     body: str
     error: str | None = None
-    status: str = "sent"  # sent | failed | dead
+    status: str = "sent"  # sent | failed | dead | unknown (sent, no answer: it may have arrived)
     kind: str = "contact"  # contact | planned | digest
+
+
+def _refused_row(exc: Exception) -> bool:
+    """Whether a failed store is an item's doing (a value the database refuses, a bug tripped by
+    one article), not the database's (unreachable, locked, read-only, schema missing): only the
+    former is worth retrying item by item, the latter ends the run with one clear error."""
+    if isinstance(exc, StorageError):  # the database's own trouble, already put in words
+        return False
+    if not isinstance(exc, SQLAlchemyError):
+        return True
+    if isinstance(exc, (DataError, IntegrityError)):
+        return True
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    return sqlstate.startswith("54")  # PostgreSQL's "program limit exceeded": an index row too large
 
 
 def store_classifications(
@@ -70,27 +98,76 @@ def store_classifications(
     An article already stored (same ref or same content) changes nothing. Deciding an event is
     new and queuing its alerts happen in the transaction that stores it. Articles are stored
     in batches, one transaction each; within one, as if one by one in order.
+
+    A row the database refuses (a value too long for its column…) must not lose its batch: when
+    a batch's transaction fails so, its articles are stored again one by one, each in its own
+    transaction, and only the culprit fails: its outcome carries the ``error`` and it is not
+    stored, so the next run tries it again. A failure of the database itself is raised.
     """
     outcomes: list[StoredArticle] = []
+    stored: list[StoredArticle]
     for start in range(0, len(classifications), STORE_BATCH_SIZE):
         batch = classifications[start : start + STORE_BATCH_SIZE]
+        options = (channels, notify_planned, min_level, routing)
+        try:
+            with transaction(sessions) as session:
+                stored = _store_batch(session, batch, *options)
+        except Exception as exc:
+            if not _refused_row(exc):
+                raise
+            logger.debug("storing a batch failed; storing its articles one by one", exc_info=True)
+            stored = [_store_alone(sessions, item, *options) for item in batch]
+        for outcome in stored:
+            outcomes.append(outcome)
+            on_progress("Storing", len(outcomes), len(classifications))
+    return outcomes
+
+
+def _store_alone(
+    sessions: sessionmaker[Session],
+    item: Classification,
+    channels: Sequence[Channel],
+    notify_planned: bool,
+    min_level: str,
+    routing: Routing,
+) -> StoredArticle:
+    """Store one article in its own transaction; a row the database refuses is its failure."""
+    try:
         with transaction(sessions) as session:
-            mutes = repository.active_mutes(session, dt.datetime.now(dt.UTC))
-            stored = _store_articles(session, batch)
-            # The event of each article stored before; those of this batch's are added as recorded.
-            events: dict[int, int | None] = dict(
-                repository.events_of_articles(session, [article_id for article_id, new, _ in stored if not new])
+            (outcome,) = _store_batch(session, [item], channels, notify_planned, min_level, routing)
+            return outcome
+    except Exception as exc:
+        if not _refused_row(exc):
+            raise
+        logger.debug("storing %s failed", item.article.ref, exc_info=True)
+        return StoredArticle(item.article.ref, new=False, error=item_error(exc))
+
+
+def _store_batch(
+    session: Session,
+    batch: Sequence[Classification],
+    channels: Sequence[Channel],
+    notify_planned: bool,
+    min_level: str,
+    routing: Routing,
+) -> list[StoredArticle]:
+    """Store a batch's articles, topics and contacts in the session's transaction, in order."""
+    mutes = repository.active_mutes(session, dt.datetime.now(dt.UTC))
+    stored = _store_articles(session, batch)
+    # The event of each article stored before; those of this batch's are added as recorded.
+    events: dict[int, int | None] = dict(
+        repository.events_of_articles(session, [article_id for article_id, new, _ in stored if not new])
+    )
+    outcomes: list[StoredArticle] = []
+    for item, (article_id, new, duplicate_of) in zip(batch, stored, strict=True):
+        if new:
+            outcome = _record_contact(
+                session, item, article_id, duplicate_of, channels, notify_planned, min_level, routing, mutes
             )
-            for item, (article_id, new, duplicate_of) in zip(batch, stored, strict=True):
-                if new:
-                    outcome = _record_contact(
-                        session, item, article_id, duplicate_of, channels, notify_planned, min_level, routing, mutes
-                    )
-                    events[article_id] = outcome.event_id
-                else:
-                    outcome = StoredArticle(item.article.ref, new=False, event_id=events.get(article_id))
-                outcomes.append(outcome)
-                on_progress("Storing", len(outcomes), len(classifications))
+            events[article_id] = outcome.event_id
+        else:
+            outcome = StoredArticle(item.article.ref, new=False, event_id=events.get(article_id))
+        outcomes.append(outcome)
     return outcomes
 
 
@@ -171,6 +248,15 @@ def deliver_alerts(
     one; each outcome is committed right after its send, so a crash can at worst repeat the one
     message whose send succeeded but was not yet recorded. Failures are retried with exponential
     backoff and jitter, and go to the dead-letter state after ``alerts.max_attempts``.
+
+    A send whose request went out but got no answer in time (``DeliveryUnknown``) is neither
+    sent nor failed: its outcome is ``unknown``. Resending at once (at-least-once) delivers it
+    twice whenever the notifier was only slow, which is what a late answer usually means; never
+    resending (at-most-once) loses it when the notifier really dropped it. The middle way: it is
+    resent once, after ``alerts.retry_max_seconds`` (the longest backoff), and if that resend's
+    outcome is unknown too it is left alone; ``newswatch alerts retry`` resends it by hand. The
+    run report shows it with its status. Channel timeouts (``newswatch.notify``) keep late
+    answers rare: apprise waits 30 s for one where its default is 4 s.
     """
     options = settings.core.alerts
     templates = templates_in(template_folders(settings.config_dir))
@@ -196,16 +282,24 @@ def deliver_alerts(
         channel = by_fingerprint[alert.channel]
         title = body = ""
         error: str | None = None
+        unknown = False
         try:
             title, body = _render(subject, alert.kind, channel, settings, routing, templates)
             if channel.is_console:
                 echo(f"{'DIGEST' if alert.kind == 'digest' else 'ALERT'} {title}\n{body}")
             else:
                 send(channel, title, body, _web_link(subject) if isinstance(subject, StoredEvent) else None)
+        except DeliveryUnknown as exc:  # sent, no answer: not resent blindly (see above)
+            error, unknown = str(exc), True
         except (NotificationError, TemplateError) as exc:  # a template fixed later lets the retry through
             error = str(exc)
         retry_at = None
-        if error is not None:
+        if unknown and alert.status == "unknown":  # its one resend: unknown again
+            error = f"{error}; not resent again (`newswatch alerts retry {alert.id}` resends it)"
+        elif unknown:
+            retry_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=options.retry_max_seconds)
+            error = f"{error}; resent once at {retry_at:%Y-%m-%d %H:%M} UTC"
+        elif error is not None:
             delay = retry_delay(alert.attempts + 1, options.retry_base_seconds, options.retry_max_seconds)
             retry_at = dt.datetime.now(dt.UTC) + delay
         with transaction(sessions) as session:
@@ -216,6 +310,7 @@ def deliver_alerts(
                 error=error,
                 retry_at=retry_at,
                 max_attempts=options.max_attempts,
+                unknown=unknown,
             )
         deliveries.append(
             Delivery(alert.id, alert.event_id, channel.label, error is None, title, body, error, status, alert.kind)
@@ -269,11 +364,15 @@ def record_feed_health(
     failure_alert_after: int,
     echo: Callable[[str], None] = print,
     routing: Routing = EVERYONE,
+    templates: Templates | None = None,
 ) -> list[FeedNotice]:
     """Record each poll's outcome; tell the operator once when a feed has failed
     ``failure_alert_after`` times in a row, and once when it works again (on the channels
     ``feeds`` routes to).
 
+    A feed is stored, and named in notices, by its URL as ``FeedConfig.url`` gives it: masked,
+    never with a password. Notices are rendered from the ``notice`` templates in each channel's
+    style, their texts neutralised as alerts' are (an error text repeats what a server sent).
     A notice that could not be delivered is tried again on the next run.
     """
     recorded: dict[str, tuple[int, bool]] = {}  # feed URL: consecutive failures, failure alerted
@@ -296,34 +395,44 @@ def record_feed_health(
     for poll in polls:
         failures, alerted = recorded[poll.feed.url]
         if poll.error is not None and failures >= failure_alert_after and not alerted:
-            title = f"newswatch: feed failing: {poll.feed.label}"
-            body = f"{poll.feed.url} has failed {failures} times in a row.\nLast error: {poll.error}"
-            kind, flag = "failing", True
+            health = FeedHealth("failing", poll.feed.label, poll.feed.url, failures, poll.error, poll.status)
+            flag = True
         elif poll.error is None and alerted:
-            title = f"newswatch: feed recovered: {poll.feed.label}"
-            body = f"{poll.feed.url} works again (HTTP {poll.status})."
-            kind, flag = "recovered", False
+            health = FeedHealth("recovered", poll.feed.label, poll.feed.url, status=poll.status)
+            flag = False
         else:
             continue
-        errors = _send_everywhere(routing.recipients(channels, "feeds"), title, body, echo)
+        title, errors = _send_everywhere(routing.recipients(channels, "feeds"), health, templates, echo)
         if not errors:
             with transaction(sessions) as session:
                 repository.set_failure_alerted(session, poll.feed.url, flag)
-        notices.append(FeedNotice(poll.feed.url, kind, title, not errors, tuple(errors)))
+        notices.append(FeedNotice(poll.feed.url, health.kind, title, not errors, tuple(errors)))
     return notices
 
 
-def _send_everywhere(channels: Sequence[Channel], title: str, body: str, echo: Callable[[str], None]) -> list[str]:
+def _send_everywhere(
+    channels: Sequence[Channel], health: FeedHealth, templates: Templates | None, echo: Callable[[str], None]
+) -> tuple[str, list[str]]:
+    """Render a notice in each channel's style and deliver it; its (plain) title and the errors."""
+    try:
+        title = render_notice(health, "text", templates)[0]
+    except TemplateError:  # each channel records the error below; the notice is tried again next run
+        title = f"newswatch: feed {health.kind}: {neutralise(health.name)}"
     errors = []
     for channel in channels:
         try:
+            title, body = render_notice(health, channel.style, templates)
             if channel.is_console:
-                echo(f"NOTICE {title}\n{body}")
+                echo(terminal_safe(f"NOTICE {title}\n{body}"))
             else:
                 send(channel, title, body)
-        except NotificationError as exc:
+        except DeliveryUnknown:
+            # Taken but not answered in time: probably delivered. A notice is about a feed's
+            # state, and resending it would repeat it on every channel; so it counts as sent.
+            logger.info("feed notice %r: no answer in time from %s; counted as sent", title, channel.label)
+        except (NotificationError, TemplateError) as exc:  # a template fixed later lets the retry through
             errors.append(str(exc))
-    return errors
+    return title, errors
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 Mode = Literal["phone_call", "video_call", "meeting", "unspecified"]
@@ -23,9 +26,26 @@ MODE_LABELS: dict[str, str] = {
 }
 
 
+logger = logging.getLogger(__name__)
+
+# Characters no database can hold as text: NUL (PostgreSQL refuses it) and UTF-16 surrogates
+# (no UTF-8 encoding: psycopg and sqlite3 raise; feedparser turns ``&#xD800;`` into one).
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """``text`` without the characters that no database can store (NUL, lone surrogates)."""
+    return _UNSTORABLE.sub("", text)
+
+
 @dataclass(frozen=True)
 class Article:
-    """One news article, from a seed file or (later) a feed."""
+    """One news article, from a seed file or (later) a feed.
+
+    Every article is made through this record, whatever its source, so this is the one place
+    where its text is made storable: its strings lose NUL and surrogate characters here. What
+    the pipeline derives from them (titles, topic evidence, contact quotes) is then clean too.
+    """
 
     ref: str
     published: dt.date
@@ -35,17 +55,26 @@ class Article:
     # Feed items only: where the item came from and how its text and date were obtained.
     guid: str | None = None
     feed_url: str | None = None
-    text_source: str | None = None  # page | summary
+    text_source: str | None = None  # page | summary, "… (cut)" when cut at max_text_chars
     published_source: str | None = None  # page | feed | fetched
     author: str | None = None
     site_name: str | None = None
     language: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in _TEXT_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, str) and _UNSTORABLE.search(value):
+                object.__setattr__(self, name, storable(value))
 
     @property
     def content_hash(self) -> str:
         """SHA-256 of the whitespace-normalised text: identical content, identical hash."""
         normalised = " ".join(self.text.split())
         return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+_TEXT_FIELDS = tuple(f.name for f in fields(Article) if f.name != "published")
 
 
 @dataclass(frozen=True)
@@ -119,10 +148,37 @@ class Classification:
 
 @dataclass(frozen=True)
 class ReadFailure:
-    """A file that could not be read as an article, with the reason."""
+    """An item that could not be read, classified or stored, with the reason: ``path`` names
+    the file, or the article's ref when the article was read but failed later."""
 
     path: str
     reason: str
+
+
+def item_error(exc: BaseException) -> str:
+    """One line saying what went wrong with one item: "<ExceptionType>: <message>". A database
+    error is told by the driver's own error (SQLAlchemy's ``orig``), without the SQL and the
+    parameters SQLAlchemy adds (an article's whole text)."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    message = lines[0][:300] if lines else ""
+    return f"{type(cause).__name__}: {message}" if message else type(cause).__name__
+
+
+def classify_each(
+    classify: Callable[[Article], Classification], articles: Iterable[Article]
+) -> tuple[list[Classification], list[ReadFailure]]:
+    """Classify each article. An article is an item boundary: any exception classifying it is
+    that article's failure (naming its ref; the traceback is logged at DEBUG), the others go on."""
+    classified: list[Classification] = []
+    failures: list[ReadFailure] = []
+    for article in articles:
+        try:
+            classified.append(classify(article))
+        except Exception as exc:
+            logger.debug("classifying %s failed", article.ref, exc_info=True)
+            failures.append(ReadFailure(article.ref, f"not classified: {item_error(exc)}"))
+    return classified, failures
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,11 @@ whitespace and a missing leading space.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 import re
-from collections.abc import Iterable
+import stat
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from newswatch.errors import SeedFileError
@@ -18,6 +21,19 @@ from newswatch.records import Article, ReadFailure
 from newswatch.text import first_sentence
 
 SEED_SUFFIX = ".txt"
+# A seed file is one article: a few KB (a long feature is some 100 KB); 2 MiB leaves room
+# and keeps a mistaken path (a disk image, a log) from being read into memory.
+MAX_SEED_BYTES = 2 * 1024 * 1024
+_KINDS = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFDIR: "a folder",
+}
+_CHUNK_BYTES = 64 * 1024  # os.read allocates what it is asked for, however little the file holds
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+logger = logging.getLogger(__name__)
 _HEADER = re.compile(r"\A\s*date[ \t]+(\S+)(?:[ \t]+|[ \t]*\n|\Z)", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -49,16 +65,57 @@ def parse_seed_text(text: str, ref: str) -> Article:
     return Article(ref=ref, published=published, text=body, title=first_sentence(body), language=detect_language(body))
 
 
+def _check_regular(path: Path, status: os.stat_result, limit: int) -> None:
+    if not stat.S_ISREG(status.st_mode):
+        kind = _KINDS.get(stat.S_IFMT(status.st_mode), "of an unknown kind")
+        raise SeedFileError(f"{path}: not a regular file ({kind})")
+    if status.st_size > limit:
+        raise SeedFileError(f"{path}: is {status.st_size:,} bytes; the limit for one article is {limit:,} bytes")
+
+
+def read_limited(path: Path, limit: int = MAX_SEED_BYTES) -> bytes:
+    """The content of a regular file of at most ``limit`` bytes, read without ever blocking.
+
+    The path is checked before it is opened (opening a FIFO blocks until a writer comes; a
+    device may never end), then opened non-blocking and checked again (a file swapped in
+    between), and at most ``limit`` + 1 bytes are read (a file that grew, or one whose size
+    the system does not tell, like those of /proc).
+
+    Raises:
+        SeedFileError: not a regular file, larger than ``limit``, or unreadable.
+    """
+    try:
+        _check_regular(path, os.stat(path), limit)
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        raise SeedFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        _check_regular(path, os.fstat(descriptor), limit)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(descriptor, min(limit + 1 - size, _CHUNK_BYTES))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise SeedFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    finally:
+        os.close(descriptor)
+    if size > limit:
+        raise SeedFileError(f"{path}: grew beyond the limit for one article ({limit:,} bytes) while being read")
+    return b"".join(chunks)
+
+
 def read_seed_file(path: Path) -> Article:
     """Read and parse one seed file; the article's ref is the file's base name.
 
     Raises:
-        SeedFileError: the file cannot be read, is not UTF-8, or is not in seed format.
+        SeedFileError: the file is not a regular file, is too large (``MAX_SEED_BYTES``), cannot
+            be read, is not UTF-8, or is not in seed format.
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SeedFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    raw = read_limited(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -72,18 +129,21 @@ def read_seed_file(path: Path) -> Article:
 def find_seed_files(paths: Iterable[Path]) -> tuple[list[Path], list[ReadFailure]]:
     """Expand files and folders into the seed files to read, in name order within a folder.
 
-    Folders contribute their ``*.txt`` files (not recursively, hidden files skipped); a path that
-    does not exist is reported as a failure.
+    Folders contribute their ``*.txt`` entries (not recursively, hidden ones skipped), whatever
+    their kind: one that is not a regular file (a FIFO, a folder, a link to a device) is then
+    refused by ``read_seed_file`` and reported, rather than silently left out. A path that does
+    not exist, or a folder that cannot be listed, is reported as a failure.
     """
     files: list[Path] = []
     failures: list[ReadFailure] = []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                sorted(
-                    p for p in path.iterdir() if p.is_file() and p.suffix == SEED_SUFFIX and not p.name.startswith(".")
-                )
-            )
+            try:
+                entries = sorted(p for p in path.iterdir() if p.suffix == SEED_SUFFIX and not p.name.startswith("."))
+            except OSError as exc:
+                failures.append(ReadFailure(str(path), f"cannot list the folder ({exc.strerror or exc})"))
+                continue
+            files.extend(entries)
         elif path.exists():
             files.append(path)
         else:
@@ -91,13 +151,24 @@ def find_seed_files(paths: Iterable[Path]) -> tuple[list[Path], list[ReadFailure
     return files, failures
 
 
-def read_seed_files(paths: Iterable[Path]) -> tuple[list[Article], list[ReadFailure]]:
-    """Read every seed file under ``paths``; a bad file is reported and the others still read."""
+def read_seed_files(
+    paths: Iterable[Path], read: Callable[[Path], Article] = read_seed_file
+) -> tuple[list[Article], list[ReadFailure]]:
+    """Read every seed file under ``paths`` (each with ``read``); a bad file is reported and the
+    others still read.
+
+    A file is an item boundary: any exception reading it, not only a ``SeedFileError``, is that
+    file's failure ("<ExceptionType>: <message>"; the traceback is logged at DEBUG).
+    """
     files, failures = find_seed_files(paths)
     articles: list[Article] = []
     for file in files:
         try:
-            articles.append(read_seed_file(file))
+            articles.append(read(file))
         except SeedFileError as exc:
-            failures.append(ReadFailure(str(file), str(exc)))
+            reason = str(exc)
+            failures.append(ReadFailure(str(file), reason.removeprefix(f"{file}: ")))
+        except Exception as exc:
+            logger.debug("reading %s failed", file, exc_info=True)
+            failures.append(ReadFailure(str(file), f"{type(exc).__name__}: {exc}"))
     return articles, failures

@@ -23,10 +23,11 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from newswatch.errors import ConfigError
 from newswatch.records import Level
+from newswatch.urls import masked_url
 
 CONFIG_FILES = ("newswatch.yaml", "topics.yaml", "officials.yaml", "feeds.yaml")
 ENV_CONFIG_DIR = "NEWSWATCH_CONFIG_DIR"
@@ -36,6 +37,7 @@ ENV_HOME = "NEWSWATCH_HOME"
 ENV_ALLOW_PRIVATE = "NEWSWATCH_ALLOW_PRIVATE_NETWORKS"
 ENV_TASK_RUNNER = "NEWSWATCH_TASK_RUNNER"
 ENV_DASK_ADDRESS = "NEWSWATCH_DASK_ADDRESS"
+ENV_FEED_CREDENTIALS = "NEWSWATCH_FEED_CREDENTIALS"  # `run --feed` URLs with credentials, for the flow
 # contacts | digest | feeds, optionally narrowed to a topic: `digest.taiwan`
 ROUTE_KEY = re.compile(r"^(?P<kind>contacts|digest|feeds)(?:\.(?P<topic>[a-z0-9][a-z0-9-]*))?$")
 
@@ -133,6 +135,13 @@ class MonitorSettings(_Strict):
     total_timeout: float = Field(default=30.0, gt=0)
     max_feed_bytes: int = Field(default=10_000_000, ge=1024)
     max_page_bytes: int = Field(default=5_000_000, ge=1024)
+    max_entries_per_feed: int = Field(
+        default=500, ge=1, description="entries kept of one feed: the newest if dated, else the first; more are dropped"
+    )
+    max_title_chars: int = Field(default=1_000, ge=20, description="feed and article titles are cut here")
+    max_text_chars: int = Field(
+        default=200_000, ge=1_000, description="an article's text is cut here, at a paragraph or sentence"
+    )
     max_redirects: int = Field(default=5, ge=0, le=20)
     retries: int = Field(default=2, ge=0, le=10)
     backoff_seconds: float = Field(default=0.5, ge=0)
@@ -181,16 +190,46 @@ class CoreSettings(_Strict):
 
 
 class FeedConfig(_Strict):
+    """A feed to poll. ``url`` is its identity, stored and shown: masked if it was given with
+    credentials (``http://user:***@host/feed``); the real URL stays in memory (``fetch_url``),
+    out of repr, dumps and Prefect's parameters, for the fetcher alone."""
+
     url: str = Field(pattern=r"^https?://\S+$", description="the feed's address (RSS or Atom)")
     name: str | None = None
     interval_minutes: int = Field(default=30, ge=1, description="poll at most this often")
     full_text: bool = Field(default=True, description="fetch each new item's page and extract the article")
     language: str | None = None
     enabled: bool = True
+    _credentialed_url: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _credentials_apart(cls, data: Any, handler: Any) -> FeedConfig:
+        real = data.get("url") if isinstance(data, dict) else None
+        if not isinstance(real, str) or masked_url(real) == real:
+            return handler(data)
+        feed = handler({**data, "url": masked_url(real)})
+        feed._credentialed_url = real
+        return feed
+
+    @property
+    def fetch_url(self) -> str:
+        """The URL to fetch, with its credentials: hand it to the fetcher, nowhere else."""
+        return self._credentialed_url or self.url
 
     @property
     def label(self) -> str:
         return self.name or self.url
+
+
+def feed_credentials(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``$NEWSWATCH_FEED_CREDENTIALS``: feed URLs with credentials that ``run --feed`` passes to the
+    monitor flow by its environment, as the flow's parameters hold only their masked form.
+    Keyed by that masked form. (A worker in another process needs the feed in feeds.yaml, or
+    this variable set.)"""
+    environ = os.environ if environ is None else environ
+    urls = [u for u in environ.get(ENV_FEED_CREDENTIALS, "").split() if u]
+    return {masked_url(u): u for u in urls if masked_url(u) != u}
 
 
 class FeedsFile(_Strict):
@@ -445,7 +484,9 @@ def load_settings(config_dir: Path | None = None) -> Settings:
         raise ConfigError("; ".join(str(e["msg"]) for e in exc.errors())) from None
     from newswatch.notify import check_templates  # notify imports this module
     from newswatch.templates import template_folders
+    from newswatch.topics import check_terms  # topics imports this module
 
+    check_terms(topics.topics, topics_path)  # no term that can take exponential time to match
     check_templates(template_folders(config_dir))
     return settings
 

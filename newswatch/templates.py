@@ -21,7 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from newswatch.errors import TemplateError
 
-MESSAGES = ("alert", "planned", "digest")
+MESSAGES = ("alert", "planned", "digest", "notice")  # notice: an operator message about a feed's health
 STYLES = {"text": "txt", "slack": "slack", "html": "html"}  # channel style → file suffix
 TEMPLATE_NAMES = tuple(f"{message}.{part}.j2" for message in MESSAGES for part in ("title", *STYLES.values()))
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from newswatch.matching import TermMatcher
+from newswatch.errors import ConfigError
+from newswatch.matching import TermMatcher, backtracking_risk
 from newswatch.records import TopicScore
 from newswatch.settings import Topic
 
@@ -17,6 +21,26 @@ class _CompiledTopic:
     require: tuple[tuple[int, ...], ...]  # per group, the TermMatcher indexes of its terms
     terms: tuple[tuple[str, int, float], ...]  # pattern, TermMatcher index, weight
     exclude: tuple[tuple[str, int, float], ...]
+
+
+def check_terms(topics: Sequence[Topic], path: Path) -> None:
+    """Refuse a term that can make matching take exponential time on some article (``(a+)+b``
+    on "aaa…a!": doubling per character), before any article is read.
+
+    Raises:
+        ConfigError: naming the file, the topic, where in it and the term.
+    """
+    for topic in topics:
+        parts = (
+            ("require", [term for group in topic.require for term in group]),
+            ("terms", list(topic.terms)),
+            ("exclude", list(topic.exclude)),
+        )
+        for part, terms in parts:
+            for term in terms:
+                risk = backtracking_risk(term, re.IGNORECASE)
+                if risk is not None:
+                    raise ConfigError(f"{path}: topic {topic.id}: {part}: {term!r} {risk}")
 
 
 class TopicScorer:

@@ -1,7 +1,9 @@
-"""Canonical URLs: the same article under tracking parameters, fragments or case is one URL."""
+"""Canonical URLs: the same article under tracking parameters, fragments or case is one URL.
+Masked URLs: a URL's credentials are never stored or shown."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMETERS = frozenset(
@@ -45,3 +47,51 @@ def canonical_url(url: str) -> str:
         if key.lower() not in TRACKING_PARAMETERS and not key.lower().startswith(TRACKING_PREFIXES)
     ]
     return urlunsplit((scheme, netloc, parts.path or "/", urlencode(sorted(query)), ""))
+
+
+MASK = "***"
+
+
+def masked_url(url: str) -> str:
+    """``url`` with the password of its userinfo replaced by ``***`` (``http://user:***@host/feed``);
+    a user name alone (``https://TOKEN@host/``) is often a token, so it is masked whole.
+
+    This is how a URL with credentials is stored, shown, logged and handed to Prefect; only the
+    fetcher gets the real one, in memory (``FeedConfig.fetch_url``).
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL ("http://[::1/"): masked as text, and refused where it is used
+        return mask_credentials(url)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if not at:
+        return url
+    user, colon, _ = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{hostport}" if colon else f"{MASK}@{hostport}"))
+
+
+def without_credentials(url: str) -> str:
+    """``url`` with no userinfo at all: how an entry link resolved against a feed's credentialed
+    URL is fetched and stored (as an absolute link would be)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return mask_credentials(url)
+    _, at, hostport = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=hostport)) if at else url
+
+
+# scheme://userinfo@ in free text; userinfo ends at the last @ before the path, query or whitespace
+_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^\s/?#@]*(?:@[^\s/?#@]*)*)@")
+
+
+def mask_credentials(text: str) -> str:
+    """Every ``scheme://user:password@`` in ``text`` (a log line, an error message) masked as :func:`masked_url` does."""
+    if "@" not in text:
+        return text
+
+    def masked(match: re.Match[str]) -> str:
+        user, colon, _ = match.group("userinfo").partition(":")
+        return f"{match.group('scheme')}{user}:{MASK}@" if colon else f"{match.group('scheme')}{MASK}@"
+
+    return _USERINFO.sub(masked, text)

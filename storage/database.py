@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,14 +15,43 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.util import asbool
 
 from newswatch.errors import StorageError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Why a database refuses a write, by the driver's error code rather than its wording: SQLite's
+# primary result codes, PostgreSQL's SQLSTATEs (25006 read_only_sql_transaction, 53100 disk_full).
+SQLITE_WRITE_REFUSED = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_FULL, sqlite3.SQLITE_PERM}
+POSTGRES_WRITE_REFUSED = {"25006", "53100"}
+
+
+def write_refusal(exc: BaseException, url: str | URL) -> StorageError | None:
+    """``exc`` as one line naming the database when it is the database refusing to be written
+    (a read-only file, folder, mount or session; a full disk), not the statement and its
+    parameters; None for any other error.
+
+    The error itself is raised as it is, through the run: storage code tells a database that
+    cannot be written (the run ends) from a row it refuses (that item fails) by its type.
+    """
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    refused = (
+        code & 0xFF in SQLITE_WRITE_REFUSED
+        if code is not None
+        else getattr(orig, "sqlstate", None) in POSTGRES_WRITE_REFUSED
+    )
+    if not refused:
+        return None
+    lines = str(orig).strip().splitlines()
+    reason = lines[0] if lines else type(orig).__name__
+    return StorageError(f"cannot write to the database {make_url(url).render_as_string(hide_password=True)}: {reason}")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -57,7 +87,8 @@ def create_db_engine(url: str) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
         if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
+            # (a "file:…?mode=ro" URI, uri=true, names a file to open as it is, not a folder to create)
+            if parsed.database and parsed.database != ":memory:" and not asbool(parsed.query.get("uri", False)):
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(parsed)
             event.listen(engine, "connect", _sqlite_pragmas)
@@ -94,7 +125,7 @@ def upgrade_schema(engine: Engine) -> None:
     """Run every pending Alembic migration.
 
     Raises:
-        StorageError: the database cannot be reached or migrated.
+        StorageError: the database cannot be reached, written or migrated.
     """
     logging.getLogger("alembic").setLevel(logging.WARNING)
     config = _alembic_config(engine)
@@ -105,14 +136,14 @@ def upgrade_schema(engine: Engine) -> None:
             except SQLAlchemyError:
                 if not _at_head(engine, config):  # (not another process's migration, just done)
                     raise
-    except OperationalError as exc:
-        raise StorageError(
-            f"cannot reach database {engine.url.render_as_string(hide_password=True)}: {' '.join(str(exc.orig).split())}"
-        ) from None
     except SQLAlchemyError as exc:
-        raise StorageError(
-            f"cannot migrate database {engine.url.render_as_string(hide_password=True)}: {exc}"
-        ) from None
+        refused = write_refusal(exc, engine.url)
+        if refused is not None:
+            raise refused from exc
+        shown = engine.url.render_as_string(hide_password=True)
+        if isinstance(exc, OperationalError):
+            raise StorageError(f"cannot reach database {shown}: {' '.join(str(exc.orig).split())}") from None
+        raise StorageError(f"cannot migrate database {shown}: {exc}") from None
 
 
 def open_database(url: str) -> sessionmaker[Session]:

@@ -74,7 +74,9 @@ class ArticleRow(Base):
     # Feed items only:
     guid: Mapped[str | None] = mapped_column(String(2048), index=True)
     feed_url: Mapped[str | None] = mapped_column(String(2048))
-    text_source: Mapped[str | None] = mapped_column(String(16), doc="page | summary: how the text was obtained")
+    text_source: Mapped[str | None] = mapped_column(
+        String(16), doc="page | summary, + ' (cut)': how the text was obtained"
+    )
     published_source: Mapped[str | None] = mapped_column(String(16), doc="page | feed | fetched")
     author: Mapped[str | None] = mapped_column(String(512))
     site_name: Mapped[str | None] = mapped_column(String(512))
@@ -227,7 +229,9 @@ class AlertRow(Base):
         String(16), default="contact", server_default="contact", doc="contact | planned | digest"
     )
     channel_label: Mapped[str] = mapped_column(String(256), doc="the URL with its secrets masked")
-    status: Mapped[str] = mapped_column(String(16), index=True, doc="pending | sent | failed | dead")
+    status: Mapped[str] = mapped_column(
+        String(16), index=True, doc="pending | sent | failed | dead | unknown (sent, no answer: may have arrived)"
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(doc="not retried before this (backoff)")

@@ -130,8 +130,8 @@ def store_articles(
             "feed_url": article.feed_url,
             "text_source": article.text_source,
             "published_source": article.published_source,
-            "author": article.author,
-            "site_name": article.site_name,
+            "author": _fitted(article.author, _ARTICLES.c.author),
+            "site_name": _fitted(article.site_name, _ARTICLES.c.site_name),
             "language": article.language,
             "simhash": simhash,
             "duplicate_of_id": None,
@@ -180,6 +180,14 @@ def store_articles(
         assert article_id is not None, f"{rows[position]['ref']} was neither stored nor found"
         stored.append((article_id, inserted_at.get(article_id) == position))
     return stored
+
+
+def _fitted(value: str | None, column: Any) -> str | None:
+    """Descriptive metadata (a page's author, its site's name) cut to its column's length, which
+    PostgreSQL enforces: worth keeping in part, never worth losing the article for. (A ref or a
+    GUID is an identity: one too long is refused with its article, not cut.)"""
+    length = column.type.length
+    return value[:length] if value is not None and length is not None else value
 
 
 def mark_near_duplicates(session: Session, originals: dict[int, int]) -> None:
@@ -511,6 +519,7 @@ class ClaimedAlert(NamedTuple):
     kind: str
     attempts: int  # made before this claim
     digest_id: int | None = None
+    status: str = "pending"  # before this claim: pending, failed, or unknown (its one resend)
 
 
 def claim_alerts(
@@ -527,11 +536,15 @@ def claim_alerts(
     A claimed alert is not claimed again until ``lease`` has passed, so two workers never send
     the same alert; one that died mid-delivery lets it go when the lease runs out. PostgreSQL
     skips rows another worker has locked (SKIP LOCKED); SQLite's transactions are serialised.
+    An alert of unknown outcome is due only if a resend was scheduled (``mark_alert``).
     """
     query = (
         select(AlertRow)
         .where(
-            AlertRow.status.in_(("pending", "failed")),
+            or_(
+                AlertRow.status.in_(("pending", "failed")),
+                (AlertRow.status == "unknown") & AlertRow.next_attempt_at.is_not(None),
+            ),
             AlertRow.channel.in_(list(channels)),
             or_(AlertRow.next_attempt_at.is_(None), AlertRow.next_attempt_at <= now),
             or_(AlertRow.claimed_until.is_(None), AlertRow.claimed_until < now),
@@ -547,7 +560,10 @@ def claim_alerts(
     rows = session.scalars(query).all()
     for row in rows:
         row.claimed_until = now + lease
-    return [ClaimedAlert(row.id, row.event_id, row.channel, row.kind, row.attempts, row.digest_id) for row in rows]
+    return [
+        ClaimedAlert(row.id, row.event_id, row.channel, row.kind, row.attempts, row.digest_id, row.status)
+        for row in rows
+    ]
 
 
 def mark_alert(
@@ -557,11 +573,14 @@ def mark_alert(
     error: str | None = None,
     retry_at: dt.datetime | None = None,
     max_attempts: int | None = None,
+    unknown: bool = False,
 ) -> str:
     """Record one delivery attempt's outcome; returns the alert's new status.
 
     A failure is retried at ``retry_at``; after ``max_attempts`` it goes to the dead-letter
-    state (``dead``), from which ``newswatch alerts retry`` brings it back.
+    state (``dead``), from which ``newswatch alerts retry`` brings it back. An ``unknown``
+    outcome (sent, no answer: it may have arrived) is resent at ``retry_at`` if given, else not
+    (until ``newswatch alerts retry``).
     """
     alert = session.get(AlertRow, alert_id)
     assert alert is not None
@@ -569,6 +588,8 @@ def mark_alert(
     alert.claimed_until = None
     if delivered:
         alert.status, alert.sent_at, alert.last_error, alert.next_attempt_at = "sent", utcnow(), None, None
+    elif unknown:
+        alert.status, alert.last_error, alert.next_attempt_at = "unknown", error, retry_at
     else:
         dead = max_attempts is not None and alert.attempts >= max_attempts
         alert.status, alert.last_error, alert.next_attempt_at = ("dead" if dead else "failed"), error, retry_at
@@ -576,8 +597,9 @@ def mark_alert(
 
 
 def requeue_alerts(session: Session, alert_id: int | None = None) -> int:
-    """Put failed and dead-letter alerts (one, or all) back in the queue, due now; returns how many."""
-    query = select(AlertRow).where(AlertRow.status.in_(("failed", "dead")))
+    """Put failed, dead-letter and unknown-outcome alerts (one, or all) back in the queue, due
+    now; returns how many."""
+    query = select(AlertRow).where(AlertRow.status.in_(("failed", "dead", "unknown")))
     if alert_id is not None:
         query = query.where(AlertRow.id == alert_id)
     rows = session.scalars(query).all()

@@ -192,6 +192,17 @@ class Feed:
 
 
 @dataclass
+class _Raw:
+    """A hand-made response (``FeedSite.add_raw``)."""
+
+    status: int
+    body: bytes
+    content_type: str | None
+    headers: list[tuple[str, str]]
+    drip_seconds: float | None
+
+
+@dataclass
 class _Response:
     status: int
     body: bytes = b""
@@ -221,6 +232,7 @@ class FeedSite:
         self._articles: dict[str, Article] = {}
         self._feeds: dict[str, Feed] = {}
         self._redirects: dict[str, tuple[int, str]] = {}
+        self._raw: dict[str, _Raw] = {}
         self._requests: list[RecordedRequest] = []
         self._clock = int(time.time()) - 86_400
         self._stopping = threading.Event()
@@ -369,6 +381,24 @@ class FeedSite:
                 feed.ghosts[slug] = _Ghost(slug, title, _as_datetime(published), [summary])
             feed.slugs.append(slug)
             feed.modified = self._tick()
+
+    def add_raw(
+        self,
+        path: str,
+        body: bytes,
+        *,
+        status: int = 200,
+        content_type: str | None = "application/rss+xml; charset=utf-8",
+        headers: list[tuple[str, str]] | None = None,
+        drip_seconds: float | None = None,
+    ) -> str:
+        """Answer *path* with exactly these bytes and headers (no gzip, ETag or conditional GET):
+        hand-made hostile responses. ``headers`` are sent as given (e.g. ``Content-Encoding: gzip,
+        gzip`` over a body compressed twice). With ``drip_seconds`` the status line and headers go
+        out one byte per ``drip_seconds``; the body never follows. Returns the URL."""
+        with self._lock:
+            self._raw[path] = _Raw(status, body, content_type, list(headers or []), drip_seconds)
+        return self.url(path) if self._server else path
 
     def add_redirect(self, path: str, target: str, status: int = 301) -> None:
         """Answer *path* with a redirect to *target* (a path on this site or an absolute URL)."""
@@ -534,6 +564,28 @@ class FeedSite:
 
     # -- HTTP --------------------------------------------------------------- #
 
+    def _serve_raw(
+        self, handler: _Handler, raw: _Raw, method: str, raw_path: str, request_headers: dict[str, str]
+    ) -> None:
+        with self._lock:
+            self._requests.append(RecordedRequest(method, raw_path, request_headers, raw.status))
+        lines = [f"HTTP/1.1 {raw.status} Whatever"]
+        if raw.content_type is not None:
+            lines.append(f"Content-Type: {raw.content_type}")
+        lines += [f"{name}: {value}" for name, value in raw.headers]
+        lines.append(f"Content-Length: {len(raw.body)}")
+        lines.append("Connection: close")  # said, so that no client reuses a connection closed after this
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        handler.close_connection = True
+        if raw.drip_seconds is None:
+            handler.wfile.write(head + (b"" if method == "HEAD" else raw.body))
+            return
+        for byte in head[:-4]:  # the blank line that ends the headers never comes
+            if self._stopping.wait(raw.drip_seconds):
+                return
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+
     def _gzipped(self, body: bytes) -> bytes:
         """The body as sent to a client that accepts gzip."""
         return gzip.compress(body, mtime=0)
@@ -542,6 +594,11 @@ class FeedSite:
         method = "HEAD" if head else "GET"
         raw_path = handler.path
         request_headers = {k.lower(): v for k, v in handler.headers.items()}
+        with self._lock:
+            raw = self._raw.get(urlsplit(raw_path).path)
+        if raw is not None:
+            self._serve_raw(handler, raw, method, raw_path, request_headers)
+            return
         response = self._route(urlsplit(raw_path).path)
 
         body = response.body

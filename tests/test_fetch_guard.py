@@ -21,7 +21,7 @@ from newswatch.fetch import Fetcher, FetchError, FetchPolicy, check_address
     ],
 )
 def test_private_loopback_link_local_and_multicast_are_refused(url: str) -> None:
-    with pytest.raises(FetchError, match=r"refused: .* resolves to the non-public address"):
+    with pytest.raises(FetchError, match=r"refused by the address guard: .* resolves to the non-public address"):
         check_address(url)
 
 
