@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import sys
 import warnings
 from collections import Counter
@@ -226,6 +227,14 @@ def _export_secrets(db: str | None, notify: list[str] | None) -> None:
         os.environ["NEWSWATCH_NOTIFY"] = " ".join([os.environ.get("NEWSWATCH_NOTIFY", ""), *notify]).strip()
 
 
+def _http_urls(urls: list[str] | None) -> list[str] | None:
+    """--feed values: http(s) URLs, as feeds.yaml's ``url`` (a usage error names any other)."""
+    for url in urls or []:
+        if not re.fullmatch(r"https?://\S+", url):
+            raise typer.BadParameter(f"{terminal_safe(url)!r} is not an http:// or https:// URL")
+    return urls
+
+
 def _feed_parameters(feeds: list[str] | None) -> list[str] | None:
     """--feed URLs as the monitor flow's parameter: masked, for Prefect stores parameters; the
     credentials of those that have some reach the flow (in this process) by its environment."""
@@ -401,7 +410,12 @@ def replay(
 def run(
     feed: Annotated[
         list[str] | None,
-        typer.Option("--feed", metavar="URL", help="Poll this feed instead of config/feeds.yaml (repeatable)."),
+        typer.Option(
+            "--feed",
+            metavar="URL",
+            help="Poll this feed instead of config/feeds.yaml (repeatable).",
+            callback=_http_urls,
+        ),
     ] = None,
     poll_all: Annotated[
         bool, typer.Option("--all", help="Poll every enabled feed now, even those polled less than their interval ago.")

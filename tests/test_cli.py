@@ -97,6 +97,13 @@ def test_a_config_error_is_one_line_naming_file_and_field(tmp_path: Path) -> Non
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "gopher://h/x", "notaurl", "http://h/a b"])
+def test_a_feed_that_is_not_an_http_url_is_a_usage_error_naming_it(url: str) -> None:
+    result = runner.invoke(app, ["run", "--feed", url])
+    assert result.exit_code == ExitStatus.USAGE
+    assert "is not an http:// or https:// URL" in result.output and "Traceback" not in result.output
+
+
 def test_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["contacts", "--db", "postgresql://nobody@127.0.0.1:1/none"])
     assert result.exit_code == ExitStatus.ERROR
