@@ -1,10 +1,7 @@
 """The ``newswatch`` command line.
 
-Exit codes (one place, documented in ``newswatch --help`` and the README):
-    0  success
-    1  error: bad configuration, unreachable database, unexpected failure (nothing was done)
-    2  usage error: unknown command or option, missing argument
-    3  partial: the run completed, but some files could not be read or some alerts not delivered
+Exit codes are ``ExitStatus``: each member says what it means, and ``newswatch --help`` prints
+that (the README repeats it).
 """
 
 from __future__ import annotations
@@ -55,18 +52,30 @@ make_log_records_safe()  # what --debug shows of the libraries' logs passes the 
 
 
 class ExitStatus(IntEnum):
-    SUCCESS = 0
-    ERROR = 1
-    USAGE = 2
-    PARTIAL = 3
-    BELOW_THRESHOLD = 4
+    """How a command ended; ``meaning`` is what ``--help`` says of it."""
+
+    SUCCESS = 0, "success"
+    ERROR = 1, "error, nothing done (bad configuration, unreachable or unwritable database)"
+    USAGE = 2, "usage error (unknown command or option, bad value)"
+    PARTIAL = (
+        3,
+        (
+            "partial: the run completed, but some files, feeds, pages or articles failed, or some alerts "
+            "or digests were not delivered (each is named; they are retried on the next run)"
+        ),
+    )
+    BELOW_THRESHOLD = 4, "eval below a threshold"
+
+    meaning: str
+
+    def __new__(cls, code: int, meaning: str) -> ExitStatus:
+        member = int.__new__(cls, code)
+        member._value_ = code
+        member.meaning = meaning
+        return member
 
 
-EPILOG = (
-    "Exit codes: 0 success, 1 error (nothing done), 2 usage error, "
-    "3 partial (some files unreadable or alerts undelivered; they are retried next run), "
-    "4 eval below a threshold."
-)
+EPILOG = "Exit codes: " + "; ".join(f"{status.value} {status.meaning}" for status in ExitStatus) + "."
 
 app = typer.Typer(
     name="newswatch",

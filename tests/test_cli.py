@@ -43,10 +43,14 @@ def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     assert "Example: newswatch" in result.output
 
 
-def test_top_level_help_documents_exit_codes() -> None:
+def test_top_level_help_and_readme_document_every_exit_code_alike() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    assert "Exit codes" in result.output
+    shown = " ".join(result.output.replace("│", " ").split())
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8").split())
+    for status in ExitStatus:
+        assert f"{status.value} {status.meaning}" in shown
+        assert f"`{status.value}` {status.meaning}" in readme
 
 
 def test_classify_json_contract() -> None:
