@@ -15,7 +15,7 @@ from trafilatura.deduplication import sample_tokens
 
 # Share of equal bits above which two texts are one story. Syndicated copies with a changed
 # headline, byline or sentence score above 0.9; different stories on the same event score
-# well below (checked on the seeds and the development corpus in tests/test_dedup.py).
+# well below (checked on the seeds and the development corpus in tests/test_urls_and_dedup.py).
 NEAR_DUPLICATE_SIMILARITY = 0.9
 # An article is a near-duplicate of an original published this many days before or after it.
 NEAR_DUPLICATE_WINDOW_DAYS = 3

@@ -1,7 +1,9 @@
 """Configuration: the shipped defaults in ``config/`` plus an optional user override folder.
 
 Everything is validated once, here, into typed settings that the rest of newswatch receives as
-arguments; no other module reads configuration files or environment variables.
+arguments; no other module reads newswatch's configuration files or ``NEWSWATCH_*`` variables
+(the command line sets some of them for the flows it starts; ``prefect_server`` reads Prefect's
+own ``PREFECT_API_URL``).
 
 Files (each may be replaced by a file of the same name in the override folder):
     newswatch.yaml   countries, the tracked pair, alert settings, venues, notification sources,

@@ -1,4 +1,5 @@
 """newswatch's storage layer: SQLAlchemy models, repository functions and migrations.
 
-ORM objects stay inside this package; callers get the records of ``newswatch.records``.
+ORM objects stay inside this package: repository functions return the records of
+``newswatch.records``, small named tuples, or plain values and dicts.
 """

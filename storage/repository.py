@@ -335,7 +335,7 @@ _KNOWN_REPORTS = (
 )
 
 
-def known_events(session: Session, report: Report) -> dict[int, tuple[ContactEventRow, KnownEvent]]:
+def _known_events(session: Session, report: Report) -> dict[int, tuple[ContactEventRow, KnownEvent]]:
     """The stored events a report could be about (a participant in common, dates in reach),
     each with the reports it was settled from: a held event's reports that it took place, a
     planned event's announcements."""
@@ -433,7 +433,7 @@ def record_contact(
     """
     lock_participants(session, contact.participant_key)
     report = Report.of(contact, ref, published)
-    known = known_events(session, report)
+    known = _known_events(session, report)
     outcome = resolve(report, [event for _, event in known.values()])
     role = "announced" if contact.status == "planned" else "reported"
     if isinstance(outcome, NewEvent):
@@ -857,6 +857,13 @@ def last_polls(session: Session, urls: Iterable[str]) -> dict[str, dt.datetime]:
     return {row.url: row.last_polled_at for row in rows if row.last_polled_at is not None}
 
 
+class FeedStreak(NamedTuple):
+    """A feed's failures in a row after a poll, and whether the operator was told of them."""
+
+    consecutive_failures: int
+    failure_alerted: bool
+
+
 def record_feed_poll(
     session: Session,
     url: str,
@@ -869,8 +876,8 @@ def record_feed_poll(
     last_modified: str | None = None,
     entries_seen: int | None = None,
     new_items: int | None = None,
-) -> FeedRow:
-    """Record one poll of a feed; returns the feed's updated row (failure count, alert flag)."""
+) -> FeedStreak:
+    """Record one poll of a feed; returns its failures in a row and whether they were alerted."""
     _insert_ignore(
         session,
         FeedRow.__table__,
@@ -901,7 +908,7 @@ def record_feed_poll(
         feed.consecutive_failures += 1
         feed.last_error = error
     session.flush()
-    return feed
+    return FeedStreak(feed.consecutive_failures, feed.failure_alerted)
 
 
 def set_failure_alerted(session: Session, url: str, alerted: bool) -> None:
