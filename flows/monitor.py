@@ -99,10 +99,7 @@ def _polled(
     max_bytes, limits = options.max_feed_bytes, feed_limits(options)
     if feed.fetch_url == feed.url:
         return poll_feed(fetcher, feed, validators, max_bytes, limits)
-    try:
-        poll = poll_feed(fetcher, feed.model_copy(update={"url": feed.fetch_url}), validators, max_bytes, limits)
-    except Exception as exc:  # its message (and a traceback in Prefect's logs) could show the URL
-        return FeedPoll(feed, None, error=mask_credentials(f"{type(exc).__name__}: {exc}"))
+    poll = poll_feed(fetcher, feed.model_copy(update={"url": feed.fetch_url}), validators, max_bytes, limits)
     return replace(
         poll,
         feed=feed,

@@ -17,7 +17,7 @@ from newswatch.extract import ExtractedPage, cut_text, extract_page
 from newswatch.feeds import FeedEntry, FeedError, FeedLimits, ParsedFeed, cut_title, parse_feed
 from newswatch.fetch import Fetcher, FetchError, FetchPolicy
 from newswatch.language import detect_language
-from newswatch.records import Article
+from newswatch.records import Article, item_error
 from newswatch.settings import FeedConfig, MonitorSettings
 from newswatch.text import first_sentence
 from newswatch.urls import canonical_url, mask_credentials
@@ -103,12 +103,6 @@ def feed_limits(monitor: MonitorSettings) -> FeedLimits:
     )
 
 
-def describe(exc: BaseException) -> str:
-    """``<ExceptionType>: <message>``: what an unexpected failure is recorded as (stored and
-    shown, so a URL's credentials in the message are masked)."""
-    return mask_credentials(f"{type(exc).__name__}: {exc}") if str(exc) else type(exc).__name__
-
-
 def _log_failure(what: str, exc: BaseException) -> None:
     """The traceback of an item's failure, at DEBUG (``--debug``), credentials masked: the URL
     that failed may be a feed's real one, and exception messages repeat URLs."""
@@ -179,7 +173,7 @@ def poll_feed(
         return FeedPoll(feed, exc.status, error=exc.reason)
     except Exception as exc:
         _log_failure(f"fetching the feed {feed.url} failed", exc)
-        return FeedPoll(feed, None, error=describe(exc))
+        return FeedPoll(feed, None, error=item_error(exc))
     if result.not_modified:
         return FeedPoll(feed, 304, etag=etag, last_modified=last_modified)
     try:
@@ -189,7 +183,7 @@ def poll_feed(
         return FeedPoll(feed, result.status, error=str(exc).removeprefix(f"{result.url}: "))
     except Exception as exc:
         _log_failure(f"parsing the feed {feed.url} failed", exc)
-        return FeedPoll(feed, result.status, error=describe(exc))
+        return FeedPoll(feed, result.status, error=item_error(exc))
     return FeedPoll(
         feed,
         result.status,
@@ -288,7 +282,7 @@ def fetch_item_page(fetcher: Fetcher, item: NewItem) -> tuple[bytes | None, str 
         return None, exc.reason
     except Exception as exc:
         _log_failure(f"fetching the page {item.entry.link} failed", exc)
-        return None, describe(exc)
+        return None, item_error(exc)
 
 
 def _bare_article(item: NewItem, fetched_at: dt.datetime, limits: FeedLimits) -> Article:
@@ -327,7 +321,9 @@ def collect_article(
             return build_article(item, page, fetched_at, limits, extract), reason
         except Exception as exc:
             _log_failure(f"building the article of {item.ref} failed", exc)
-            failure = f"article extraction failed: {describe(exc)}" if page else f"article not built: {describe(exc)}"
+            failure = (
+                f"article extraction failed: {item_error(exc)}" if page else f"article not built: {item_error(exc)}"
+            )
         if page:
             try:
                 return build_article(item, None, fetched_at, limits), failure

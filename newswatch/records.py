@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
+from newswatch.urls import mask_credentials
+
 Mode = Literal["phone_call", "video_call", "meeting", "unspecified"]
 Status = Literal["held", "planned"]
 Level = Literal["senior", "working"]
@@ -156,12 +158,13 @@ class ReadFailure:
 
 
 def item_error(exc: BaseException) -> str:
-    """One line saying what went wrong with one item: "<ExceptionType>: <message>". A database
-    error is told by the driver's own error (SQLAlchemy's ``orig``), without the SQL and the
-    parameters SQLAlchemy adds (an article's whole text)."""
+    """One line saying what went wrong with one item (a feed, a page, a file, an article):
+    "<ExceptionType>: <message>", stored and shown, so a URL's credentials in it are masked. A
+    database error is told by the driver's own error (SQLAlchemy's ``orig``), without the SQL and
+    the parameters SQLAlchemy adds (an article's whole text)."""
     cause = getattr(exc, "orig", None) or exc
     lines = str(cause).strip().splitlines()
-    message = lines[0][:300] if lines else ""
+    message = mask_credentials(lines[0][:300]) if lines else ""
     return f"{type(cause).__name__}: {message}" if message else type(cause).__name__
 
 

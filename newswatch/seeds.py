@@ -17,7 +17,7 @@ from pathlib import Path
 
 from newswatch.errors import SeedFileError
 from newswatch.language import detect_language
-from newswatch.records import Article, ReadFailure
+from newswatch.records import Article, ReadFailure, item_error
 from newswatch.text import first_sentence
 
 SEED_SUFFIX = ".txt"
@@ -170,5 +170,5 @@ def read_seed_files(
             failures.append(ReadFailure(str(file), reason.removeprefix(f"{file}: ")))
         except Exception as exc:
             logger.debug("reading %s failed", file, exc_info=True)
-            failures.append(ReadFailure(str(file), f"{type(exc).__name__}: {exc}"))
+            failures.append(ReadFailure(str(file), item_error(exc)))
     return articles, failures
