@@ -12,7 +12,7 @@ import re
 from benchmarks.corpus import check_detection, generate_corpus
 from benchmarks.harness import PeakMemory, Result, compared, log, side_by_side, timed
 from newswatch.classify import Classifier
-from newswatch.records import Article, Classification
+from newswatch.model import Article, Classification
 from newswatch.settings import Settings, load_settings
 
 ARTICLES = {False: 2000, True: 100}  # full, smoke

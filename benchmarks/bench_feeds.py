@@ -25,8 +25,6 @@ from pathlib import Path
 import feedparser
 import httpx
 import trafilatura
-from newswatch.flows.monitor import MonitorReport, monitor
-from newswatch.flows.runners import parallel_runs
 
 from benchmarks.harness import (
     PeakMemory,
@@ -40,6 +38,8 @@ from benchmarks.harness import (
     timed,
 )
 from benchmarks.sites import NetworkSpec, NetworkUrls, serve_network
+from newswatch.flows.monitor import MonitorReport, monitor
+from newswatch.flows.runners import parallel_runs
 from newswatch.settings import ENV_ALLOW_PRIVATE, ENV_DATABASE_URL, MonitorSettings, load_settings, monitor_settings
 
 SPECS = {False: NetworkSpec(hosts=10, feeds=100, items=20), True: NetworkSpec(hosts=3, feeds=6, items=4)}

@@ -11,10 +11,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from newswatch.flows.replay import replay
-from newswatch.flows.tasks import RunReport, configured_channels, run_report
-from newswatch.storage.database import open_database
-
 from benchmarks.corpus import generate_corpus, write_seed_files
 from benchmarks.harness import (
     PeakMemory,
@@ -28,9 +24,12 @@ from benchmarks.harness import (
     timed,
 )
 from newswatch.classify import Classifier
+from newswatch.flows.replay import replay
+from newswatch.flows.tasks import RunReport, configured_channels, run_report
 from newswatch.pipeline import deliver_alerts, store_classifications
 from newswatch.seeds import read_seed_files
 from newswatch.settings import ENV_DATABASE_URL, load_settings
+from newswatch.storage.database import open_database
 
 ARTICLES = {False: 5000, True: 100}  # full, smoke
 WARM_UP = 20

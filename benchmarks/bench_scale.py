@@ -35,6 +35,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from benchmarks.corpus import FIRST_DAY, LAST_DAY, generate_corpus
+from benchmarks.harness import PeakMemory, Result, compared, empty_database, log, side_by_side, skipped
+from newswatch.classify import Classifier
+from newswatch.dedup import fingerprint_bands
+from newswatch.model import Classification
+from newswatch.notify import CONSOLE
+from newswatch.pipeline import store_classifications
+from newswatch.settings import load_settings
 from newswatch.storage.database import create_db_engine
 from newswatch.storage.models import (
     AlertRow,
@@ -45,19 +58,6 @@ from newswatch.storage.models import (
     FingerprintBandRow,
     TopicMatchRow,
 )
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
-
-from benchmarks.corpus import FIRST_DAY, LAST_DAY, generate_corpus
-from benchmarks.harness import PeakMemory, Result, compared, empty_database, log, side_by_side, skipped
-from newswatch.classify import Classifier
-from newswatch.dedup import fingerprint_bands
-from newswatch.notify import CONSOLE
-from newswatch.pipeline import store_classifications
-from newswatch.records import Classification
-from newswatch.settings import load_settings
 
 SIZES = {False: (10_000, 1_000_000), True: (1_000, 10_000)}  # (small, large): full, smoke
 BATCH = {False: 500, True: 50}

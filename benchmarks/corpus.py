@@ -21,7 +21,7 @@ from typing import Literal
 
 from newswatch.dates import MONTH_NAMES, WEEKDAY_NAMES
 from newswatch.gazetteer import Gazetteer
-from newswatch.records import Article, Classification
+from newswatch.model import Article, Classification
 from newswatch.settings import Settings
 
 Kind = Literal["contact", "on_topic", "unrelated"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from newswatch.flows.tasks import configured_channels, flow_settings, send_alerts
-from newswatch.storage.database import open_database
 from prefect import flow
 
+from newswatch.flows.tasks import configured_channels, flow_settings, send_alerts
 from newswatch.pipeline import Delivery
 from newswatch.settings import database_url
+from newswatch.storage.database import open_database
 
 
 @flow(name="newswatch-deliver-alerts", log_prints=False, validate_parameters=True)

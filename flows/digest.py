@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from newswatch.flows.tasks import configured_channels, flow_settings, send_alerts
-from newswatch.storage.database import open_database
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy.orm import Session, sessionmaker
 
+from newswatch.flows.tasks import configured_channels, flow_settings, send_alerts
 from newswatch.notify import Channel
 from newswatch.pipeline import Delivery, DigestPlan, prepare_digest
 from newswatch.settings import Settings, database_url
+from newswatch.storage.database import open_database
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,12 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from prefect import flow, task, unmapped
+from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
+from sqlalchemy.orm import Session, sessionmaker
+
+from newswatch.fetch import Fetcher
 from newswatch.flows.runners import parallel_runs, task_runner_for
 from newswatch.flows.tasks import (
     RunReport,
@@ -17,15 +23,10 @@ from newswatch.flows.tasks import (
     send_alerts,
     store_results,
 )
-from newswatch.storage import repository
-from newswatch.storage.database import open_database, transaction
-from prefect import flow, task, unmapped
-from prefect.cache_policies import NO_CACHE
-from prefect.utilities.annotations import quote
-from sqlalchemy.orm import Session, sessionmaker
-
-from newswatch.fetch import Fetcher
-from newswatch.monitor import (
+from newswatch.model import Article
+from newswatch.notify import Channel
+from newswatch.pipeline import FeedNotice, record_feed_health
+from newswatch.polling import (
     FeedPoll,
     NewItem,
     collect_article,
@@ -38,12 +39,11 @@ from newswatch.monitor import (
     poll_feed,
     select_new_items,
 )
-from newswatch.notify import Channel
-from newswatch.pipeline import FeedNotice, record_feed_health
 from newswatch.progress import step_counter
-from newswatch.records import Article
 from newswatch.routing import Routing, routing_for
 from newswatch.settings import FeedConfig, MonitorSettings, database_url, feed_credentials, monitor_settings
+from newswatch.storage import repository
+from newswatch.storage.database import open_database, transaction
 from newswatch.templates import Templates, template_folders, templates_in
 from newswatch.terminal import make_log_records_safe
 from newswatch.urls import mask_credentials, masked_url, without_credentials

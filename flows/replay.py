@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
+
 from newswatch.flows.tasks import (
     RunReport,
     classify_each_article,
@@ -17,14 +21,10 @@ from newswatch.flows.tasks import (
     send_alerts,
     store_results,
 )
-from newswatch.storage.database import open_database
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
-from prefect.utilities.annotations import quote
-
-from newswatch.records import Article, ReadFailure
+from newswatch.model import Article, ReadFailure
 from newswatch.seeds import read_seed_files
 from newswatch.settings import database_url
+from newswatch.storage.database import open_database
 
 
 @task(cache_policy=NO_CACHE)

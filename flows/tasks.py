@@ -11,12 +11,12 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy.orm import Session, sessionmaker
 
-from newswatch.classify import Classifier
+from newswatch.classify import Classifier, classify_each
 from newswatch.errors import ConfigError
+from newswatch.model import Article, Classification, ReadFailure, StoredEvent
 from newswatch.notify import CONSOLE, Channel, build_channels
 from newswatch.pipeline import Delivery, StoredArticle, deliver_alerts, load_events, store_classifications
 from newswatch.progress import tracked
-from newswatch.records import Article, Classification, ReadFailure, StoredEvent, classify_each
 from newswatch.routing import routing_for
 from newswatch.settings import Settings, apprise_config_path, load_settings, notification_urls, resolve_config_dir
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from newswatch.detection import ContactDetector
+from newswatch.errors import item_error
 from newswatch.gazetteer import Gazetteer
-from newswatch.records import Article, Classification, Contact
+from newswatch.model import Article, Classification, Contact, ReadFailure
 from newswatch.scripts import fold_traditional
 from newswatch.settings import Settings
 from newswatch.topics import TopicScorer
+
+logger = logging.getLogger(__name__)
 
 
 class Classifier:
@@ -50,3 +55,19 @@ def _quoted_from(contact: Contact, original: str, folded: str) -> Contact:
         at = folded.find(sentence)
         quotes.append(original[at : at + len(sentence)] if at >= 0 else sentence)
     return replace(contact, evidence=tuple(quotes))
+
+
+def classify_each(
+    classify: Callable[[Article], Classification], articles: Iterable[Article]
+) -> tuple[list[Classification], list[ReadFailure]]:
+    """Classify each article. An article is an item boundary: any exception classifying it is
+    that article's failure (naming its ref; the traceback is logged at DEBUG), the others go on."""
+    classified: list[Classification] = []
+    failures: list[ReadFailure] = []
+    for article in articles:
+        try:
+            classified.append(classify(article))
+        except Exception as exc:
+            logger.debug("classifying %s failed", article.ref, exc_info=True)
+            failures.append(ReadFailure(article.ref, f"not classified: {item_error(exc)}"))
+    return classified, failures

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from newswatch.errors import NewswatchError
-from newswatch.records import MODE_LABELS, Classification, Contact, Participant, StoredEvent
+from newswatch.model import MODE_LABELS, Classification, Contact, Participant, StoredEvent
 from newswatch.terminal import make_log_records_safe, terminal_safe, terminal_safe_json
 from newswatch.urls import mask_credentials
 
@@ -661,8 +661,7 @@ def classify(
 
     Example: newswatch classify seeds/ --json
     """
-    from newswatch.classify import Classifier
-    from newswatch.records import classify_each
+    from newswatch.classify import Classifier, classify_each
     from newswatch.seeds import read_seed_files
     from newswatch.settings import load_settings
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from newswatch.records import LEVEL_RANK, Mutes, StoredEvent
+from newswatch.model import LEVEL_RANK, Mutes, StoredEvent
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from newswatch.errors import ConfigError
-from newswatch.records import Classification
+from newswatch.model import Classification
 
 DATE_TOLERANCE = dt.timedelta(days=1)
 

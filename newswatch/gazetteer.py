@@ -18,7 +18,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from newswatch.matching import UNBOUNDED, Keywords, per_span
 from newswatch.matching import spaced as spaced_text
-from newswatch.records import LEVEL_RANK
+from newswatch.model import LEVEL_RANK
 from newswatch.scripts import fold_traditional
 from newswatch.settings import Office, Official, Role, Settings
 from newswatch.text import Sentence, verbatim_spans

@@ -29,7 +29,7 @@ import urllib3
 from apprise.plugins.email import NotifyEmail
 
 from newswatch.errors import ConfigError, NotificationError
-from newswatch.records import MODE_LABELS, Participant, Quote, StoredEvent
+from newswatch.model import MODE_LABELS, Participant, Quote, StoredEvent
 from newswatch.settings import Country
 from newswatch.templates import Templates, shipped_folder, templates_in
 from newswatch.terminal import terminal_safe

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from newswatch.dedup import first_originals, text_fingerprint
 from newswatch.digest import Digest, compose_digest, period_key, period_length, period_start
-from newswatch.errors import NotificationError, StorageError, TemplateError
-from newswatch.monitor import FeedPoll
+from newswatch.errors import NotificationError, StorageError, TemplateError, item_error
+from newswatch.model import Classification, Mutes, StoredEvent
 from newswatch.notify import (
     Channel,
     DeliveryUnknown,
@@ -28,8 +28,8 @@ from newswatch.notify import (
     render_notice,
     send,
 )
+from newswatch.polling import FeedPoll
 from newswatch.progress import ProgressHook, report_progress
-from newswatch.records import Classification, Mutes, StoredEvent, item_error
 from newswatch.routing import EVERYONE, Routing, routing_for
 from newswatch.settings import Settings
 from newswatch.storage import repository

@@ -20,7 +20,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from newswatch.records import MODE_LABELS, StoredEvent
+from newswatch.model import MODE_LABELS, StoredEvent
 from newswatch.storage import repository
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from newswatch.records import Contact
+from newswatch.model import Contact
 
 # Both sides' readouts of one call: Beijing's date can be a day later than Washington's; and a
 # stated date can be a wrong one. Two reports of the same two officials whose stated dates are

@@ -15,9 +15,9 @@ import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from newswatch.errors import SeedFileError
+from newswatch.errors import SeedFileError, item_error
 from newswatch.language import detect_language
-from newswatch.records import Article, ReadFailure, item_error
+from newswatch.model import Article, ReadFailure
 from newswatch.text import first_sentence
 
 SEED_SUFFIX = ".txt"

@@ -28,7 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from newswatch.errors import ConfigError
-from newswatch.records import Level
+from newswatch.model import Level
 from newswatch.urls import masked_url
 
 CONFIG_FILES = ("newswatch.yaml", "topics.yaml", "officials.yaml", "feeds.yaml")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from newswatch.errors import ConfigError
 from newswatch.matching import TermMatcher, backtracking_risk
-from newswatch.records import TopicScore
+from newswatch.model import TopicScore
 from newswatch.settings import Topic
 
 MAX_COUNT_PER_TERM = 3  # a term repeated ten times is not ten times the evidence

@@ -1,5 +1,5 @@
 """newswatch's storage layer: SQLAlchemy models, repository functions and migrations.
 
 ORM objects stay inside this package: repository functions return the records of
-``newswatch.records``, small named tuples, or plain values and dicts.
+``newswatch.model``, small named tuples, or plain values and dicts.
 """

@@ -12,6 +12,14 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
 
+from sqlalchemy import Table, TextClause, bindparam, func, insert, literal_column, or_, select, text, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import NoResultFound
+from sqlalchemy.orm import Session, selectinload
+
+from newswatch.dedup import NEAR_DUPLICATE_WINDOW_DAYS, differ_little, fingerprint_bands
+from newswatch.model import Article, Contact, Mutes, Participant, Quote, StoredEvent, TopicScore
+from newswatch.resolve import BecomesHeld, KnownEvent, NewEvent, Report, Settled, candidate_window, resolve, settle
 from newswatch.storage.models import (
     AlertRow,
     ArticleRow,
@@ -25,14 +33,6 @@ from newswatch.storage.models import (
     TopicMatchRow,
     utcnow,
 )
-from sqlalchemy import Table, TextClause, bindparam, func, insert, literal_column, or_, select, text, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import NoResultFound
-from sqlalchemy.orm import Session, selectinload
-
-from newswatch.dedup import NEAR_DUPLICATE_WINDOW_DAYS, differ_little, fingerprint_bands
-from newswatch.records import Article, Contact, Mutes, Participant, Quote, StoredEvent, TopicScore
-from newswatch.resolve import BecomesHeld, KnownEvent, NewEvent, Report, Settled, candidate_window, resolve, settle
 
 
 def _dialect_insert(session: Session, table: Table) -> Any:

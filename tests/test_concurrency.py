@@ -10,11 +10,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from newswatch.storage.database import create_db_engine, open_database, transaction
-from newswatch.storage.models import AlertRow, ArticleRow, ContactEventRow
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
+from newswatch.storage.database import create_db_engine, open_database, transaction
+from newswatch.storage.models import AlertRow, ArticleRow, ContactEventRow
 from tests.conftest import SEEDS, stored_totals
 from tests.notifier_servers import JsonReceiver
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from newswatch.classify import Classifier
-from newswatch.records import Article
+from newswatch.model import Article
 from newswatch.seeds import read_seed_file
 from tests.conftest import SEEDS
 
@@ -206,7 +206,7 @@ def test_working_level_talks_are_recorded_as_working_not_reported(classifier: Cl
 
 def test_sentences_carry_their_offsets_when_verbatim_and_detection_agrees_either_way() -> None:
     from newswatch.classify import Classifier
-    from newswatch.records import Article
+    from newswatch.model import Article
     from newswatch.settings import load_settings
     from newswatch.text import split_article
 

@@ -9,14 +9,14 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from newswatch.storage import repository
-from newswatch.storage.database import open_database, transaction
 
 from newswatch.classify import Classifier
+from newswatch.model import Contact
 from newswatch.notify import CONSOLE
 from newswatch.pipeline import store_classifications
-from newswatch.records import Contact
 from newswatch.seeds import read_seed_file, read_seed_files
+from newswatch.storage import repository
+from newswatch.storage.database import open_database, transaction
 from tests.conftest import DEV_CORPUS, SEEDS
 
 LABELS = DEV_CORPUS / "labels.json"

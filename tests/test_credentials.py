@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from newswatch.storage import repository
-from newswatch.storage.database import open_database, transaction
 
 from newswatch.settings import FeedConfig, FeedsFile, feed_credentials
+from newswatch.storage import repository
+from newswatch.storage.database import open_database, transaction
 from newswatch.urls import mask_credentials, masked_url, without_credentials
 from tests.conftest import SEEDS, config_folder
 from tests.feed_site import FeedSite

@@ -9,9 +9,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from newswatch.storage import repository
-from newswatch.storage.database import open_database, transaction
-from newswatch.storage.models import AlertRow, DigestRow
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
@@ -23,6 +20,9 @@ from newswatch.notify import build_channels
 from newswatch.pipeline import deliver_alerts, prepare_digest, store_classifications
 from newswatch.seeds import read_seed_files
 from newswatch.settings import DigestSettings, Settings
+from newswatch.storage import repository
+from newswatch.storage.database import open_database, transaction
+from newswatch.storage.models import AlertRow, DigestRow
 from tests.conftest import SEEDS, config_folder, with_alert_settings
 from tests.notifier_servers import JsonReceiver, SmtpReceiver
 
@@ -229,7 +229,6 @@ def test_digest_command_dry_run_stores_nothing_and_a_run_sends(
 
 def test_serve_schedules_the_digest_daily_in_its_time_zone_or_every_n_hours() -> None:
     from newswatch.flows.digest import digest
-
     from newswatch.serve import digest_schedule
 
     daily = digest.to_deployment(

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from newswatch.cli import ExitStatus, app
 from newswatch.evaluate import evaluate
-from newswatch.records import Article, Classification, Contact, Participant
+from newswatch.model import Article, Classification, Contact, Participant
 from tests.conftest import DEV_CORPUS
 
 OWN_CORPUS = Path(__file__).parent / "corpus"

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from newswatch.extract import ExtractedPage, cut_text
 from newswatch.feeds import FeedEntry, FeedError, FeedLimits, ParsedFeed, parse_feed
 from newswatch.fetch import Fetcher, FetchPolicy
-from newswatch.monitor import (
+from newswatch.polling import (
     FeedPoll,
     NewItem,
     build_article,
@@ -271,7 +271,7 @@ def test_any_exception_in_parsing_becomes_that_feeds_error(
     def overflowing(body: bytes, headers: dict[str, str], url: str, limits: FeedLimits) -> ParsedFeed:
         raise RecursionError("maximum recursion depth exceeded")
 
-    caplog.set_level(logging.DEBUG, logger="newswatch.monitor")
+    caplog.set_level(logging.DEBUG, logger="newswatch.polling")
     with Fetcher(_policy()) as fetcher:
         feed = FeedConfig(url=feed_site.url(FIXTURE_FEED))
         poll = poll_feed(fetcher, feed, (None, None), 1_000_000, parse=overflowing)
@@ -284,7 +284,7 @@ def test_an_unexpected_failure_shows_no_credentials(feed_site: FeedSite, caplog:
     def naming(body: bytes, headers: dict[str, str], url: str, limits: FeedLimits) -> ParsedFeed:
         raise ValueError(f"cannot read {url}")
 
-    caplog.set_level(logging.DEBUG, logger="newswatch.monitor")
+    caplog.set_level(logging.DEBUG, logger="newswatch.polling")
     real = feed_site.url(FIXTURE_FEED).replace("http://", "http://reader:s3cret@")
     feed = FeedConfig(url=feed_site.url(FIXTURE_FEED)).model_copy(update={"url": real})  # as the flow polls it
     with Fetcher(_policy()) as fetcher:
@@ -312,7 +312,7 @@ def test_entry_links_that_cannot_be_canonicalised_are_kept_as_written() -> None:
 
 
 def test_a_page_link_that_cannot_be_fetched_falls_back_to_the_summary(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="newswatch.monitor")
+    caplog.set_level(logging.DEBUG, logger="newswatch.polling")
     with Fetcher(_policy()) as fetcher:
         article, reason = collect_article(fetcher, _new_item("http://[::1/story"))
     assert article.text == "The summary of the story." and article.text_source == "summary"
@@ -327,7 +327,7 @@ def test_a_page_whose_extraction_raises_falls_back_to_the_summary(
 
     paragraphs = [f"Paragraph {n} of the report describes the harbour talks at length. It goes on." for n in range(6)]
     url = feed_site.add_article("harbour-talks", "Harbour talks", dt.date(2025, 9, 9), paragraphs)
-    caplog.set_level(logging.DEBUG, logger="newswatch.monitor")
+    caplog.set_level(logging.DEBUG, logger="newswatch.polling")
     with Fetcher(_policy()) as fetcher:
         item = _new_item(url)
         article, reason = collect_article(fetcher, item, extract=failing)

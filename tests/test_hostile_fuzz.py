@@ -19,13 +19,13 @@ from dataclasses import replace
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from newswatch.storage.database import open_database
 
 from newswatch.classify import Classifier
 from newswatch.feeds import FeedEntry, FeedError, parse_feed
-from newswatch.monitor import NewItem, build_article, select_new_items
 from newswatch.pipeline import store_classifications
+from newswatch.polling import NewItem, build_article, select_new_items
 from newswatch.settings import FeedConfig
+from newswatch.storage.database import open_database
 
 EXAMPLES = int(os.environ.get("NEWSWATCH_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(
@@ -128,7 +128,7 @@ def test_a_mutated_feed_parses_or_fails_as_a_feed_error(body: bytes, headers: di
 
 
 def _poll(entries: tuple[FeedEntry, ...]):
-    from newswatch.monitor import FeedPoll
+    from newswatch.polling import FeedPoll
 
     return FeedPoll(FeedConfig(url="https://news.example.org/feed.xml"), 200, entries)
 

@@ -13,7 +13,7 @@ from newswatch.classify import Classifier
 from newswatch.detection import vocabulary
 from newswatch.errors import ConfigError
 from newswatch.lexicon import CATEGORIES, PREDICATE_MODES, join, load_language, load_lexicon, shipped_folder
-from newswatch.records import Article
+from newswatch.model import Article
 from newswatch.seeds import read_seed_file
 from tests.conftest import SEEDS
 

@@ -19,10 +19,9 @@ from typing import TypeVar
 import pytest
 from typer.testing import CliRunner
 
-from newswatch.classify import Classifier
+from newswatch.classify import Classifier, classify_each
 from newswatch.cli import ExitStatus, app
 from newswatch.errors import SeedFileError
-from newswatch.records import classify_each
 from newswatch.seeds import MAX_SEED_BYTES, read_seed_file, read_seed_files
 from tests.conftest import SEEDS
 

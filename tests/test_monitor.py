@@ -9,10 +9,10 @@ import os
 from pathlib import Path
 
 import pytest
-from newswatch.storage import repository
-from newswatch.storage.database import open_database, transaction
 
 from newswatch.seeds import read_seed_file
+from newswatch.storage import repository
+from newswatch.storage.database import open_database, transaction
 from tests.conftest import SEEDS, config_folder
 from tests.feed_site import (
     DEAD_LINK_FEED,

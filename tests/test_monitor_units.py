@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from newswatch.feeds import FeedEntry
-from newswatch.monitor import FeedPoll, NewItem, build_article, due_feeds, group_by_host, select_new_items
+from newswatch.polling import FeedPoll, NewItem, build_article, due_feeds, group_by_host, select_new_items
 from newswatch.settings import FeedConfig
 
 NOW = dt.datetime(2025, 9, 10, 12, 0, tzinfo=dt.UTC)

@@ -7,21 +7,21 @@ import datetime as dt
 import json
 
 import pytest
-from newswatch.storage import repository
-from newswatch.storage.database import open_database, transaction
-from newswatch.storage.models import AlertRow, ArticleRow, ContactEventRow, TopicMatchRow
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from newswatch.classify import Classifier
 from newswatch.cli import ExitStatus, app
+from newswatch.model import Article, Classification, Contact, Mutes, Participant, TopicScore
 from newswatch.notify import build_channels
 from newswatch.pipeline import deliver_alerts, prepare_digest, store_classifications
-from newswatch.records import Article, Classification, Contact, Mutes, Participant, TopicScore
 from newswatch.routing import routing_for
 from newswatch.seeds import read_seed_file
 from newswatch.settings import Settings
+from newswatch.storage import repository
+from newswatch.storage.database import open_database, transaction
+from newswatch.storage.models import AlertRow, ArticleRow, ContactEventRow, TopicMatchRow
 from tests.conftest import SEEDS
 from tests.notifier_servers import JsonReceiver, SmtpReceiver
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from newswatch.errors import ConfigError, NotificationError
+from newswatch.model import Participant, StoredEvent
 from newswatch.notify import build_channels, render_alert, send
-from newswatch.records import Participant, StoredEvent
 from newswatch.routing import Routing
 from newswatch.settings import Settings
 from tests.conftest import with_alert_settings
@@ -130,10 +130,9 @@ def test_a_named_channel_whose_url_changed_gets_its_pending_alerts(
 ) -> None:
     """Alerts are queued per channel; naming it (`ops=URL`) keeps them when the URL changes, as
     when a token is rotated after deliveries failed."""
-    from newswatch.storage.database import open_database
-
     from newswatch.pipeline import deliver_alerts, store_classifications
     from newswatch.seeds import read_seed_files
+    from newswatch.storage.database import open_database
     from tests.conftest import SEEDS
 
     now_settings = with_alert_settings(settings, retry_base_seconds=0)
@@ -151,10 +150,9 @@ def test_a_named_channel_whose_url_changed_gets_its_pending_alerts(
 def test_an_smtp_server_that_drops_the_connection_is_retried_and_delivered_once(
     smtp_receiver: SmtpReceiver, sqlite_url: str, settings: Settings, classifier
 ) -> None:
-    from newswatch.storage.database import open_database
-
     from newswatch.pipeline import deliver_alerts, store_classifications
     from newswatch.seeds import read_seed_file
+    from newswatch.storage.database import open_database
     from tests.conftest import SEEDS
 
     now_settings = with_alert_settings(settings, retry_base_seconds=0)
@@ -174,8 +172,8 @@ def test_an_smtp_server_that_drops_the_connection_is_retried_and_delivered_once(
 def test_an_alert_quotes_the_contact_with_its_source_and_supporting_sentences(settings: Settings) -> None:
     from dataclasses import replace
 
+    from newswatch.model import Quote
     from newswatch.notify import alert_context
-    from newswatch.records import Quote
 
     quotes = (
         Quote(

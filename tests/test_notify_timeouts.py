@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import time
 
-from newswatch.storage import repository
-from newswatch.storage.database import open_database, transaction
 from sqlalchemy.orm import Session, sessionmaker
 
 from newswatch.classify import Classifier
@@ -14,6 +12,8 @@ from newswatch.notify import DEFAULT_TIMEOUTS, EMAIL_TIMEOUTS, build_channels, n
 from newswatch.pipeline import deliver_alerts, store_classifications
 from newswatch.seeds import read_seed_file
 from newswatch.settings import Settings
+from newswatch.storage import repository
+from newswatch.storage.database import open_database, transaction
 from tests.conftest import SEEDS, with_alert_settings
 from tests.notifier_servers import JsonReceiver, SmtpReceiver
 

@@ -9,17 +9,17 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from newswatch.storage import repository
-from newswatch.storage.database import open_database, transaction
 from typer.testing import CliRunner
 
 from newswatch.cli import app
 from newswatch.fetch import Fetcher, FetchPolicy
-from newswatch.monitor import poll_feed
 from newswatch.notify import Channel, build_channels, neutralise
 from newswatch.pipeline import record_feed_health, store_classifications
+from newswatch.polling import poll_feed
 from newswatch.seeds import read_seed_file
 from newswatch.settings import FeedConfig
+from newswatch.storage import repository
+from newswatch.storage.database import open_database, transaction
 from tests.conftest import SEEDS
 from tests.feed_site import FeedSite
 from tests.notifier_servers import JsonReceiver, SmtpReceiver

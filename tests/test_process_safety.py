@@ -15,11 +15,11 @@ from pathlib import Path
 import psutil
 import pytest
 import yaml
-from newswatch.storage.database import open_database
 from typer.testing import CliRunner
 
 from newswatch.cli import ExitStatus, app
 from newswatch.errors import StorageError
+from newswatch.storage.database import open_database
 from tests.conftest import SEEDS, config_folder
 
 SERVER_START_SECONDS = 120  # a first start on a fresh PREFECT_HOME migrates Prefect's database

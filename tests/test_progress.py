@@ -12,14 +12,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from newswatch.storage.database import open_database
 from rich.console import Console
 
 from newswatch.classify import Classifier
-from newswatch.monitor import in_parallel
 from newswatch.pipeline import store_classifications
+from newswatch.polling import in_parallel
 from newswatch.progress import PlainLines, RichBar, showing_progress, step_counter
 from newswatch.seeds import parse_seed_text
+from newswatch.storage.database import open_database
 from tests.conftest import SEEDS
 
 OWN_CORPUS = Path(__file__).parent / "corpus"

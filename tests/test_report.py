@@ -15,14 +15,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from newswatch.storage import repository
-from newswatch.storage.database import open_database, transaction
 from typer.testing import CliRunner
 
 from newswatch.classify import Classifier
 from newswatch.cli import ExitStatus, app
+from newswatch.model import Article, Participant, StoredEvent
 from newswatch.pipeline import store_classifications
-from newswatch.records import Article, Participant, StoredEvent
 from newswatch.report import (
     MODE_COLOURS,
     ReportEvent,
@@ -33,6 +31,8 @@ from newswatch.report import (
     weekly_topic_counts,
 )
 from newswatch.seeds import read_seed_files
+from newswatch.storage import repository
+from newswatch.storage.database import open_database, transaction
 from tests.conftest import REPO, SEEDS
 
 runner = CliRunner()

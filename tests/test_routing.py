@@ -7,16 +7,16 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from newswatch.storage.database import open_database
 
 from newswatch.classify import Classifier
 from newswatch.errors import ConfigError
-from newswatch.monitor import FeedPoll
 from newswatch.notify import CONSOLE, Channel, build_channels
 from newswatch.pipeline import deliver_alerts, prepare_digest, record_feed_health, store_classifications
+from newswatch.polling import FeedPoll
 from newswatch.routing import Routing, routing_for
 from newswatch.seeds import read_seed_file, read_seed_files
 from newswatch.settings import FeedConfig, load_settings
+from newswatch.storage.database import open_database
 from tests.conftest import SEEDS, config_folder
 from tests.notifier_servers import JsonReceiver, SmtpReceiver
 

@@ -7,17 +7,17 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from newswatch.storage import repository
-from newswatch.storage.database import create_db_engine, open_database, transaction
-from newswatch.storage.models import AlertRow, ArticleRow, Base, ContactEventRow, EventArticleRow
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from newswatch.classify import Classifier
+from newswatch.model import Article, Classification, Contact, Participant
 from newswatch.notify import Channel
 from newswatch.pipeline import store_classifications
-from newswatch.records import Article, Classification, Contact, Participant
 from newswatch.seeds import read_seed_files
+from newswatch.storage import repository
+from newswatch.storage.database import create_db_engine, open_database, transaction
+from newswatch.storage.models import AlertRow, ArticleRow, Base, ContactEventRow, EventArticleRow
 from tests.conftest import SEEDS
 
 AUSTIN = Participant("lloyd-austin", "Lloyd Austin", "us", "Secretary of Defense", "us-secdef")
@@ -350,8 +350,9 @@ def _an_article_stored_at_revision(database_url: str, revision: str, *then: str)
     """A new database migrated only to ``revision``, holding one feed article stored with that
     revision's schema (plain SQL), and ``then`` run after it."""
     from alembic import command
-    from newswatch.storage.database import _alembic_config
     from sqlalchemy import text
+
+    from newswatch.storage.database import _alembic_config
 
     engine = create_db_engine(database_url)
     command.upgrade(_alembic_config(engine), revision)

@@ -8,15 +8,15 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
-from newswatch.flows.tasks import run_report
-from newswatch.storage.database import open_database, transaction
-from newswatch.storage.models import ArticleRow
 from sqlalchemy import select
 
 from newswatch.classify import Classifier
+from newswatch.flows.tasks import run_report
+from newswatch.model import Article, Classification, ReadFailure
 from newswatch.pipeline import StoredArticle, store_classifications
-from newswatch.records import Article, Classification, ReadFailure
 from newswatch.seeds import read_seed_files
+from newswatch.storage.database import open_database, transaction
+from newswatch.storage.models import ArticleRow
 from tests.conftest import SEEDS
 
 

@@ -8,7 +8,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from newswatch.storage.database import open_database
 from typer.testing import CliRunner
 
 from newswatch.classify import Classifier
@@ -19,6 +18,7 @@ from newswatch.notify import SAMPLE_EVENT, alert_context, build_channels, render
 from newswatch.pipeline import deliver_alerts, store_classifications
 from newswatch.seeds import read_seed_file
 from newswatch.settings import Settings, load_settings
+from newswatch.storage.database import open_database
 from newswatch.templates import Templates, shipped_folder
 from tests.conftest import SEEDS
 from tests.notifier_servers import JsonReceiver

@@ -30,7 +30,7 @@ from newswatch.detection.sentences import (
 from newswatch.detection.vocabulary import DATELINE_CITIES, LOCATION_STOP
 from newswatch.gazetteer import Gazetteer, Mention
 from newswatch.matching import compile_guarded
-from newswatch.records import Article, Contact, Mode, Participant
+from newswatch.model import Article, Contact, Mode, Participant
 from newswatch.text import Sentence, split_article
 
 _IN_PLACE = compile_guarded(r"\b(?:in|at) (?P<place>(?:[A-Z][\w'’-]+)(?:\s+[A-Z][\w'’-]+){0,2})")

@@ -17,7 +17,7 @@ from newswatch.dates import DateMention, find_dates
 from newswatch.detection.sentences import Predicate, SentenceFacts
 from newswatch.detection.vocabulary import CLAUSE_START, REPORTED_ON
 from newswatch.gazetteer import Gazetteer, Mention
-from newswatch.records import LEVEL_RANK, Level
+from newswatch.model import LEVEL_RANK, Level
 from newswatch.text import Sentence
 
 

@@ -1,6 +1,6 @@
-"""Typed, frozen records that cross the pipeline's stage boundaries.
+"""The domain model: typed, frozen records that cross the pipeline's stage boundaries.
 
-ORM objects never leave ``newswatch.storage``; the stages pass these instead.
+Storage returns these (never ORM rows); the stages and the application layer pass them.
 """
 
 from __future__ import annotations
@@ -9,11 +9,8 @@ import datetime as dt
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from typing import Literal
-
-from newswatch.urls import mask_credentials
 
 Mode = Literal["phone_call", "video_call", "meeting", "unspecified"]
 Status = Literal["held", "planned"]
@@ -155,33 +152,6 @@ class ReadFailure:
 
     path: str
     reason: str
-
-
-def item_error(exc: BaseException) -> str:
-    """One line saying what went wrong with one item (a feed, a page, a file, an article):
-    "<ExceptionType>: <message>", stored and shown, so a URL's credentials in it are masked. A
-    database error is told by the driver's own error (SQLAlchemy's ``orig``), without the SQL and
-    the parameters SQLAlchemy adds (an article's whole text)."""
-    cause = getattr(exc, "orig", None) or exc
-    lines = str(cause).strip().splitlines()
-    message = mask_credentials(lines[0][:300]) if lines else ""
-    return f"{type(cause).__name__}: {message}" if message else type(cause).__name__
-
-
-def classify_each(
-    classify: Callable[[Article], Classification], articles: Iterable[Article]
-) -> tuple[list[Classification], list[ReadFailure]]:
-    """Classify each article. An article is an item boundary: any exception classifying it is
-    that article's failure (naming its ref; the traceback is logged at DEBUG), the others go on."""
-    classified: list[Classification] = []
-    failures: list[ReadFailure] = []
-    for article in articles:
-        try:
-            classified.append(classify(article))
-        except Exception as exc:
-            logger.debug("classifying %s failed", article.ref, exc_info=True)
-            failures.append(ReadFailure(article.ref, f"not classified: {item_error(exc)}"))
-    return classified, failures
 
 
 @dataclass(frozen=True)
