@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextvars
 import functools
 import ipaddress
-import random
 import socket
 import ssl
 import threading
@@ -34,6 +33,7 @@ import httpcore
 import httpx
 
 from newswatch import __version__
+from newswatch.backoff import backoff_seconds
 from newswatch.errors import NewswatchError
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -551,8 +551,7 @@ class Fetcher:
                 if not exc.retryable or attempt >= self.policy.retries:
                     raise
             attempt += 1
-            delay = self.policy.backoff_seconds * 2 ** (attempt - 1)
-            time.sleep(delay * random.uniform(0.75, 1.25))  # jitter: workers retrying together spread out
+            time.sleep(backoff_seconds(attempt, self.policy.backoff_seconds))
 
     def _fetch_following_redirects(self, url: str, headers: dict[str, str], max_bytes: int) -> FetchResult:
         """One attempt: every hop under one deadline, each redirect target checked before it is

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from newswatch.backoff import backoff_seconds
 from newswatch.dedup import first_originals, text_fingerprint
 from newswatch.digest import Digest, compose_digest, period_key, period_length, period_start
 from newswatch.errors import NotificationError, StorageError, TemplateError, item_error
@@ -224,15 +224,6 @@ def _record_contact(
     return StoredArticle(item.article.ref, True, event_id, outcome in ("new", "held"), duplicate_of, muted)
 
 
-def retry_delay(
-    attempts: int, base_seconds: float, max_seconds: float, jitter: Callable[[], float] = random.random
-) -> dt.timedelta:
-    """Exponential backoff with jitter: base × 2^(attempts-1), capped, then ±25 % at random so
-    that workers retrying together spread out."""
-    delay = min(base_seconds * 2 ** max(attempts - 1, 0), max_seconds)
-    return dt.timedelta(seconds=delay * (0.75 + 0.5 * jitter()))
-
-
 def deliver_alerts(
     sessions: sessionmaker[Session],
     channels: Sequence[Channel],
@@ -299,7 +290,9 @@ def deliver_alerts(
             retry_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=options.retry_max_seconds)
             error = f"{error}; resent once at {retry_at:%Y-%m-%d %H:%M} UTC"
         elif error is not None:
-            delay = retry_delay(alert.attempts + 1, options.retry_base_seconds, options.retry_max_seconds)
+            delay = dt.timedelta(
+                seconds=backoff_seconds(alert.attempts + 1, options.retry_base_seconds, options.retry_max_seconds)
+            )
             retry_at = dt.datetime.now(dt.UTC) + delay
         with transaction(sessions) as session:
             status = repository.mark_alert(

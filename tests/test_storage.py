@@ -264,11 +264,11 @@ def test_the_outbox_claims_backs_off_and_dead_letters(database_url: str) -> None
 
 
 def test_retry_delays_grow_exponentially_with_jitter_and_a_cap() -> None:
-    from newswatch.pipeline import retry_delay
+    from newswatch.backoff import backoff_seconds
 
-    assert [retry_delay(n, 60, 3600, lambda: 0.5).total_seconds() for n in (1, 2, 3, 10)] == [60, 120, 240, 3600]
-    assert retry_delay(1, 60, 3600, lambda: 0.0).total_seconds() == 45
-    assert retry_delay(1, 60, 3600, lambda: 1.0).total_seconds() == 75
+    assert [backoff_seconds(n, 60, 3600, lambda: 0.5) for n in (1, 2, 3, 10)] == [60, 120, 240, 3600]
+    assert backoff_seconds(1, 60, 3600, lambda: 0.0) == 45
+    assert backoff_seconds(1, 60, 3600, lambda: 1.0) == 75
 
 
 def test_fingerprint_bands_find_every_near_duplicate() -> None:
