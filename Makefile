@@ -7,13 +7,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install lint clean bench bench-smoke
+.PHONY: run test test-unit install lint clean bench bench-smoke
 
 run: $(INSTALLED)  ## Replay the seed articles through the pipeline into the default SQLite database
 	$(BIN)/newswatch replay seeds/
 
 test: $(INSTALLED)  ## Run the test suite
 	$(BIN)/python -m pytest
+
+test-unit: $(INSTALLED)  ## Run the unit tests only (no servers, subprocesses or databases beyond SQLite files)
+	$(BIN)/python -m pytest -m "not integration"
 
 bench: $(INSTALLED)  ## Run the benchmarks at full size (20–40 min) and check their budgets
 	$(BIN)/python -m benchmarks
@@ -29,9 +32,10 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
-lint: $(INSTALLED)  ## Static checks
+lint: $(INSTALLED)  ## Static checks: ruff (lint and format) and mypy (the files in pyproject's [tool.mypy])
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:  ## Remove the virtual environment and caches (not your database)
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -38,9 +38,11 @@ from benchmarks.harness import (
     timed,
 )
 from benchmarks.sites import NetworkSpec, NetworkUrls, serve_network
+from newswatch.config_schema import MonitorSettings
+from newswatch.environment import ENV_ALLOW_PRIVATE, ENV_DATABASE_URL, monitor_settings
 from newswatch.flows.monitor import MonitorReport, monitor
 from newswatch.flows.runners import parallel_runs
-from newswatch.settings import ENV_ALLOW_PRIVATE, ENV_DATABASE_URL, MonitorSettings, load_settings, monitor_settings
+from newswatch.settings import load_settings
 
 SPECS = {False: NetworkSpec(hosts=10, feeds=100, items=20), True: NetworkSpec(hosts=3, feeds=6, items=4)}
 

@@ -23,12 +23,15 @@ from benchmarks.harness import (
     side_by_side,
     timed,
 )
+from newswatch.app.alerting import deliver_alerts
+from newswatch.app.storing import store_classifications
 from newswatch.classify import Classifier
+from newswatch.environment import ENV_DATABASE_URL
 from newswatch.flows.replay import replay
-from newswatch.flows.tasks import RunReport, configured_channels, run_report
-from newswatch.pipeline import deliver_alerts, store_classifications
+from newswatch.flows.secrets import run_channels
+from newswatch.flows.tasks import RunReport, run_report
 from newswatch.seeds import read_seed_files
-from newswatch.settings import ENV_DATABASE_URL, load_settings
+from newswatch.settings import load_settings
 from newswatch.storage.database import open_database
 
 ARTICLES = {False: 5000, True: 100}  # full, smoke
@@ -38,7 +41,7 @@ WARM_UP = 20
 def replay_in_a_loop(folder: Path, database_url: str) -> RunReport:
     """The replay flow's steps as plain function calls (flows/replay.py without Prefect)."""
     settings = load_settings()
-    channels = configured_channels(settings)
+    channels = run_channels(settings)
     sessions = open_database(database_url)
     articles, failures = read_seed_files([folder])
     classifier = Classifier(settings)

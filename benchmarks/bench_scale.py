@@ -32,23 +32,23 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks.corpus import FIRST_DAY, LAST_DAY, generate_corpus
 from benchmarks.harness import PeakMemory, Result, compared, empty_database, log, side_by_side, skipped
+from newswatch.app.storing import store_classifications
 from newswatch.classify import Classifier
 from newswatch.dedup import fingerprint_bands
 from newswatch.model import Classification
 from newswatch.notify import CONSOLE
-from newswatch.pipeline import store_classifications
 from newswatch.settings import load_settings
-from newswatch.storage.database import create_db_engine
+from newswatch.storage.database import Database, create_db_engine
 from newswatch.storage.models import (
     AlertRow,
     ArticleRow,
@@ -240,7 +240,7 @@ def fill(url: str, count: int, seed: int) -> None:
         with engine.begin() as connection:
             for table in _TABLES:
                 if chunk.rows[table]:
-                    connection.execute(table.__table__.insert(), chunk.rows[table])
+                    connection.execute(insert(table), chunk.rows[table])
         done = min(count, start + FILL_CHUNK)
         if done % 200_000 == 0 or done == count:
             log(f"  {engine.dialect.name}: {done:,}/{count:,} articles stored ({time.perf_counter() - started:.0f} s)")
@@ -331,7 +331,7 @@ class _SqliteStores:
         _flush(copy)
         engine = create_db_engine(f"sqlite:///{copy}")
         try:
-            return _store(sessionmaker(engine, expire_on_commit=False), batch)
+            return _store(Database(engine), batch)
         finally:
             engine.dispose()
             copy.unlink()
@@ -376,7 +376,7 @@ class _PostgresStores:
         with self.engines[label].connect() as connection:
             outer = connection.begin()
             try:
-                sessions = sessionmaker(connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+                sessions = Database(connection, join_transaction_mode="create_savepoint")
                 return _store(sessions, batch)
             finally:
                 outer.rollback()
@@ -386,7 +386,7 @@ class _PostgresStores:
             engine.dispose()
 
 
-def _store(sessions: sessionmaker[Session], batch: list[Classification]) -> float:
+def _store(sessions: Database, batch: list[Classification]) -> float:
     """Seconds per article to store the batch and resolve its events, alerts queued for the console."""
     started = time.perf_counter()
     store_classifications(sessions, batch, [CONSOLE])
@@ -435,8 +435,8 @@ def run(smoke: bool, repeat: int) -> list[Result]:
                     log(f"{backend}: filling the {label} store ({count:,} articles)")
                     stores.build(label, count)
                 samples, reference = side_by_side(
-                    lambda rep, s=stores: s.measure("large", batch, rep),
-                    lambda rep, s=stores: s.measure("small", batch, rep),
+                    partial(stores.measure, "large", batch),
+                    partial(stores.measure, "small", batch),
                     repeat,
                     name,
                 )

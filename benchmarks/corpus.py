@@ -678,9 +678,9 @@ class CorpusWriter:
         self.days = days
         contacts = round(count * CONTACT_SHARE)
         on_topic = round(count * ON_TOPIC_SHARE)
-        kinds: list[Kind] = (
-            ["contact"] * contacts + ["on_topic"] * on_topic + ["unrelated"] * (count - contacts - on_topic)
-        )
+        kinds: list[Kind] = ["contact"] * contacts
+        kinds += ["on_topic"] * on_topic
+        kinds += ["unrelated"] * (count - contacts - on_topic)
         random.Random(seed).shuffle(kinds)
         self.kinds = kinds
 
@@ -748,9 +748,10 @@ class CorpusWriter:
     def _pair(self, rng: random.Random, day: dt.date) -> tuple[_Holder, _Holder]:
         """A US and a Chinese official who held the paired offices on ``day``."""
         available = [
-            (_Holder(us[0].id, us_office), _Holder(cn[0].id, cn_office), weight)
+            (_Holder(us_holders[0].id, us_office), _Holder(cn_holders[0].id, cn_office), weight)
             for us_office, cn_office, weight in _PAIRS
-            if (us := self.gazetteer.holders(us_office, day)) and (cn := self.gazetteer.holders(cn_office, day))
+            if (us_holders := self.gazetteer.holders(us_office, day))
+            and (cn_holders := self.gazetteer.holders(cn_office, day))
         ]
         us, cn, _ = rng.choices(available, [w for _, _, w in available])[0]
         return us, cn

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from prefect import flow
 
-from newswatch.flows.tasks import configured_channels, flow_settings, send_alerts
-from newswatch.pipeline import Delivery
-from newswatch.settings import database_url
-from newswatch.storage.database import open_database
+from newswatch.app import open_database
+from newswatch.app.alerting import Delivery
+from newswatch.environment import database_url
+from newswatch.flows.secrets import run_channels
+from newswatch.flows.tasks import flow_settings, send_alerts
 
 
 @flow(name="newswatch-deliver-alerts", log_prints=False, validate_parameters=True)
 def deliver(config_dir: str | None = None) -> list[Delivery]:
     """Deliver the alerts that are due: new ones and failed ones whose backoff has passed."""
     settings = flow_settings(config_dir)
-    return send_alerts(open_database(database_url(None)), settings, configured_channels(settings))
+    return send_alerts(open_database(database_url(None)), settings, run_channels(settings))

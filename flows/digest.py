@@ -7,13 +7,15 @@ from dataclasses import dataclass
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy.orm import Session, sessionmaker
 
-from newswatch.flows.tasks import configured_channels, flow_settings, send_alerts
+from newswatch.app import Database, open_database
+from newswatch.app.alerting import Delivery
+from newswatch.app.digests import DigestPlan, prepare_digest
+from newswatch.environment import database_url
+from newswatch.flows.secrets import run_channels
+from newswatch.flows.tasks import flow_settings, send_alerts
 from newswatch.notify import Channel
-from newswatch.pipeline import Delivery, DigestPlan, prepare_digest
-from newswatch.settings import Settings, database_url
-from newswatch.storage.database import open_database
+from newswatch.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,9 @@ class DigestRun:
 
 
 @task(cache_policy=NO_CACHE)
-def queue_digest(sessions: sessionmaker[Session], channels: list[Channel], settings: Settings) -> DigestPlan:
+def queue_digest(db: Database, channels: list[Channel], settings: Settings) -> DigestPlan:
     """Compose this period's digest and queue it once per channel; nothing when nothing is new."""
-    return prepare_digest(sessions, channels, settings)
+    return prepare_digest(db, channels, settings)
 
 
 @flow(name="newswatch-digest", log_prints=False, validate_parameters=True)
@@ -42,8 +44,8 @@ def digest(config_dir: str | None = None, force: bool = False) -> DigestRun:
     settings = flow_settings(config_dir)
     if not (settings.core.digest.enabled or force):
         return DigestRun(None, [])
-    channels = configured_channels(settings)
-    sessions = open_database(database_url(None))
-    plan = queue_digest(sessions, channels, settings)
-    deliveries = send_alerts(sessions, settings, channels, ["digest"])
+    channels = run_channels(settings)
+    db = open_database(database_url(None))
+    plan = queue_digest(db, channels, settings)
+    deliveries = send_alerts(db, settings, channels, ["digest"])
     return DigestRun(plan, deliveries)

@@ -4,20 +4,24 @@ resolve events → alert, and record each feed's health."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
-from sqlalchemy.orm import Session, sessionmaker
 
+from newswatch.app import Database, open_database
+from newswatch.app.feed_health import FeedNotice, record_feed_health
+from newswatch.app.monitoring import feed_validators, feeds_due, unstored_items
+from newswatch.config_schema import FeedConfig, MonitorSettings
+from newswatch.environment import database_url, feed_credentials, monitor_settings
 from newswatch.fetch import Fetcher
-from newswatch.flows.runners import parallel_runs, task_runner_for
+from newswatch.flows.runners import map_task, parallel_runs, task_runner_for
+from newswatch.flows.secrets import run_channels
 from newswatch.flows.tasks import (
     RunReport,
     classify_each_article,
-    configured_channels,
     flow_settings,
     run_report,
     send_alerts,
@@ -25,25 +29,18 @@ from newswatch.flows.tasks import (
 )
 from newswatch.model import Article
 from newswatch.notify import Channel
-from newswatch.pipeline import FeedNotice, record_feed_health
 from newswatch.polling import (
     FeedPoll,
     NewItem,
     collect_article,
-    due_feeds,
     feed_limits,
     fetch_policy,
     group_by_host,
     in_parallel,
-    item_ref,
     poll_feed,
-    select_new_items,
 )
 from newswatch.progress import step_counter
 from newswatch.routing import Routing, routing_for
-from newswatch.settings import FeedConfig, MonitorSettings, database_url, feed_credentials, monitor_settings
-from newswatch.storage import repository
-from newswatch.storage.database import open_database, transaction
 from newswatch.templates import Templates, template_folders, templates_in
 from newswatch.terminal import make_log_records_safe
 from newswatch.urls import mask_credentials, masked_url, without_credentials
@@ -74,7 +71,7 @@ class MonitorReport:
 @task(cache_policy=NO_CACHE)
 def poll_feed_group(
     feeds: list[FeedConfig],
-    validators: dict[str, tuple[str | None, str | None]],
+    validators: Mapping[str, tuple[str | None, str | None]],
     options: MonitorSettings,
     threads: int,
     on_done: Callable[[FeedConfig], object] | None = None,
@@ -113,12 +110,9 @@ def _polled(
 
 
 @task(cache_policy=NO_CACHE)
-def find_new_items(sessions: sessionmaker[Session], polls: list[FeedPoll]) -> list[NewItem]:
+def find_new_items(db: Database, polls: list[FeedPoll]) -> list[NewItem]:
     """Entries whose GUID or canonical link is not stored yet."""
-    entries = [entry for poll in polls for entry in poll.entries]
-    with transaction(sessions) as session:
-        known = repository.known_items(session, [e.guid for e in entries], [item_ref(e) for e in entries])
-    return select_new_items(polls, known)
+    return unstored_items(db, polls)
 
 
 @task(cache_policy=NO_CACHE)
@@ -135,7 +129,7 @@ def collect_article_group(
 
 
 def collect_articles(
-    sessions: sessionmaker[Session], feeds: list[FeedConfig], options: MonitorSettings
+    db: Database, feeds: list[FeedConfig], options: MonitorSettings
 ) -> tuple[list[FeedPoll], list[NewItem], list[Article], dict[str, str]]:
     """Poll ``feeds`` and collect their new articles, fanned out over the configured task runner.
 
@@ -144,12 +138,12 @@ def collect_articles(
     """
     runs = parallel_runs(options)
     threads = max(1, -(-options.concurrency // runs))  # the fetches in flight stay near monitor.concurrency
-    with transaction(sessions) as session:
-        validators = repository.feed_validators(session, [f.url for f in feeds])
+    validators = feed_validators(db, feeds)
     in_process = options.task_runner == "threads"  # progress shows only where the command runs
     with task_runner_for(options) as runner:
         feed_groups = group_by_host(feeds, lambda feed: feed.url, runs)
-        polled = runner.map(
+        polled = map_task(
+            runner,
             poll_feed_group,
             {
                 "feeds": feed_groups,
@@ -160,9 +154,10 @@ def collect_articles(
             },
         )
         polls = [poll for group in polled.result() for poll in group]
-        items = find_new_items(sessions, quote(polls))
+        items = find_new_items(db, quote(polls))  # type: ignore[call-overload]  # Prefect unwraps quote()
         item_groups = group_by_host(items, lambda item: item.entry.link, runs)
-        collected = runner.map(
+        collected = map_task(
+            runner,
             collect_article_group,
             {
                 "items": item_groups,
@@ -179,7 +174,7 @@ def collect_articles(
 
 @task(cache_policy=NO_CACHE)
 def update_feed_health(
-    sessions: sessionmaker[Session],
+    db: Database,
     polls: list[FeedPoll],
     items: list[NewItem],
     channels: list[Channel],
@@ -192,7 +187,7 @@ def update_feed_health(
     for item in items:
         new_items[item.feed.url] = new_items.get(item.feed.url, 0) + 1
     return record_feed_health(
-        sessions, polls, new_items, channels, monitor.failure_alert_after, routing=routing, templates=templates
+        db, polls, new_items, channels, monitor.failure_alert_after, routing=routing, templates=templates
     )
 
 
@@ -209,8 +204,8 @@ def monitor(
     """
     settings = flow_settings(config_dir)
     options = monitor_settings(settings)
-    channels = configured_channels(settings)
-    sessions = open_database(database_url(None))
+    channels = run_channels(settings)
+    db = open_database(database_url(None))
     configured = {f.url: f for f in settings.feeds}
     if feed_urls:
         # `run --feed` passes URLs masked (Prefect stores parameters); their credentials come by
@@ -220,18 +215,16 @@ def monitor(
     else:
         feeds = [f for f in settings.feeds if f.enabled]
         if not ignore_intervals:
-            with transaction(sessions) as session:
-                polled = repository.last_polls(session, [f.url for f in feeds])
-            feeds = due_feeds(feeds, polled, dt.datetime.now(dt.UTC))
-    polls, items, articles, page_failures = collect_articles(sessions, feeds, options)
+            feeds = feeds_due(db, feeds, dt.datetime.now(dt.UTC))
+    polls, items, articles, page_failures = collect_articles(db, feeds, options)
     # quote(): Prefect would otherwise walk every article, entry and setting of these arguments,
     # looking for upstream futures (seconds per thousand articles); none are in them.
-    classifications, unclassified = classify_each_article(quote(articles), quote(settings))
-    stored = store_results(sessions, quote(classifications), channels, quote(settings))
+    classifications, unclassified = classify_each_article(quote(articles), quote(settings))  # type: ignore[call-overload]  # Prefect unwraps quote()
+    stored = store_results(db, quote(classifications), channels, quote(settings))  # type: ignore[call-overload]  # Prefect unwraps quote()
     templates = templates_in(template_folders(settings.config_dir))
-    notices = update_feed_health(
-        sessions, quote(polls), quote(items), channels, options, routing_for(settings), quote(templates)
+    notices = update_feed_health(  # type: ignore[call-overload]  # Prefect unwraps quote()
+        db, quote(polls), quote(items), channels, options, routing_for(settings), quote(templates)
     )
-    deliveries = send_alerts(sessions, quote(settings), channels)
-    run = run_report(sessions, len(articles), unclassified, stored, deliveries, channels)
+    deliveries = send_alerts(db, quote(settings), channels)  # type: ignore[call-overload]  # Prefect unwraps quote()
+    run = run_report(db, len(articles), unclassified, stored, deliveries, channels)
     return MonitorReport(polls, run, notices, page_failures)

@@ -12,10 +12,12 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
+from newswatch.app import open_database
+from newswatch.environment import database_url
+from newswatch.flows.secrets import run_channels
 from newswatch.flows.tasks import (
     RunReport,
     classify_each_article,
-    configured_channels,
     flow_settings,
     run_report,
     send_alerts,
@@ -23,8 +25,6 @@ from newswatch.flows.tasks import (
 )
 from newswatch.model import Article, ReadFailure
 from newswatch.seeds import read_seed_files
-from newswatch.settings import database_url
-from newswatch.storage.database import open_database
 
 
 @task(cache_policy=NO_CACHE)
@@ -43,13 +43,13 @@ def replay(paths: list[str], config_dir: str | None = None) -> RunReport:
         config_dir: a folder of configuration overrides (see newswatch.settings).
     """
     settings = flow_settings(config_dir)
-    channels = configured_channels(settings)
-    sessions = open_database(database_url(None))
+    channels = run_channels(settings)
+    db = open_database(database_url(None))
     articles, failures = read_articles(paths)
     # quote(): Prefect would otherwise walk every article, classification and setting of these
     # arguments looking for upstream futures (about a second per thousand articles); none are in them.
-    classifications, unclassified = classify_each_article(quote(articles), quote(settings))
+    classifications, unclassified = classify_each_article(quote(articles), quote(settings))  # type: ignore[call-overload]  # Prefect unwraps quote()
     # An article that cannot be stored comes back with its error: run_report counts it a failure.
-    stored = store_results(sessions, quote(classifications), channels, quote(settings))
-    deliveries = send_alerts(sessions, quote(settings), channels)
-    return run_report(sessions, len(articles) + len(failures), [*failures, *unclassified], stored, deliveries, channels)
+    stored = store_results(db, quote(classifications), channels, quote(settings))  # type: ignore[call-overload]  # Prefect unwraps quote()
+    deliveries = send_alerts(db, quote(settings), channels)  # type: ignore[call-overload]  # Prefect unwraps quote()
+    return run_report(db, len(articles) + len(failures), [*failures, *unclassified], stored, deliveries, channels)

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any, ParamSpec, TypeVar
 
+from prefect import Task
+from prefect.futures import PrefectFutureList
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
+from newswatch.config_schema import MonitorSettings
 from newswatch.errors import ConfigError
-from newswatch.settings import MonitorSettings
 
 DEFAULT_THREADS = 4
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def parallel_runs(options: MonitorSettings) -> int:
@@ -50,3 +56,11 @@ def task_runner_for(options: MonitorSettings) -> TaskRunner:
             "silence_logs": quiet,
         }
     )
+
+
+def map_task(runner: TaskRunner, task: Task[P, R], parameters: dict[str, Any]) -> PrefectFutureList[R]:
+    """``runner.map(task, parameters)``: one run of ``task`` per item of the mapped parameters (the
+    others wrapped in ``unmapped``); the list's ``result()`` is each run's return value, in order."""
+    # TaskRunner.map is annotated to take only a task typed as returning "R | Coroutine[..., R]" (no
+    # synchronous task matches) and to return futures of futures; it returns a future of each R.
+    return runner.map(task, parameters)  # type: ignore[arg-type, return-value]  # Prefect annotates map wrongly (above)

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy.orm import Session, sessionmaker
 
+from newswatch.app import Database
+from newswatch.app.alerting import Delivery, deliver_alerts, load_events
+from newswatch.app.storing import StoredArticle, store_classifications
 from newswatch.classify import Classifier, classify_each
-from newswatch.errors import ConfigError
+from newswatch.environment import resolve_config_dir
 from newswatch.model import Article, Classification, ReadFailure, StoredEvent
-from newswatch.notify import CONSOLE, Channel, build_channels
-from newswatch.pipeline import Delivery, StoredArticle, deliver_alerts, load_events, store_classifications
+from newswatch.notify import Channel
 from newswatch.progress import tracked
 from newswatch.routing import routing_for
-from newswatch.settings import Settings, apprise_config_path, load_settings, notification_urls, resolve_config_dir
+from newswatch.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class RunReport:
 
 
 def run_report(
-    sessions: sessionmaker[Session],
+    db: Database,
     read: int,
     failures: list[ReadFailure],
     stored: list[StoredArticle],
@@ -59,35 +59,8 @@ def run_report(
     event_ids = {s.event_id for s in stored if s.event_id is not None} | {
         d.event_id for d in deliveries if d.event_id is not None
     }
-    events = load_events(sessions, event_ids)
+    events = load_events(db, event_ids)
     return RunReport(read, [*failures, *unstored], stored, events, deliveries, [c.label for c in channels])
-
-
-def configured_channels(settings: Settings, extra_urls: list[str] | None = None) -> list[Channel]:
-    """The notification channels from config, environment, a Prefect Secret block and
-    ``extra_urls``; the console if none."""
-    urls = notification_urls(settings, extra_urls or [])
-    urls += [u for u in secret_urls(settings.core.notifications.prefect_secret) if u not in urls]
-    return build_channels(urls, apprise_config_path(settings)) or [CONSOLE]
-
-
-def secret_urls(block_name: str | None) -> list[str]:
-    """Notification URLs kept in a Prefect Secret block, so that they live in Prefect's store
-    (encrypted at rest on Prefect Cloud) rather than in files or environments.
-
-    Raises:
-        ConfigError: the block does not exist or cannot be read.
-    """
-    if not block_name:
-        return []
-    from prefect.blocks.system import Secret
-
-    try:
-        value = Secret.load(block_name).get()
-    except (ValueError, RuntimeError) as exc:
-        raise ConfigError(f"notifications.prefect_secret: cannot load Secret block {block_name!r} ({exc})") from None
-    text = value if isinstance(value, str) else " ".join(map(str, value)) if isinstance(value, list) else ""
-    return [u for u in re.split(r"[\s,]+", text) if u]
 
 
 @task(cache_policy=NO_CACHE)
@@ -104,21 +77,21 @@ def classify_each_article(
 
 @task(cache_policy=NO_CACHE)
 def store_results(
-    sessions: sessionmaker[Session], classifications: list[Classification], channels: list[Channel], settings: Settings
+    db: Database, classifications: list[Classification], channels: list[Channel], settings: Settings
 ) -> list[StoredArticle]:
     """Store articles, topics and contact events; queue alerts for new events (routed, unless muted)."""
     alerts = settings.core.alerts
     return store_classifications(
-        sessions, classifications, channels, alerts.notify_planned, alerts.min_level, routing_for(settings)
+        db, classifications, channels, alerts.notify_planned, alerts.min_level, routing_for(settings)
     )
 
 
 @task(cache_policy=NO_CACHE)
 def send_alerts(
-    sessions: sessionmaker[Session], settings: Settings, channels: list[Channel], kinds: list[str] | None = None
+    db: Database, settings: Settings, channels: list[Channel], kinds: list[str] | None = None
 ) -> list[Delivery]:
     """Deliver pending alerts (of these kinds, or all), including those that failed on earlier runs."""
-    return deliver_alerts(sessions, channels, settings, kinds=kinds)
+    return deliver_alerts(db, channels, settings, kinds=kinds)
 
 
 def flow_settings(config_dir: str | None) -> Settings:

@@ -71,6 +71,12 @@ class DateMention:
     precision: Precision
 
 
+# A dateline and the event it reports can be a calendar day apart: Thursday's meeting in Beijing is
+# in a Washington paper dated Wednesday, and the two sides' readouts of one call carry dates a day
+# apart. Wherever a date is compared with another for time zones, this is the slack.
+TIME_ZONE_SLACK = dt.timedelta(days=1)
+
+
 def _month_number(token: str) -> int:
     return MONTHS[token.lower().rstrip(".")]
 
@@ -88,7 +94,7 @@ def _latest_on_or_before(month: int, day: int, anchor: dt.date) -> dt.date | Non
             candidate = dt.date(year, month, day)
         except ValueError:
             continue
-        if candidate <= anchor + AHEAD:  # (a day of slack covers time zones; more, the days ahead)
+        if candidate <= anchor + AHEAD:  # (AHEAD covers the time zones' slack too)
             return candidate
     return None
 
@@ -109,7 +115,7 @@ def _latest_day_of_month(day: int, anchor: dt.date) -> dt.date | None:
             candidate = month_start.replace(day=day)
         except ValueError:
             candidate = None
-        if candidate is not None and candidate <= anchor + dt.timedelta(days=1):  # (time zones)
+        if candidate is not None and candidate <= anchor + TIME_ZONE_SLACK:
             return candidate
         month_start = (month_start - dt.timedelta(days=1)).replace(day=1)
     return None
@@ -122,7 +128,7 @@ def _earliest_on_or_after(month: int, day: int, anchor: dt.date) -> dt.date | No
             candidate = dt.date(year, month, day)
         except ValueError:
             continue
-        if candidate >= anchor - dt.timedelta(days=1):
+        if candidate >= anchor - TIME_ZONE_SLACK:
             return candidate
     return None
 
@@ -144,21 +150,26 @@ Groups = dict[str, str | None]
 Resolved = tuple[dt.date, Precision]
 
 
+def _number(value: str | None) -> int | None:
+    """A group's number, or None when the group did not match."""
+    return int(value) if value else None
+
+
 def _numbered_day(groups: Groups, anchor: dt.date) -> Resolved | None:
     """2024-04-16, 4月16日, 2024년 5월 31일: a day by its numbers."""
-    year = int(groups["y"]) if groups.get("y") else None
+    year = _number(groups.get("y"))
     return _calendar_day(year, int(groups["m"] or 0), int(groups["d"] or 0), anchor)
 
 
 def _named_month_day(groups: Groups, anchor: dt.date) -> Resolved | None:
     """Dec. 21, 21 December 2023: a day with its month named in English."""
-    year = int(groups["year"]) if groups.get("year") else None
+    year = _number(groups.get("year"))
     return _calendar_day(year, _month_number(groups["month"] or ""), int(groups["day"] or 0), anchor)
 
 
 def _spanish_month_day(groups: Groups, anchor: dt.date) -> Resolved | None:
     """16 de abril (de 2024)."""
-    year = int(groups["year"]) if groups.get("year") else None
+    year = _number(groups.get("year"))
     return _calendar_day(year, SPANISH_MONTHS[(groups["month"] or "").lower()], int(groups["day"] or 0), anchor)
 
 
@@ -183,9 +194,8 @@ def _relative_day(groups: Groups, anchor: dt.date) -> Resolved:
 def _weekday(groups: Groups, anchor: dt.date) -> Resolved:
     """Tuesday, el jueves, 星期二, "Thursday night (21)": the latest such day."""
     target = WEEKDAY_NUMBERS[(groups["weekday"] or "").lower()]
-    # The latest such day not after the article, with a day of slack for time zones (as for
-    # "Dec. 21"): Thursday's meeting in Beijing is in a Washington paper dated Wednesday.
-    latest = anchor + dt.timedelta(days=1)
+    # The latest such day not after the article, with the time zones' slack.
+    latest = anchor + TIME_ZONE_SLACK
     date = latest - dt.timedelta(days=(latest.weekday() - target) % 7)
     if groups.get("dom"):
         day_of_month = int(groups["dom"] or 0)
@@ -211,7 +221,7 @@ def _last_month(groups: Groups, anchor: dt.date) -> Resolved:
 def _month_of_year(groups: Groups, anchor: dt.date) -> Resolved:
     """In May (2023): the latest such month."""
     month = _month_number(groups["month"] or "")
-    year = int(groups["year"]) if groups.get("year") else anchor.year
+    year = _number(groups.get("year")) or anchor.year
     if not groups.get("year") and month > anchor.month:
         year -= 1
     return dt.date(year, month, 1), "month"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from newswatch.model import LEVEL_RANK, Mutes, StoredEvent
+from newswatch.model import Mutes, StoredEvent
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -178,7 +178,7 @@ def compose_digest(
     below the alerted level left out, topics listed in configuration order."""
 
     def shown(event: StoredEvent) -> bool:
-        return LEVEL_RANK.get(event.level, 1) >= LEVEL_RANK[min_level] and not mutes.silences(event.topics, event.id)
+        return event.reaches(min_level) and not mutes.silences(event.topics, event.id)
 
     return Digest(
         period=period,
@@ -195,39 +195,3 @@ def compose_digest(
         ),
         failing_feeds=tuple(FailingFeed(*feed) for feed in failing_feeds),
     )
-
-
-SAMPLE_DIGEST = Digest(
-    period=dt.datetime(2024, 4, 18, 8, tzinfo=dt.UTC),
-    since=dt.datetime(2024, 4, 17, 8, tzinfo=dt.UTC),
-    until=dt.datetime(2024, 4, 18, 8, 1, tzinfo=dt.UTC),
-    contacts=(
-        DigestEvent(
-            1,
-            dt.date(2024, 4, 16),
-            "video_call",
-            (("Lloyd Austin", "Secretary of Defense"), ("Dong Jun", "Minister of National Defense")),
-            "Singapore",
-            ("us-china-military",),
-            "https://news.example.com/a",
-            "Austin and Dong talk",
-            historical=True,
-            evidence="Austin and Dong spoke by video on Tuesday.",
-        ),
-    ),
-    planned=(
-        DigestEvent(
-            2,
-            dt.date(2024, 4, 25),
-            "meeting",
-            (("Lloyd Austin", "Secretary of Defense"), ("Dong Jun", "Minister of National Defense")),
-            None,
-            ("us-china-military",),
-            "seed.txt",
-            "A meeting is planned",
-        ),
-    ),
-    topics=(TopicVolume("us-china-military", "US–China military relations", 3),),
-    failing_feeds=(FailingFeed("Example", "https://example.com/feed", 3, "HTTP 503"),),
-)
-"""Sample data that template checks render (every section filled)."""

@@ -12,10 +12,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newswatch.dates import TIME_ZONE_SLACK
 from newswatch.errors import ConfigError
 from newswatch.model import Classification
-
-DATE_TOLERANCE = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -199,16 +198,16 @@ def evaluate(
         if label.get("event"):
             expected_event_of[ref] = label["event"]
         expected_date = dt.date.fromisoformat(expected["date"])
-        if abs(contact.date - expected_date) <= DATE_TOLERANCE:
+        if abs(contact.date - expected_date) <= TIME_ZONE_SLACK:  # "within a day"
             result.dates_within_a_day += 1
         else:
             result.errors.append(f"{ref}: date {contact.date} (label {expected_date})")
         result.dates_exact += contact.date == expected_date
-        names = sorted(p.name for p in contact.participants)
-        if names == sorted(expected["us"] + expected["cn"]):
+        found_names = sorted(p.name for p in contact.participants)
+        if found_names == sorted(expected["us"] + expected["cn"]):
             result.participants_exact += 1
         else:
-            result.errors.append(f"{ref}: participants {names} (label {sorted(expected['us'] + expected['cn'])})")
+            result.errors.append(f"{ref}: participants {found_names} (label {sorted(expected['us'] + expected['cn'])})")
         if contact.mode == expected.get("mode"):
             result.modes_exact += 1
         else:

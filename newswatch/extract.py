@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 import trafilatura
+from trafilatura.settings import Document
 
 from newswatch.feeds import strip_controls
 
@@ -80,7 +81,7 @@ def extract_page(html: bytes, url: str, with_metadata: bool = True, title: str =
         include_tables=False,
         favor_precision=True,
     )
-    if document is None:
+    if not isinstance(document, Document):  # None: nothing extracted (a dict only with as_dict=True)
         return None
     text = (document.text or "").strip()
     if len(text) < MIN_TEXT_CHARS:

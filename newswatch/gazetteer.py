@@ -8,22 +8,21 @@ to the office holder on a date, and "counterpart" references resolved against th
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Generic, Literal, TypeVar
+from typing import Literal
 
-from newswatch.matching import UNBOUNDED, Keywords, per_span
+from newswatch.config_schema import Office, Official, Role
+from newswatch.matching import per_span, per_text
 from newswatch.matching import spaced as spaced_text
 from newswatch.model import LEVEL_RANK
-from newswatch.scripts import fold_traditional
-from newswatch.settings import Office, Official, Role, Settings
+from newswatch.name_forms import name_pattern, name_variants
+from newswatch.phrases import PhraseIndex, PhraseScanner
+from newswatch.settings import Settings
 from newswatch.text import Sentence, verbatim_spans
 
-T = TypeVar("T")
 MentionKind = Literal["name", "surname", "title", "counterpart"]
 _ROLE_CACHE_SIZE = 50_000  # (official, day, preferred offices) → role: a long-running monitor's bound
 
@@ -56,79 +55,9 @@ class Mention:
     office_ids: tuple[str, ...] = ()
 
 
-def _name_pattern(alias: str) -> str:
-    """A regex for a personal name that tolerates a middle initial and ", Jr."."""
-    if UNBOUNDED.search(alias):
-        return re.escape(alias)
-    tokens = alias.replace(",", " ").split()
-    if tokens and tokens[-1].rstrip(".").lower() in ("jr", "sr"):
-        suffix = r"(?:,?\s+" + re.escape(tokens[-1].rstrip(".")) + r"\.?)?"
-        tokens = tokens[:-1]
-    else:
-        suffix = r"(?:,?\s+Jr\.?(?![\w]))?"
-    if len(tokens) >= 2 and not tokens[1].endswith("."):
-        head = re.escape(tokens[0]) + r"(?:\s+[A-Z]\.)*\s+" + r"\s+".join(re.escape(t) for t in tokens[1:])
-    else:
-        head = r"\s+".join(re.escape(t) for t in tokens)
-    return head + suffix
-
-
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_VOWELS = "аеёиоуыэюя"
-
-
-def _russian_cases(word: str) -> tuple[str, ...]:
-    """A foreign name's word as Russian declines it: genitive, dative, instrumental,
-    prepositional (Остин → Остина, Остину, Остином, Остине; Цзюнь → Цзюня, Цзюню, Цзюнем)."""
-    stem, last = word[:-1], word[-1:]
-    if last in "ьй":
-        return (stem + "я", stem + "ю", stem + "ем", stem + "е")
-    if last == "а":
-        return (stem + ("и" if stem[-1:] in "гкхжшчщ" else "ы"), stem + "е", stem + "ой", stem + "е")
-    if last == "я":
-        return (stem + "и", stem + "е", stem + "ей", stem + "е")
-    if last in _VOWELS or not last.isalpha():
-        return ()  # Ли, Хэ: not declined
-    return (word + "а", word + "у", word + "ом", word + "е")
-
-
-def name_variants(alias: str) -> list[str]:
-    """The forms a full name takes in text: itself, and in Cyrillic its case forms, with every
-    word declined ("Ллойдом Остином") or the last only (Chinese names: "Дун Цзюнем")."""
-    if not _CYRILLIC.search(alias):
-        return [alias]
-    words = alias.split()
-    variants = [alias]
-    for case in range(4):
-        forms = [_russian_cases(w) for w in words]
-        if forms[-1]:
-            variants.append(" ".join([*words[:-1], forms[-1][case]]))
-            variants.append(" ".join(f[case] if f else w for f, w in zip(forms, words, strict=True)))
-    return list(dict.fromkeys(variants))
-
-
-_TOKEN = re.compile(r"[^\W_][\w.'’-]*")
-_WORD_PART = re.compile(r"['’-]")
-_NEXT_WORD = re.compile(r" +([^ ]+)")  # in a spaced text: the next word
-
-
-def _token_key(token: str) -> str:
-    return token.rstrip(".").lower()
-
-
-# What may follow a phrase's first word: the word's end, or the apostrophe, hyphen or dot
-# after its key ("China's", "Sino-American", "U.S.").
 # Between a name and the title describing it: ", the U.S. " in "Salesses, the U.S. defense secretary".
 _APPOSITIVE = re.compile(r"\s*,\s*(?:the\s+)?(?:[A-Z][\w.'’-]*\s+){0,2}")
 _COUNTERPART = re.compile(r"counterparts?|对口", re.IGNORECASE)
-_KEY_DELIMITERS = (" ", "'", "’", "-", ".")
-
-
-def _per_text(texts: Sequence[str], hits: Sequence[tuple[int, int, T]]) -> list[list[tuple[int, int, T]]]:
-    """Hits found in ``"\n".join(texts)``, split per text with each text's own offsets; a hit
-    spanning two texts belongs to neither."""
-    starts = itertools.accumulate((len(text) + 1 for text in texts[:-1]), initial=0)
-    return per_span([(start, start + len(text)) for start, text in zip(starts, texts, strict=True)], hits)
 
 
 def _counterparts(text: str) -> list[tuple[int, int, str]]:
@@ -155,155 +84,6 @@ class SentenceHits:
     titles: list[tuple[int, int, tuple[tuple[str, ...], bool]]]  # office ids, needs a country word
     countries: list[tuple[int, int, str]]  # country code
     counterparts: list[tuple[int, int, str]]  # the word
-
-
-class PhraseIndex(Generic[T]):
-    """Finds many phrases in text fast: an Aho-Corasick automaton (see ``PhraseScanner``) finds
-    the words that start some phrase, and only there is each such phrase's regex tried.
-
-    A phrase is keyed by its first word, lower-cased without a final dot; a text word matches a
-    key followed by a space, an apostrophe, a hyphen or a dot ("China's", "Sino-American",
-    "U.S."). A Chinese phrase (no spaces between words) is keyed by its first character.
-    """
-
-    def __init__(self, ignore_case: bool = False) -> None:
-        self._flags = re.IGNORECASE if ignore_case else 0
-        # key → (the phrase's regex, or the phrase itself where the regex would only spell it out;
-        # payload; its second word and where that starts, when the regex starts "first\s+second")
-        self.by_first: dict[str, list[tuple[re.Pattern[str] | str, T, tuple[int, str] | None]]] = {}
-        self.cjk_by_first: dict[str, list[tuple[re.Pattern[str], T]]] = {}
-        self._scanner: PhraseScanner | None = None
-
-    def add(self, phrase: str, pattern: str, payload: T) -> None:
-        # Text is read with traditional Chinese characters folded to simplified ones (see
-        # newswatch.scripts): a phrase in either form is looked for in the folded form.
-        phrase, pattern = fold_traditional(phrase), fold_traditional(pattern)
-        compiled = re.compile(pattern, self._flags)
-        self._scanner = None
-        if UNBOUNDED.search(phrase):
-            entries = self.cjk_by_first.setdefault(phrase[0], [])
-            if (compiled, payload) not in entries:  # (both forms of a name fold to one)
-                entries.append((compiled, payload))
-            return
-        first = _TOKEN.match(phrase)
-        if first is None:
-            raise ValueError(f"phrase {phrase!r} does not start with a word")
-        literal = pattern == re.escape(phrase) and not self._flags  # "China": compared, not matched
-        words = phrase.split()
-        second = None
-        if (
-            len(words) > 1
-            and pattern.startswith(rf"{re.escape(words[0])}\s+{re.escape(words[1])}")
-            and _TOKEN.fullmatch(words[1])  # as a spaced text has it
-        ):
-            second = (len(words[0]), words[1].lower())
-        entry = (phrase if literal else compiled, payload, second)
-        self.by_first.setdefault(_token_key(first.group(0)), []).append(entry)
-
-    def find_each(self, texts: Sequence[str]) -> list[list[tuple[int, int, T]]]:
-        """``find`` in each text, in one pass over all of them (offsets are each text's own)."""
-        return _per_text(texts, self.find("\n".join(texts)))
-
-    def find(self, text: str, word_starts: Sequence[tuple[int, str]] | None = None) -> list[tuple[int, int, T]]:
-        """Non-overlapping matches, leftmost first and longest at each position.
-
-        ``word_starts``: (start, key) of the words in ``text`` that are this index's keys, from a
-        ``PhraseScanner`` shared with other indexes; by default the index scans the text itself.
-        """
-        if word_starts is None:
-            if self._scanner is None:
-                self._scanner = PhraseScanner([self])
-            word_starts = self._scanner.word_starts(text)[0]
-        found: list[tuple[int, int, T]] = []
-        spaced = spaced_text(text)
-        for start, key in word_starts:
-            next_words: dict[int, str] = {}  # after a first word of this length
-            for phrase, payload, second in self.by_first.get(key, ()):
-                if second is not None and spaced is not None:
-                    # "defence minister": the next word must start with "minister" (a cheap test
-                    # that rules out most of a common first word's phrases before any regex runs)
-                    length, word = second
-                    if length not in next_words:
-                        following = _NEXT_WORD.match(spaced, start + 1 + length)
-                        next_words[length] = following.group(1) if following else ""
-                    if not next_words[length].startswith(word):
-                        continue
-                if isinstance(phrase, str):
-                    end = start + len(phrase) if text.startswith(phrase, start) else -1
-                else:
-                    match = phrase.match(text, start)
-                    end = match.end() if match else -1
-                if end >= 0 and (end == len(text) or not (text[end].isalnum() or text[end] == "_")):
-                    found.append((start, end, payload))
-            for regex, payload in self.cjk_by_first.get(key, ()):
-                match = regex.match(text, start)
-                if match:
-                    found.append((start, match.end(), payload))
-        found.sort(key=lambda m: (m[0], -(m[1] - m[0])))
-        result: list[tuple[int, int, T]] = []
-        for match in found:
-            if not result or match[0] >= result[-1][1]:
-                result.append(match)
-        return result
-
-
-class PhraseScanner:
-    """Where words start that may begin a phrase of each of several ``PhraseIndex``es, in one
-    automaton pass over the text for all of them (a superset per index, in order).
-
-    The automaton runs over the lower-cased text with every character that cannot be part of a
-    word turned into a space (``matching.spaced``), and each key is stored with a space before
-    it and a delimiter after it: a hit is then a whole key at a word start, with no checks in
-    Python. A Chinese phrase's first character is a key of its own, found anywhere. The last
-    few texts' results are kept, so indexes asked one after another about the same article
-    share one pass.
-    """
-
-    def __init__(self, indexes: Sequence[PhraseIndex[Any]]) -> None:
-        # automaton word → (the index key, the indexes that have it, its offset in the word)
-        owners: dict[str, tuple[str, set[int], int]] = {}
-        for position, index in enumerate(indexes):
-            for key in index.by_first:
-                for delimiter in _KEY_DELIMITERS:
-                    owners.setdefault(f" {key}{delimiter}", (key, set(), 1))[1].add(position)
-            for character in index.cjk_by_first:
-                owners.setdefault(character, (character, set(), 0))[1].add(position)
-        self._count = len(indexes)
-        self._cjk_characters = [c for index in indexes for c in index.cjk_by_first]
-        self._keys = Keywords(
-            {word: (key, tuple(sorted(positions)), offset) for word, (key, positions, offset) in owners.items()}
-        )
-        self.word_starts = functools.lru_cache(maxsize=4)(self._word_starts)
-
-    def _word_starts(self, text: str) -> list[list[tuple[int, str]]]:
-        """Per index, (start, key) of each word in ``text`` that is one of its keys, in order."""
-        if not self._keys:
-            return [[] for _ in range(self._count)]
-        spaced = spaced_text(text)
-        if spaced is None:  # lower-casing changed offsets (rare scripts): every word, for every index
-            every_word = sorted(_token_keys(text, self._cjk_characters))
-            return [every_word for _ in range(self._count)]
-        # (one automaton word per key and position: no duplicates)
-        starts: list[list[tuple[int, str]]] = [[] for _ in range(self._count)]
-        for start, _, (key, positions, offset) in self._keys.find(spaced):
-            for position in positions:
-                starts[position].append((start + offset - 1, key))  # spaced[i + 1] is text[i]
-        for found in starts:
-            found.sort()
-        return starts
-
-
-def _token_keys(text: str, cjk_characters: Sequence[str]) -> set[tuple[int, str]]:
-    """(start, key) of every word, keyed whole and up to its first apostrophe or hyphen
-    ("China's", "Sino-American"), and of every one of ``cjk_characters``."""
-    keys = set()
-    for token in _TOKEN.finditer(text):
-        word = token.group(0)
-        keys.add((token.start(), _token_key(word)))
-        keys.add((token.start(), _token_key(_WORD_PART.split(word, maxsplit=1)[0])))
-    for character in cjk_characters:
-        keys.update((index, character) for index, found in enumerate(text) if found == character)
-    return keys
 
 
 class Gazetteer:
@@ -386,7 +166,7 @@ class Gazetteer:
         for official in self.officials.values():
             for alias in (official.name, *official.aliases):
                 for variant in name_variants(alias):
-                    index.add(variant, _name_pattern(variant), official.id)
+                    index.add(variant, name_pattern(variant), official.id)
         return index
 
     @cached_property
@@ -481,7 +261,7 @@ class Gazetteer:
                 self._surname_index.find_each(texts),
                 self._title_index.find_each(texts),
                 self._country_index.find_each(texts),
-                _per_text(texts, _counterparts("\n".join(texts))),
+                per_text(texts, _counterparts("\n".join(texts))),
             )
         else:
             found = (

@@ -39,7 +39,7 @@ skips text by the characters its fragments start with (newswatch.matching.guarde
 Adding a language is adding a file. A user configuration folder's ``lexicon/`` may add files or
 replace shipped ones of the same name (``load_lexicon(config_dir)``). Every file is validated
 when loaded: an error names the file, the category and the fragment at fault (ConfigError); a
-fragment that can take exponential time to match (``(a+)+``, see newswatch.matching's
+fragment that can take exponential time to match (``(a+)+``, see newswatch.regex_safety's
 ``backtracking_risk``) is refused too.
 """
 
@@ -51,12 +51,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from re import _parser
 from types import MappingProxyType
 
 from newswatch.errors import ConfigError
-from newswatch.matching import backtracking_risk
-from newswatch.settings import _load_yaml
+from newswatch.regex_analysis import min_width
+from newswatch.regex_safety import backtracking_risk
+from newswatch.settings import load_yaml
 
 PREDICATE_MODES = ("video_call", "phone_call", "call", "meeting", "unspecified")
 CATEGORIES = (
@@ -193,8 +193,8 @@ def lexicon_files(config_dir: Path | None = None) -> list[Path]:
 
 def _may_be_empty(pattern: re.Pattern[str]) -> bool:
     try:
-        return _parser.parse(pattern.pattern, pattern.flags).getwidth()[0] == 0
-    except Exception:  # an internal parser API (as newswatch.matching uses it): if it changes, ask re
+        return min_width(pattern) == 0
+    except Exception:  # re's internal parser (see newswatch.regex_analysis): if it changes, ask re
         return pattern.fullmatch("") is not None
 
 
@@ -232,7 +232,7 @@ def load_language(path: Path) -> LanguageLexicon:
     Raises:
         ConfigError: naming the file, the category and the fragment at fault.
     """
-    data = _load_yaml(path)
+    data = load_yaml(path)
     language = data.get("language")
     if language is None:
         raise ConfigError(f"{path}: language: missing (the language code, e.g. `language: {path.stem}`)")

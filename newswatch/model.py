@@ -17,6 +17,11 @@ Status = Literal["held", "planned"]
 Level = Literal["senior", "working"]
 LEVEL_RANK = {"working": 0, "senior": 1}
 MODES: tuple[Mode, ...] = ("phone_call", "video_call", "meeting", "unspecified")
+# How specific a mode is: where the sentences of an article, or the reports of an event, disagree
+# on a contact's mode and nothing else decides, the more specific wins. "call" is a contact
+# predicate's mode when the text does not say phone or video (it becomes a phone call); a stated
+# meeting outranks it.
+MODE_RANK: dict[str, int] = {"video_call": 4, "phone_call": 3, "meeting": 2, "call": 1, "unspecified": 0}
 MODE_LABELS: dict[str, str] = {
     "phone_call": "phone call",
     "video_call": "video call",
@@ -26,6 +31,13 @@ MODE_LABELS: dict[str, str] = {
 
 
 logger = logging.getLogger(__name__)
+
+
+def level_reaches(level: str, min_level: str) -> bool:
+    """Whether a contact at ``level`` is at ``min_level`` or above (the alerted level): the one
+    test of the level filter. A level outside the vocabulary counts as senior."""
+    return LEVEL_RANK.get(level, LEVEL_RANK["senior"]) >= LEVEL_RANK[min_level]
+
 
 # Characters no database can hold as text: NUL (PostgreSQL refuses it) and UTF-16 surrogates
 # (no UTF-8 encoding: psycopg and sqlite3 raise; feedparser turns ``&#xD800;`` into one).
@@ -117,7 +129,7 @@ class Contact:
 
     def reaches(self, min_level: str) -> bool:
         """Whether the contact is at ``min_level`` or above."""
-        return LEVEL_RANK[self.level] >= LEVEL_RANK[min_level]
+        return level_reaches(self.level, min_level)
 
     @property
     def participant_key(self) -> str:
@@ -189,6 +201,10 @@ class StoredEvent:
     # The sentence that states the contact, from the most confident report, then up to three
     # from other independent reports: each with its source. Never from an announcement.
     quotes: tuple[Quote, ...] = ()
+
+    def reaches(self, min_level: str) -> bool:
+        """Whether the event is at ``min_level`` or above."""
+        return level_reaches(self.level, min_level)
 
 
 @dataclass(frozen=True)

@@ -1,27 +1,24 @@
-"""Alerts: rendering the message (pure) and delivering it through apprise, one URL at a time.
+"""Delivering messages: the channels alerts go to, and sending through apprise, one URL at a time.
 
 apprise returns one boolean for all the URLs of an Apprise object, so every channel gets its own
 object: that tells which URL failed, and gives each its own retry on the next run. URLs carry
 secrets (tokens, passwords): only their masked form is ever shown or stored.
 
-Message text comes from Jinja2 templates (``newswatch.templates``), rendered in each channel's
-style: plain text, Slack mrkdwn or HTML email. The values handed to templates are neutralised here.
+What a message says, in each channel's style, is ``newswatch.messages``'s.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 import re
 import urllib.parse
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from typing import Any
 
 import apprise
 import requests
@@ -29,16 +26,8 @@ import urllib3
 from apprise.plugins.email import NotifyEmail
 
 from newswatch.errors import ConfigError, NotificationError
-from newswatch.model import MODE_LABELS, Participant, Quote, StoredEvent
-from newswatch.settings import Country
-from newswatch.templates import Templates, shipped_folder, templates_in
-from newswatch.terminal import terminal_safe
-
-if TYPE_CHECKING:
-    from newswatch.digest import Digest, DigestEvent
 
 CONSOLE_CHANNEL = "console"
-MAX_EVIDENCE_CHARS = 400
 
 
 @dataclass(frozen=True)
@@ -126,18 +115,6 @@ def build_channels(urls: Iterable[str], apprise_config: Path | None = None) -> l
     return list(channels.values())
 
 
-_MENTIONS = re.compile(r"@(channel|here|everyone|all)\b", re.IGNORECASE)
-
-
-def neutralise(text: str) -> str:
-    """Text from outside (articles, feed titles, error texts) made inert for every channel: no
-    markup ("<!channel>", "<a href>", "<@U123>"), no bare mass mentions ("@here"), and no control
-    or bidi characters (shown escaped, as on the terminal: a console channel prints this text).
-    Angle brackets become look-alike quotes."""
-    text = terminal_safe(text).replace("<", "‹").replace(">", "›")
-    return _MENTIONS.sub(lambda m: "@\u200b" + m.group(1), text)
-
-
 def fit(body: str, limit: int, link: str | None) -> str:
     """``body`` cut to ``limit`` characters at a line or word boundary, ending with where to read on."""
     if limit <= 0 or len(body) <= limit:
@@ -147,244 +124,6 @@ def fit(body: str, limit: int, link: str | None) -> str:
     cut = body[:room]
     cut = cut.rsplit("\n", 1)[0] if "\n" in cut[room // 2 :] else cut.rsplit(" ", 1)[0]
     return cut + tail
-
-
-def pair_label(countries: Mapping[str, Country], pair: tuple[str, str]) -> str:
-    return "–".join(countries[code].short or countries[code].name for code in pair)
-
-
-def _participants(participants: Iterable[Participant], countries: Mapping[str, Country]) -> list[dict[str, str]]:
-    return [
-        {
-            "name": p.name,
-            "office": p.office,
-            "country": countries[p.country].name if p.country in countries else p.country,
-        }
-        for p in participants
-    ]
-
-
-def _shortened(text: str, limit: int = MAX_EVIDENCE_CHARS) -> str:
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
-
-
-def _web_url(ref: str) -> str | None:
-    return ref if ref.startswith(("http://", "https://")) else None
-
-
-def alert_context(event: StoredEvent, countries: Mapping[str, Country], pair: tuple[str, str]) -> dict[str, Any]:
-    """What alert templates see: plain values, article text neutralised."""
-    articles = [_source(ref, title, published) for ref, title, published in event.articles]
-    first = event.quotes[0] if event.quotes else None
-    best = first.text if first else (event.evidence[0] if event.evidence else None)
-    return {
-        "pair": pair_label(countries, pair),
-        "event": {
-            "id": event.id,
-            "date": event.date.isoformat(),
-            "mode": MODE_LABELS[event.mode],
-            "status": event.status,
-            "level": event.level,
-            "location": neutralise(event.location) if event.location else None,
-            "historical": event.historical,
-            "confidence": event.confidence,
-            "sources": event.sources,
-            "topics": list(event.topics),
-            "names": " – ".join(p.name for p in event.participants),
-            "participants": _participants(event.participants, countries),
-            "evidence": _shortened(neutralise(best)) if best else None,
-            "evidence_source": _source(first.ref, first.title, first.published) if first else None,
-            "supporting": [
-                {"text": _shortened(neutralise(q.text)), **_source(q.ref, q.title, q.published)}
-                for q in event.quotes[1:]
-            ],
-            "articles": articles,
-            "link": next((a["url"] for a in articles if a["url"]), None),
-        },
-    }
-
-
-def _source(ref: str, title: str, published: dt.date) -> dict[str, Any]:
-    """An article as templates show it: where it is, its title and date."""
-    return {
-        "ref": neutralise(ref),
-        "title": neutralise(title),
-        "published": published.isoformat(),
-        "url": _web_url(ref),
-    }
-
-
-def _local(moment: dt.datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def _digest_event(event: DigestEvent) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "date": event.date.isoformat(),
-        "mode": MODE_LABELS[event.mode],
-        "names": " – ".join(name for name, _ in event.participants),
-        "participants": [{"name": name, "office": office} for name, office in event.participants],
-        "location": neutralise(event.location) if event.location else None,
-        "topics": list(event.topics),
-        "historical": event.historical,
-        "new": event.new,
-        "sources": event.sources,
-        "title": neutralise(event.title),
-        "ref": neutralise(event.ref),
-        "url": _web_url(event.ref),
-        "evidence": _shortened(neutralise(event.evidence)) if event.evidence else None,
-    }
-
-
-def digest_context(
-    digest: Digest, countries: Mapping[str, Country], pair: tuple[str, str], timezone: str
-) -> dict[str, Any]:
-    """What digest templates see: plain values, article and feed text neutralised."""
-    zone = ZoneInfo(timezone)
-    return {
-        "pair": pair_label(countries, pair),
-        "digest": {
-            "period": _local(digest.period, zone),
-            "since": _local(digest.since, zone),
-            "until": _local(digest.until, zone),
-            "contacts": [_digest_event(e) for e in digest.contacts],
-            "planned": [_digest_event(e) for e in digest.planned],
-            "new_planned": sum(1 for e in digest.planned if e.new),
-            "topics": [{"id": t.topic, "name": t.name, "articles": t.articles} for t in digest.topics],
-            "failing_feeds": [
-                {
-                    "name": neutralise(f.name),
-                    "url": neutralise(f.url),
-                    "failures": f.failures,
-                    "error": neutralise(f.error or ""),
-                }
-                for f in digest.failing_feeds
-            ],
-        },
-    }
-
-
-def render_alert(
-    event: StoredEvent,
-    countries: Mapping[str, Country],
-    pair: tuple[str, str],
-    style: str = "text",
-    templates: Templates | None = None,
-    planned: bool = False,
-) -> tuple[str, str]:
-    """The alert's title and body, in the channel's style, for a stored event; with ``planned``,
-    the low-priority note that a contact has been announced (sent only if the operator asks)."""
-    template = "planned" if planned else "alert"
-    return (templates or _shipped()).render(template, style, alert_context(event, countries, pair))
-
-
-def render_digest(
-    digest: Digest,
-    countries: Mapping[str, Country],
-    pair: tuple[str, str],
-    timezone: str = "UTC",
-    style: str = "text",
-    templates: Templates | None = None,
-) -> tuple[str, str]:
-    """The digest's title and body, in the channel's style."""
-    return (templates or _shipped()).render("digest", style, digest_context(digest, countries, pair, timezone))
-
-
-@dataclass(frozen=True)
-class FeedHealth:
-    """What an operator notice tells about one feed: it keeps failing, or it works again."""
-
-    kind: str  # failing | recovered
-    name: str  # the feed's label (its name, else its URL, masked)
-    url: str  # masked: no credentials
-    failures: int = 0
-    error: str | None = None
-    status: int | None = None
-
-
-def notice_context(health: FeedHealth) -> dict[str, Any]:
-    """What notice templates see: every text that came from outside (the error names what a
-    server sent: headers, markup) neutralised, as in alerts."""
-    return {
-        "notice": {
-            "kind": health.kind,
-            "feed": neutralise(health.name),
-            "url": neutralise(health.url),
-            "failures": health.failures,
-            "error": neutralise(health.error or ""),
-            "status": health.status,
-        }
-    }
-
-
-def render_notice(health: FeedHealth, style: str = "text", templates: Templates | None = None) -> tuple[str, str]:
-    """An operator notice's title and body, in the channel's style."""
-    return (templates or _shipped()).render("notice", style, notice_context(health))
-
-
-def _shipped() -> Templates:
-    return templates_in((shipped_folder(),))
-
-
-def check_templates(folders: tuple[Path, ...]) -> None:
-    """Render every template with sample data (see ``Templates.check``).
-
-    Raises:
-        TemplateError: naming the file at fault.
-    """
-    from newswatch.digest import SAMPLE_DIGEST
-
-    countries = {
-        "us": Country(name="United States", short="US", names=["US"]),
-        "cn": Country(name="China", names=["China"]),
-    }
-    event = SAMPLE_EVENT
-    templates_in(folders).check(
-        {
-            "alert": alert_context(event, countries, ("us", "cn")),
-            "planned": alert_context(event, countries, ("us", "cn")),
-            "digest": digest_context(SAMPLE_DIGEST, countries, ("us", "cn"), "UTC"),
-            "notice": notice_context(SAMPLE_NOTICE),
-        }
-    )
-
-
-SAMPLE_NOTICE = FeedHealth(
-    "failing", "Example feed", "https://news.example.com/feed", failures=3, error="HTTP 503", status=503
-)
-
-SAMPLE_EVENT = StoredEvent(
-    id=1,
-    date=dt.date(2024, 4, 16),
-    mode="video_call",
-    location="Singapore",
-    participants=(
-        Participant("lloyd-austin", "Lloyd Austin", "us", "Secretary of Defense", "us-secdef"),
-        Participant("dong-jun", "Dong Jun", "cn", "Minister of National Defense", "cn-defmin"),
-    ),
-    topics=("us-china-military",),
-    evidence=("Austin and Dong spoke by video on Tuesday.",),
-    articles=(
-        ("https://news.example.com/a", "Austin and Dong talk", dt.date(2024, 4, 17)),
-        ("https://other.example.com/b", "Defence chiefs hold video call", dt.date(2024, 4, 17)),
-    ),
-    historical=True,
-    quotes=(
-        Quote(
-            "Austin and Dong spoke by video on Tuesday.",
-            "https://news.example.com/a",
-            "Austin and Dong talk",
-            dt.date(2024, 4, 17),
-        ),
-        Quote(
-            "The two defence chiefs held a video call on Tuesday.",
-            "https://other.example.com/b",
-            "Defence chiefs hold video call",
-            dt.date(2024, 4, 17),
-        ),
-    ),
-)
 
 
 _BODY_FORMATS = {

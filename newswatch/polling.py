@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from newswatch.config_schema import FeedConfig, MonitorSettings
 from newswatch.errors import item_error
 from newswatch.extract import ExtractedPage, cut_text, extract_page
 from newswatch.feeds import FeedEntry, FeedError, FeedLimits, ParsedFeed, cut_title, parse_feed
 from newswatch.fetch import Fetcher, FetchError, FetchPolicy
 from newswatch.language import detect_language
 from newswatch.model import Article
-from newswatch.settings import FeedConfig, MonitorSettings
 from newswatch.text import first_sentence
 from newswatch.urls import canonical_url, mask_credentials
 

@@ -2,7 +2,7 @@
 
 One self-contained page: inline CSS and inline SVG charts drawn by matplotlib, no script and no
 external resource, so it opens offline and can be mailed or archived as a single file.
-``gather_report`` reads the database through repository functions; everything after it is pure.
+Everything here is pure: ``newswatch.app.reporting`` reads the data it renders.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from newswatch.model import MODE_LABELS, StoredEvent
-from newswatch.storage import repository
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
     from matplotlib.lines import Line2D
     from matplotlib.text import Annotation
     from matplotlib.transforms import Bbox
-    from sqlalchemy.orm import Session
 
 # Okabe–Ito colours: distinguishable with the common colour-vision deficiencies, and in greyscale print.
 MODE_COLOURS = {
@@ -115,7 +113,7 @@ class TopicDay:
 
 @dataclass(frozen=True)
 class ReportData:
-    """Everything the report shows, read from the database in one transaction."""
+    """Everything the report shows (``newswatch.app.reporting`` reads it in one transaction)."""
 
     generated_at: dt.datetime
     since: dt.date | None
@@ -128,60 +126,6 @@ class ReportData:
     def summary(self) -> str:
         """What the page contains, e.g. ``2 events, 2 articles, 0 feeds``."""
         return f"{_plural(len(self.events), 'event')}, {_plural(self.articles, 'article')}, {_plural(len(self.feeds), 'feed')}"
-
-
-def gather_report(
-    session: Session,
-    generated_at: dt.datetime,
-    since: dt.date | None = None,
-    topic_names: Mapping[str, str] | None = None,
-) -> ReportData:
-    """Read what the report shows: events dated and articles published on or after ``since``
-    (everything when None), and every feed's health.
-
-    Args:
-        session: a session in a transaction; nothing is written.
-        generated_at: when the report is made (shown on the page).
-        since: the first day covered.
-        topic_names: display names of topic ids; an unknown id is shown as is.
-
-    Returns:
-        The report's data.
-    """
-    events = tuple(
-        ReportEvent(event, first_seen, alerted)
-        for event, first_seen, alerted in repository.list_events(session)
-        if since is None or event.date >= since
-    )
-    return ReportData(
-        generated_at=generated_at,
-        since=since,
-        events=events,
-        articles=repository.count_articles(session, since),
-        topic_days=tuple(TopicDay(*row) for row in repository.topic_articles_by_day(session, since)),
-        feeds=tuple(_feed_health(row) for row in repository.list_feeds(session)),
-        topic_names=dict(topic_names or {}),
-    )
-
-
-def _feed_health(row: Mapping[str, Any]) -> FeedHealth:
-    """A ``repository.list_feeds`` row as a record."""
-
-    def moment(value: str | None) -> dt.datetime | None:
-        return dt.datetime.fromisoformat(value) if value else None
-
-    return FeedHealth(
-        name=row["name"],
-        url=row["url"],
-        last_poll=moment(row["last_poll"]),
-        last_success=moment(row["last_success"]),
-        http_status=row["status"],
-        entries_seen=row["entries_seen"],
-        new_items=row["new_items"],
-        consecutive_failures=row["consecutive_failures"],
-        last_error=row["last_error"],
-        last_warning=row["last_warning"],
-    )
 
 
 def _plural(count: int, noun: str) -> str:
@@ -246,7 +190,7 @@ def _chart_style() -> Iterator[None]:
     """Matplotlib's settings for the report's charts, for this block only (no global state)."""
     import matplotlib
 
-    with matplotlib.rc_context(CHART_STYLE):
+    with matplotlib.rc_context(CHART_STYLE):  # type: ignore[arg-type]  # matplotlib's stubs want literal keys
         yield
 
 
@@ -291,7 +235,7 @@ def timeline_svg(events: Sequence[ReportEvent], today: dt.date | None = None) ->
             marker, size = LEVEL_MARKERS.get(event.level, LEVEL_MARKERS["senior"])
             planned = event.status == "planned"
             axes.scatter(
-                [event.date],
+                [event.date],  # type: ignore[arg-type]  # matplotlib converts dates (its date units)
                 [row[item.pair]],
                 s=size,
                 marker=marker,
@@ -316,9 +260,9 @@ def timeline_svg(events: Sequence[ReportEvent], today: dt.date | None = None) ->
         first = min(item.event.date for item in events)
         last = max(item.event.date for item in events)
         padding = dt.timedelta(days=max(14, (last - first).days // 10))
-        axes.set_xlim(first - padding, last + padding)
+        axes.set_xlim(first - padding, last + padding)  # type: ignore[arg-type]  # matplotlib converts dates
         if today is not None and first - padding < today < last + padding:
-            axes.axvline(today, color="#9aa1ab", linestyle="--", linewidth=1, zorder=1)
+            axes.axvline(today, color="#9aa1ab", linestyle="--", linewidth=1, zorder=1)  # type: ignore[arg-type]  # matplotlib converts dates
             axes.annotate(
                 "today",
                 (mdates.date2num(today), 1.0),

@@ -24,7 +24,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from newswatch.model import Contact
+from newswatch.dates import TIME_ZONE_SLACK
+from newswatch.model import MODE_RANK, Contact
 
 # Both sides' readouts of one call: Beijing's date can be a day later than Washington's; and a
 # stated date can be a wrong one. Two reports of the same two officials whose stated dates are
@@ -35,7 +36,6 @@ STATED_DATE_SLACK = dt.timedelta(days=3)
 UNSTATED_DATE_REACH = dt.timedelta(days=30)
 # An announced contact and the report that it was held: announced dates slip, or were never given.
 PLANNED_SLACK = dt.timedelta(days=7)
-_MODE_SPECIFICITY = {"unspecified": 0, "meeting": 1, "phone_call": 1, "video_call": 2}
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class Report:
         making a second one."""
         if self.status != "held" or self.published is None or self.date >= self.published - UNSTATED_DATE_REACH:
             return None
-        return self.published - UNSTATED_DATE_REACH, self.published + dt.timedelta(days=1)
+        return self.published - UNSTATED_DATE_REACH, self.published + TIME_ZONE_SLACK
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def _possible_dates(date: dt.date, stated: bool, status: str) -> tuple[dt.date, 
         return (date - PLANNED_SLACK, date + PLANNED_SLACK) if stated else (date, date + UNSTATED_DATE_REACH)
     if stated:
         return date - STATED_DATE_SLACK, date + STATED_DATE_SLACK
-    return date - UNSTATED_DATE_REACH, date + dt.timedelta(days=1)
+    return date - UNSTATED_DATE_REACH, date + TIME_ZONE_SLACK
 
 
 @dataclass(frozen=True)
@@ -236,7 +236,7 @@ def resolve(report: Report, events: Sequence[KnownEvent]) -> Outcome:
     if known is not None:
         return Joins(known.id, "reported", _changed(known, settle([*known.reports, report])))
     announced = _best(report, planned)
-    if announced is not None and (announced.date_stated or report.date >= announced.date - dt.timedelta(days=1)):
+    if announced is not None and (announced.date_stated or report.date >= announced.date - TIME_ZONE_SLACK):
         return BecomesHeld(announced.id, settle([report]))
     return NewEvent("held")
 
@@ -278,7 +278,7 @@ def settle(reports: Sequence[Report]) -> Settled:
     dated = recent or stated or sorted(reports, key=lambda r: r.date)
     date_vote = _vote([(r.date.isoformat(), r.ref) for r in dated])
     assert date_vote is not None
-    mode_vote = _vote([(r.mode, r.ref) for r in reports if r.mode != "unspecified"], _MODE_SPECIFICITY)
+    mode_vote = _vote([(r.mode, r.ref) for r in reports if r.mode != "unspecified"], MODE_RANK)
     place_vote = _vote([(r.location, r.ref) for r in reports if r.location])
     sources = [("date", date_vote[1])]
     if mode_vote:

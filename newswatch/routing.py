@@ -39,7 +39,8 @@ class Routing:
         if channel.is_console:
             return True  # the fallback when no channel is configured: it shows everything
         restricted_to = channel.tags & self.topic_ids if kind != "feeds" else frozenset()
-        for topic in topics or [None]:
+        about: Sequence[str | None] = topics or [None]
+        for topic in about:
             if restricted_to and topic not in restricted_to:
                 continue
             wanted = self._wanted(kind, topic)

@@ -4,7 +4,7 @@ by a file of the same name in the user's config folder (``templates/`` in it).
 Templates are sandboxed, and a name they use that the context lacks is an error (StrictUndefined).
 Each message has a title template (plain text) and a body template per channel style: ``txt``
 (plain text), ``slack`` (Slack mrkdwn, values escaped with the ``mrkdwn`` filter) and ``html``
-(email, autoescaped). Values reach the templates already neutralised (``notify.neutralise``), so
+(email, autoescaped). Values reach the templates already neutralised (``messages.neutralise``), so
 article text cannot carry markup or mass mentions whichever template shows it.
 """
 

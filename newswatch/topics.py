@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from newswatch.config_schema import Topic
 from newswatch.errors import ConfigError
-from newswatch.matching import TermMatcher, backtracking_risk
+from newswatch.matching import TermMatcher
 from newswatch.model import TopicScore
-from newswatch.settings import Topic
+from newswatch.regex_safety import backtracking_risk
 
 MAX_COUNT_PER_TERM = 3  # a term repeated ten times is not ten times the evidence
 

@@ -1,5 +1,6 @@
-"""newswatch's storage layer: SQLAlchemy models, repository functions and migrations.
+"""newswatch's storage layer: SQLAlchemy models, one module of queries per aggregate (articles,
+events, outbox, feeds, mutes, digests), the database handle and migrations.
 
-ORM objects stay inside this package: repository functions return the records of
-``newswatch.model``, small named tuples, or plain values and dicts.
+ORM objects stay inside this package: its functions return the records of ``newswatch.model``
+or the typed rows their modules define.
 """

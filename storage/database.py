@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -146,15 +146,25 @@ def upgrade_schema(engine: Engine) -> None:
         raise StorageError(f"cannot migrate database {shown}: {exc}") from None
 
 
-def open_database(url: str) -> sessionmaker[Session]:
-    """Connect, migrate the schema to the latest version, and return a session factory."""
+class Database:
+    """An open database: the sessions its transactions run in.
+
+    ``bind`` is an engine, or a connection whose transaction the sessions join (a benchmark's
+    outer transaction, rolled back after it).
+    """
+
+    def __init__(self, bind: Engine | Connection, **session_options: Any) -> None:
+        self.sessions: sessionmaker[Session] = sessionmaker(bind, expire_on_commit=False, **session_options)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in a transaction: committed on success, rolled back on error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+
+def open_database(url: str) -> Database:
+    """Connect, and migrate the schema to the latest version."""
     engine = create_db_engine(url)
     upgrade_schema(engine)
-    return sessionmaker(engine, expire_on_commit=False)
-
-
-@contextmanager
-def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """A session in a transaction: committed on success, rolled back on error."""
-    with sessions() as session, session.begin():
-        yield session
+    return Database(engine)

@@ -1,8 +1,10 @@
 """Shared fixtures: settings, databases (a real SQLite file and a real PostgreSQL), corpora and
-local notifier servers."""
+local notifier servers; and the ``integration`` mark, set here (see pytest_collection_modifyitems)."""
 
 from __future__ import annotations
 
+import ast
+import functools
 import json
 import os
 import uuid
@@ -27,6 +29,57 @@ SEEDS = REPO / "seeds"
 DEV_CORPUS = REPO.parent / "shared" / "corpus" / "dev"
 POSTGRES_URL = os.environ.get("NEWSWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
+# A test is an integration test (`make test-unit` leaves it out) when it uses one of these fixtures,
+# runs on PostgreSQL, starts a process (subprocess, in its body or through a helper of its module),
+# or is one of the few slow ones listed below.
+INTEGRATION_FIXTURES = frozenset(
+    {"prefect_server", "postgres_url", "postgres_schema_factory", "feed_site", "json_receiver", "smtp_receiver"}
+)
+# Unit-looking tests that take 1.5 s or more (measured with --durations).
+SLOW_TESTS = frozenset(
+    {
+        "tests/test_feeds_hostile.py::test_a_50000_entry_feed_is_capped_quietly",
+        "tests/test_notify_timeouts.py::test_an_unknown_outcome_is_retried_once_after_the_longest_backoff_then_left_alone",
+        "tests/test_hostile_fuzz.py::test_a_mutated_page_becomes_an_article_that_classifies",
+        "tests/test_hostile_fuzz.py::test_mutated_articles_are_all_stored_or_reported_one_by_one",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the integration tests, so that nobody has to remember to."""
+    for item in items:
+        if _is_integration(item):
+            item.add_marker(pytest.mark.integration)
+
+
+def _is_integration(item: pytest.Item) -> bool:
+    if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and callspec.params.get("database_url") == "postgresql":
+        return True
+    path = Path(item.path)
+    function = getattr(item, "originalname", item.name)
+    if f"{path.relative_to(REPO).as_posix()}::{function}" in SLOW_TESTS:
+        return True
+    return function in _tests_starting_processes(path)
+
+
+@functools.cache
+def _tests_starting_processes(path: Path) -> frozenset[str]:
+    """The test functions of a module that use ``subprocess``, directly or through a module-level
+    helper function that does."""
+    source = path.read_text(encoding="utf-8")
+    functions = [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.FunctionDef)]
+
+    def uses(node: ast.FunctionDef, names: set[str]) -> bool:
+        return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+    starting = {"subprocess"}
+    helpers = {f.name for f in functions if not f.name.startswith("test") and uses(f, starting)}
+    return frozenset(f.name for f in functions if f.name.startswith("test") and uses(f, starting | helpers))
+
 
 def config_folder(folder: Path, **sections: dict[str, Any]) -> Path:
     """A config folder whose newswatch.yaml is the shipped one with these sections updated."""
@@ -40,10 +93,10 @@ def config_folder(folder: Path, **sections: dict[str, Any]) -> Path:
 
 def stored_totals(url: str) -> tuple[int, int, Counter[str]]:
     """What a database holds after a run: articles, senior contacts held, alert statuses."""
-    from newswatch.storage.database import open_database, transaction
+    from newswatch.storage.database import open_database
     from newswatch.storage.models import AlertRow, ArticleRow, ContactEventRow
 
-    with transaction(open_database(url)) as session:
+    with open_database(url).transaction() as session:
         articles = session.scalar(select(func.count()).select_from(ArticleRow)) or 0
         events = session.scalar(
             select(func.count())

@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 from urllib.parse import urlsplit
 
 import pytest
@@ -263,8 +263,9 @@ class FeedSite:
         self._server = None
         self._thread = None
 
-    def __enter__(self) -> FeedSite:
-        return self.start()
+    def __enter__(self) -> Self:
+        self.start()
+        return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
@@ -449,11 +450,11 @@ class FeedSite:
         for slug, title, day, author, paragraphs in _FIXTURE_ARTICLES:
             self.add_article(slug, title, day, paragraphs, author)
         slugs = list(FIXTURE_SLUGS)
-        for path, extra in (
-            (FIXTURE_FEED, {}),
-            (GZIP_FEED, {"gzip": True}),
-            (SLOW_FEED, {"slow": True}),
-            (DEAD_LINK_FEED, {}),
+        for path, gzipped, slow in (
+            (FIXTURE_FEED, False, False),
+            (GZIP_FEED, True, False),
+            (SLOW_FEED, False, True),
+            (DEAD_LINK_FEED, False, False),
         ):
             name = path.removeprefix("/feeds/").removesuffix(".xml")
             self._feeds[name] = Feed(
@@ -463,7 +464,8 @@ class FeedSite:
                 title=DEFAULT_FEED_TITLES["rss2"],
                 content_type=_FEED_CONTENT_TYPES["rss2"],
                 modified=self._tick(),
-                **extra,
+                gzip=gzipped,
+                slow=slow,
             )
         dead = self._feeds["dead-link"]
         dead.slugs = [slugs[0], "withdrawn-story"]
@@ -483,8 +485,8 @@ class FeedSite:
                 status, target = self._redirects[path]
                 if target.startswith("/"):
                     target = self.url(target)
-                body = f'<html><body><p>Moved to <a href="{escape(target)}">{escape(target)}</a>.</p></body></html>'
-                return _Response(status, body.encode(), headers=[("Location", target)], last_modified=self._clock)
+                moved = f'<html><body><p>Moved to <a href="{escape(target)}">{escape(target)}</a>.</p></body></html>'
+                return _Response(status, moved.encode(), headers=[("Location", target)], last_modified=self._clock)
             if path == ROBOTS_TXT:
                 return _Response(200, _ROBOTS.encode(), "text/plain; charset=utf-8", last_modified=_EPOCH_MODIFIED)
             if path == "/":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import json
@@ -250,7 +251,7 @@ class _SmtpHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         """Parse and record the message, or reject it if told to fail, or hang up mid-transaction."""
         if self.receiver.drop_connections:
-            assert server.transport is not None
+            assert isinstance(server.transport, asyncio.Transport)
             server.transport.abort()  # the connection drops in the middle of DATA
             return "421 Connection dropped"
         if self.receiver.reply is not None:

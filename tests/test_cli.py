@@ -153,3 +153,48 @@ def test_replay_command_end_to_end_with_clean_output(tmp_path: Path) -> None:
     assert events[0]["articles"][0]["ref"] == "004_ec52301a8b636dd9.txt"
     (quote,) = events[0]["quotes"]  # one report: the sentence that states the contact, with its source
     assert quote["ref"] == "004_ec52301a8b636dd9.txt" and quote["text"] == events[0]["evidence"][0]
+
+
+def test_commands_that_run_no_flow_do_not_import_prefect(tmp_path: Path) -> None:
+    """Listing, muting, reporting, classifying and evaluating start no flow, so they do not pay
+    for importing Prefect (seconds on a small machine)."""
+    db = f"sqlite:///{tmp_path / 'nw.db'}"
+    corpus = Path(__file__).parent / "corpus"
+    commands = [
+        ["contacts", "--json", "--db", db],
+        ["alerts", "--db", db],
+        ["feeds", "--db", db],
+        ["articles", "--db", db],
+        ["mutes", "--db", db],
+        ["mute", "topic", "taiwan", "--db", db],
+        ["report", "--out", str(tmp_path / "report.html"), "--db", db],
+        ["classify", str(SEEDS)],
+        ["eval", str(corpus), "--labels", str(corpus / "labels.json")],
+    ]
+    script = (
+        "import json, sys\n"
+        "from typer.testing import CliRunner\n"
+        "from newswatch.cli import app\n"
+        "seen = {}\n"
+        "for args in json.loads(sys.argv[1]):\n"
+        "    result = CliRunner().invoke(app, args)\n"
+        "    seen[args[0] + ' ' + args[1]] = [result.exit_code, 'prefect' in sys.modules]\n"
+        "print(json.dumps(seen))\n"
+    )
+    env = {**os.environ, "NEWSWATCH_HOME": str(tmp_path / "home")}
+    done = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(commands)], env=env, capture_output=True, text=True, check=True
+    )
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == {name: [0, False] for name in seen} and len(seen) == len(commands), seen
+
+
+def test_global_options_go_before_or_after_the_command(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PREFECT_LOGGING_LEVEL", "WARNING")  # (--debug would set it for the tests after this one)
+    before = runner.invoke(app, ["--db", sqlite_url, "--debug", "mutes", "--json"])
+    after = runner.invoke(app, ["mutes", "--json", f"--db={sqlite_url}", "--debug"])
+    assert before.exit_code == after.exit_code == 0, before.output + after.output
+    assert json.loads(before.output) == json.loads(after.output) == []
+    help_text = runner.invoke(app, ["mutes", "--help"]).output
+    assert all(option in help_text for option in ("--db URL", "--config DIR", "--debug"))
+    assert runner.invoke(app, ["--version"]).output.startswith("newswatch ")

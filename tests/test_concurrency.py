@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import sessionmaker
 
-from newswatch.storage.database import create_db_engine, open_database, transaction
+from newswatch.storage.database import Database, create_db_engine, open_database
 from newswatch.storage.models import AlertRow, ArticleRow, ContactEventRow
 from tests.conftest import SEEDS, stored_totals
 from tests.notifier_servers import JsonReceiver
@@ -65,8 +64,8 @@ def test_workers_resolving_the_same_contacts_at_the_same_instant_make_one_event_
     (PostgreSQL) or the immediate transaction (SQLite) keeps events and alerts single."""
     import threading
 
+    from newswatch.app.storing import store_classifications
     from newswatch.notify import Channel
-    from newswatch.pipeline import store_classifications
     from newswatch.seeds import read_seed_files
 
     articles, _ = read_seed_files([SEEDS, OWN_CORPUS])
@@ -77,7 +76,7 @@ def test_workers_resolving_the_same_contacts_at_the_same_instant_make_one_event_
 
     def work() -> None:
         try:
-            sessions = sessionmaker(create_db_engine(database_url), expire_on_commit=False)  # migrated above
+            sessions = Database(create_db_engine(database_url))  # migrated above
             barrier.wait(timeout=60)
             store_classifications(sessions, classified, [Channel("c" * 16, "json://127.0.0.1/x")])
         except BaseException as exc:
@@ -90,7 +89,7 @@ def test_workers_resolving_the_same_contacts_at_the_same_instant_make_one_event_
         worker.join(timeout=120)
     assert errors == []
     sessions = open_database(database_url)
-    with transaction(sessions) as session:
+    with sessions.transaction() as session:
         assert session.scalar(select(func.count()).select_from(ArticleRow)) == len(articles)
         assert (
             session.scalar(

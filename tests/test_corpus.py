@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from newswatch.app.storing import store_classifications
 from newswatch.classify import Classifier
 from newswatch.model import Contact
 from newswatch.notify import CONSOLE
-from newswatch.pipeline import store_classifications
 from newswatch.seeds import read_seed_file, read_seed_files
-from newswatch.storage import repository
-from newswatch.storage.database import open_database, transaction
+from newswatch.storage.database import open_database
+from newswatch.storage.events import list_events
 from tests.conftest import DEV_CORPUS, SEEDS
 
 LABELS = DEV_CORPUS / "labels.json"
@@ -88,8 +88,8 @@ def test_seeds_then_dev_corpus_give_its_six_events_without_split_or_merge(
     store_classifications(sessions, classifications, [CONSOLE])
     announced = {c.article.ref for c in classifications if c.contact is not None and c.contact.status == "planned"}
     expected = {**SEED_EVENTS, **{name: label["event"] for name, label in labels.items() if label["contact"]}}
-    with transaction(sessions) as session:
-        events = repository.list_events(session)
+    with sessions.transaction() as session:
+        events = list_events(session)
     stored_by_label: dict[str, set[int]] = defaultdict(set)
     labels_by_stored: dict[int, set[str]] = defaultdict(set)
     for event, _, _ in events:

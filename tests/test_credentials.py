@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from newswatch.settings import FeedConfig, FeedsFile, feed_credentials
-from newswatch.storage import repository
-from newswatch.storage.database import open_database, transaction
+from newswatch.config_schema import FeedConfig, FeedsFile
+from newswatch.environment import feed_credentials
+from newswatch.storage import feeds
+from newswatch.storage.database import open_database
 from newswatch.urls import mask_credentials, masked_url, without_credentials
 from tests.conftest import SEEDS, config_folder
 from tests.feed_site import FeedSite
@@ -139,8 +140,8 @@ def test_run_feed_with_credentials_stores_and_shows_no_password(
     assert f"{USER}:***@" in output  # the failing feed is named, masked
     assert "HTTP Request: GET" in output  # --debug did show the framework's logs
     assert PASSWORD.encode() not in _database_bytes(db)
-    with transaction(open_database(f"sqlite:///{db}")) as session:
-        assert sorted(f["url"] for f in repository.list_feeds(session)) == sorted(map(masked_url, [good, failing]))
+    with open_database(f"sqlite:///{db}").transaction() as session:
+        assert sorted(f.url for f in feeds.list_feeds(session)) == sorted(map(masked_url, [good, failing]))
     assert PASSWORD not in _prefect_records(prefect_server)
     notices = [m for m in json_receiver.wait_for(2) if m["title"].startswith("newswatch: feed failing")]
     assert len(notices) == 1 and all(PASSWORD not in str(m) for m in json_receiver.messages)

@@ -10,18 +10,20 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from newswatch.app.alerting import deliver_alerts
+from newswatch.app.digests import prepare_digest
+from newswatch.app.storing import store_classifications
 from newswatch.classify import Classifier
 from newswatch.cli import app
+from newswatch.config_schema import DigestSettings
 from newswatch.digest import EPOCH, period_key, period_start
 from newswatch.notify import build_channels
-from newswatch.pipeline import deliver_alerts, prepare_digest, store_classifications
 from newswatch.seeds import read_seed_files
-from newswatch.settings import DigestSettings, Settings
-from newswatch.storage import repository
-from newswatch.storage.database import open_database, transaction
+from newswatch.settings import Settings
+from newswatch.storage import feeds
+from newswatch.storage.database import Database, open_database
 from newswatch.storage.models import AlertRow, DigestRow
 from tests.conftest import SEEDS, config_folder, with_alert_settings
 from tests.notifier_servers import JsonReceiver, SmtpReceiver
@@ -30,14 +32,14 @@ OWN_CORPUS = Path(__file__).parent / "corpus"
 TOMORROW = dt.timedelta(days=1)
 
 
-def _store(sessions: sessionmaker[Session], classifier: Classifier, paths: list[Path]) -> None:
+def _store(sessions: Database, classifier: Classifier, paths: list[Path]) -> None:
     """Store articles without queuing contact alerts (no channels): only digests are sent here."""
     articles, _ = read_seed_files(paths)
     store_classifications(sessions, [classifier.classify(a) for a in articles], [])
 
 
-def _count(sessions: sessionmaker[Session], model: type) -> int:
-    with transaction(sessions) as session:
+def _count(sessions: Database, model: type) -> int:
+    with sessions.transaction() as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
@@ -87,10 +89,8 @@ def test_the_digest_reaches_email_with_contacts_topics_and_failing_feeds(
     sessions = open_database(database_url)
     channels = build_channels([smtp_receiver.url])
     _store(sessions, classifier, [SEEDS, OWN_CORPUS / "nw_016.txt"])  # two contacts and an announced meeting
-    with transaction(sessions) as session:
-        repository.record_feed_poll(
-            session, "https://feeds.example.com/rss", "Example feed", status=503, error="HTTP 503"
-        )
+    with sessions.transaction() as session:
+        feeds.record_feed_poll(session, "https://feeds.example.com/rss", "Example feed", status=503, error="HTTP 503")
     plan = prepare_digest(sessions, channels, settings)
     assert plan.digest is not None and plan.queued == (channels[0].label,) and not plan.existed
     (delivery,) = deliver_alerts(sessions, channels, settings, kinds=["digest"])
@@ -228,16 +228,23 @@ def test_digest_command_dry_run_stores_nothing_and_a_run_sends(
 
 
 def test_serve_schedules_the_digest_daily_in_its_time_zone_or_every_n_hours() -> None:
+    from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule
+    from prefect.deployments.runner import RunnerDeployment
+
     from newswatch.flows.digest import digest
-    from newswatch.serve import digest_schedule
+    from newswatch.flows.serve import digest_schedule
 
     daily = digest.to_deployment(
         name="digest", schedule=digest_schedule(DigestSettings(daily_at="07:30", timezone="Europe/Paris"))
     )
+    assert isinstance(daily, RunnerDeployment) and daily.schedules is not None
     (scheduled,) = daily.schedules
+    assert isinstance(scheduled.schedule, CronSchedule)
     assert (scheduled.schedule.cron, scheduled.schedule.timezone) == ("30 7 * * *", "Europe/Paris")
     hourly = digest.to_deployment(name="digest", schedule=digest_schedule(DigestSettings(every_hours=6)))
+    assert isinstance(hourly, RunnerDeployment) and hourly.schedules is not None
     (scheduled,) = hourly.schedules
+    assert isinstance(scheduled.schedule, IntervalSchedule)
     assert scheduled.schedule.interval == dt.timedelta(hours=6)
     assert scheduled.schedule.anchor_date.timestamp() == EPOCH.timestamp()  # runs at the periods' starts
 

@@ -22,6 +22,7 @@ import feedparser
 import httpx
 import pytest
 import trafilatura
+from trafilatura.settings import Document
 
 from tests.feed_site import (
     BOILERPLATE_MARKERS,
@@ -284,6 +285,7 @@ def test_trafilatura_default_appends_reader_comments(feed_site: FeedSite, client
 def test_bare_extraction_metadata(feed_site: FeedSite, client: httpx.Client, style: str) -> None:
     url = feed_site.add_article("talks", PLAIN_TITLE, dt.date(2025, 3, 4), PARAGRAPHS, "Jane Doe", style=style)
     document = trafilatura.bare_extraction(client.get(url).text, url=url, with_metadata=True, include_comments=False)
+    assert isinstance(document, Document)
     meta = document.as_dict()
 
     site_names = {

@@ -12,6 +12,7 @@ import time
 import pytest
 from pydantic import ValidationError
 
+from newswatch.config_schema import FeedConfig, MonitorSettings
 from newswatch.extract import ExtractedPage, cut_text
 from newswatch.feeds import FeedEntry, FeedError, FeedLimits, ParsedFeed, parse_feed
 from newswatch.fetch import Fetcher, FetchPolicy
@@ -26,7 +27,6 @@ from newswatch.polling import (
     poll_feed,
     select_new_items,
 )
-from newswatch.settings import FeedConfig, MonitorSettings
 from tests.feed_site import FIXTURE_FEED, LAUGHS_FEED, FeedSite
 
 URL = "https://news.example/feed.xml"
@@ -257,7 +257,7 @@ def test_the_caps_are_monitor_settings() -> None:
     assert feed_limits(configured) == FeedLimits(max_entries=50, max_title_chars=200, max_text_chars=10_000)
     for field in ("max_entries_per_feed", "max_title_chars", "max_text_chars"):
         with pytest.raises(ValidationError, match=field):
-            MonitorSettings(**{field: 0})
+            MonitorSettings.model_validate({field: 0})
 
 
 # --------------------------------------------------------------------------- #

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from newswatch.fetch import Fetcher, FetchError, FetchPolicy, check_address, is_public_address
+from newswatch.fetch import Fetcher, FetchError, FetchPolicy, check_address
+from newswatch.netguard import is_public_address
 from tests.feed_site import FeedSite
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Honest</title></channel></rss>\n' * 200
@@ -377,7 +378,7 @@ def test_tls_to_the_pinned_address_still_names_the_host(tmp_path: Path) -> None:
     def record_name(_sock: ssl.SSLObject, server_name: str | None, _context: ssl.SSLContext) -> None:
         asked.append(server_name)
 
-    context.sni_callback = record_name  # type: ignore[assignment]
+    context.sni_callback = record_name
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(5)
 

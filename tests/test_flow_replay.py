@@ -129,7 +129,7 @@ def test_notification_urls_can_come_from_a_prefect_secret_block(
 ) -> None:
     from prefect.blocks.system import Secret
 
-    Secret(value=f"ops={json_receiver.url}").save("newswatch-test-notify", overwrite=True)
+    Secret(value=f"ops={json_receiver.url}").save("newswatch-test-notify", overwrite=True)  # type: ignore[arg-type]  # Prefect's documented use; mypy cannot infer Secret's T from it
     config = config_folder(tmp_path / "secret-config", notifications={"prefect_secret": "newswatch-test-notify"})
     report = _replay(monkeypatch, sqlite_url, [], [SEEDS / "004_ec52301a8b636dd9.txt"], config)
     assert [d.channel.split(" ")[0] for d in report.deliveries] == ["ops"]

@@ -20,11 +20,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from newswatch.app.storing import store_classifications
 from newswatch.classify import Classifier
+from newswatch.config_schema import FeedConfig
 from newswatch.feeds import FeedEntry, FeedError, parse_feed
-from newswatch.pipeline import store_classifications
+from newswatch.model import Article
 from newswatch.polling import NewItem, build_article, select_new_items
-from newswatch.settings import FeedConfig
 from newswatch.storage.database import open_database
 
 EXAMPLES = int(os.environ.get("NEWSWATCH_FUZZ_EXAMPLES", "60"))
@@ -152,7 +153,7 @@ def test_mutated_articles_are_all_stored_or_reported_one_by_one(database_url: st
     control characters, huge repeats) is stored whole, or each bad one is reported against its
     ref; nothing escapes."""
     sessions = open_database(database_url)
-    articles = []
+    articles: list[Article] = []
 
     @FUZZ
     @given(page=mutated(PAGE), extra=st.lists(st.sampled_from(HOSTILE_TEXT), max_size=3), title=st.text(max_size=40))

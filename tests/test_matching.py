@@ -1,4 +1,5 @@
-"""The pattern prefilter never changes what patterns find: it only skips those that cannot match."""
+"""The fast matchers find what the plain patterns find: the prefilter only skips patterns that cannot
+match, guards and expanded terms change no match, and terms are whole words (except in CJK and Korean)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 from newswatch.dates import PATTERNS as DATE_PATTERNS
 from newswatch.detection import article, sentences, vocabulary
 from newswatch.detection.vocabulary import PREDICATES as _PREDICATES
-from newswatch.matching import PatternFilter, guarded, required_literals, spaced
+from newswatch.matching import PatternFilter, guarded, spaced
+from newswatch.regex_analysis import required_literals
 from newswatch.text import split_article
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -79,7 +81,8 @@ def test_the_filter_screens_spans_of_one_text_as_it_screens_each_alone(spaced_ou
 
 
 def test_term_matcher_finds_what_each_terms_regex_finds() -> None:
-    from newswatch.matching import TermMatcher, bounded, expand
+    from newswatch.matching import TermMatcher, bounded
+    from newswatch.regex_analysis import expand
     from newswatch.settings import load_settings
 
     terms = [
@@ -173,3 +176,21 @@ def test_spaced_text_is_the_same_by_byte_table_and_by_regex() -> None:
         lowered = folded(text)
         expected = f" {_NOT_A_WORD_CHARACTER.sub(' ', lowered)} " if len(lowered) == len(text) else None
         assert spaced(text) == expected, text
+
+
+def test_korean_and_japanese_terms_are_found_inside_words() -> None:
+    from newswatch.matching import bounded
+
+    # Korean joins particles to the word ("오스틴과", with Austin); Japanese writes no spaces.
+    assert re.search(bounded("오스틴"), "로이드 오스틴과 둥쥔은")
+    assert re.search(bounded("ヘグセス"), "米国のヘグセス国防長官")
+    assert not re.search(bounded("Austin"), "Austinville")
+
+
+def test_spaced_keywords_find_whole_words_or_anywhere_with_the_texts_offsets() -> None:
+    from newswatch.matching import SpacedKeywords
+
+    keywords = SpacedKeywords([("china", "word", True), ("美国", "cjk", False)], before=(" ",), after=(" ", "'"))
+    text = "China's envoy met 美国官员 in Chinatown."
+    found = keywords.find(spaced(text) or "")
+    assert [(text[start:end], payload) for start, end, payload in found] == [("China", "word"), ("美国", "cjk")]

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from newswatch.seeds import read_seed_file
-from newswatch.storage import repository
-from newswatch.storage.database import open_database, transaction
+from newswatch.storage import articles
+from newswatch.storage.articles import ArticleListing
+from newswatch.storage.database import open_database
 from tests.conftest import SEEDS, config_folder
 from tests.feed_site import (
     DEAD_LINK_FEED,
@@ -66,9 +67,9 @@ def _monitor(feeds: list[str], config: Path):
     return monitor(feeds, str(config))
 
 
-def _stored_articles() -> dict[str, dict]:
-    with transaction(open_database(os.environ["NEWSWATCH_DATABASE_URL"])) as session:
-        return {a["ref"]: a for a in repository.list_articles(session, 100)}
+def _stored_articles() -> dict[str, ArticleListing]:
+    with open_database(os.environ["NEWSWATCH_DATABASE_URL"]).transaction() as session:
+        return {a.ref: a for a in articles.list_articles(session, 100)}
 
 
 def _event_keys(events) -> set[tuple]:
@@ -93,7 +94,7 @@ def test_every_feed_format_gives_the_events_and_alerts_of_a_replay(
     assert [p.error for p in report.polls] == [None] * 5
     assert report.run.new_articles == len(CONTACT_ARTICLES)
     stored = _stored_articles()
-    assert all(a["text_source"] == "page" and a["ref"].startswith(feed_site.base_url) for a in stored.values())
+    assert all(a.text_source == "page" and a.ref.startswith(feed_site.base_url) for a in stored.values())
     monitored = _event_keys(report.run.events)
     assert len(monitored) == len(CONTACT_ARTICLES)
     assert len(env.wait_for(len(CONTACT_ARTICLES))) == len(CONTACT_ARTICLES)
@@ -116,7 +117,7 @@ def test_the_monitor_fans_out_over_processes_or_dask_with_the_same_results(
     report = _monitor(feeds, _config(tmp_path, task_runner=task_runner, workers=2))
     assert [p.error for p in report.polls] == [None] * 3
     assert report.run.new_articles == 3 and len(_event_keys(report.run.events)) == 3
-    assert all(a["text_source"] == "page" for a in _stored_articles().values())
+    assert all(a.text_source == "page" for a in _stored_articles().values())
     assert len(env.wait_for(3)) == 3
 
 
@@ -229,7 +230,7 @@ def test_unreachable_or_empty_pages_fall_back_to_the_feed_summary(
     assert poll.error is None
     assert any("HTTP 404" in reason for reason in report.page_failures.values())
     withdrawn = next(a for ref, a in _stored_articles().items() if ref.endswith("withdrawn-story.html"))
-    assert withdrawn["text_source"] == "summary"
+    assert withdrawn.text_source == "summary"
 
 
 def test_a_feed_failing_three_times_alerts_once_and_once_when_it_recovers(

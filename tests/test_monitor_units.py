@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from newswatch.config_schema import FeedConfig
 from newswatch.feeds import FeedEntry
 from newswatch.polling import FeedPoll, NewItem, build_article, due_feeds, group_by_host, select_new_items
-from newswatch.settings import FeedConfig
 
 NOW = dt.datetime(2025, 9, 10, 12, 0, tzinfo=dt.UTC)
 FEED = FeedConfig(url="https://example.com/feed.xml", interval_minutes=30)

@@ -8,19 +8,20 @@ import json
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from newswatch.app.alerting import deliver_alerts
+from newswatch.app.digests import prepare_digest
+from newswatch.app.storing import store_classifications
 from newswatch.classify import Classifier
 from newswatch.cli import ExitStatus, app
 from newswatch.model import Article, Classification, Contact, Mutes, Participant, TopicScore
 from newswatch.notify import build_channels
-from newswatch.pipeline import deliver_alerts, prepare_digest, store_classifications
 from newswatch.routing import routing_for
 from newswatch.seeds import read_seed_file
 from newswatch.settings import Settings
-from newswatch.storage import repository
-from newswatch.storage.database import open_database, transaction
+from newswatch.storage import events, mutes
+from newswatch.storage.database import Database, open_database
 from newswatch.storage.models import AlertRow, ArticleRow, ContactEventRow, TopicMatchRow
 from tests.conftest import SEEDS
 from tests.notifier_servers import JsonReceiver, SmtpReceiver
@@ -30,8 +31,8 @@ AUSTIN_DONG = SEEDS / "000_fa17d5cd43c4c00b.txt"
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
-def _count(sessions: sessionmaker[Session], model: type) -> int:
-    with transaction(sessions) as session:
+def _count(sessions: Database, model: type) -> int:
+    with sessions.transaction() as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
@@ -41,9 +42,9 @@ def test_a_muted_topic_is_stored_and_classified_but_sends_nothing(
     sessions = open_database(database_url)
     channels = build_channels([json_receiver.url])
     item = classifier.classify(read_seed_file(BROWN_LIU))
-    with transaction(sessions) as session:
+    with sessions.transaction() as session:
         for topic in item.matched_topics:  # every topic this contact is about
-            repository.set_mute(session, "topic", topic, None)
+            mutes.set_mute(session, "topic", topic, None)
     (stored,) = store_classifications(sessions, [item], channels, routing=routing_for(settings))
     assert stored.new and stored.new_event and stored.muted
     assert (_count(sessions, ArticleRow), _count(sessions, TopicMatchRow), _count(sessions, ContactEventRow)) == (
@@ -55,9 +56,9 @@ def test_a_muted_topic_is_stored_and_classified_but_sends_nothing(
     assert prepare_digest(sessions, channels, settings).digest is None  # nothing unmuted is new
     assert json_receiver.messages == []
 
-    with transaction(sessions) as session:
+    with sessions.transaction() as session:
         for topic in item.matched_topics:
-            repository.remove_mute(session, "topic", topic)
+            mutes.remove_mute(session, "topic", topic)
     (other,) = store_classifications(
         sessions, [classifier.classify(read_seed_file(AUSTIN_DONG))], channels, routing=routing_for(settings)
     )
@@ -75,8 +76,8 @@ def test_a_contact_about_a_muted_topic_and_another_still_alerts_but_not_because_
     """The email channel is named `taiwan`, a topic id: it only receives what is about Taiwan."""
     sessions = open_database(database_url)
     channels = build_channels([json_receiver.url, f"taiwan={smtp_receiver.url}"])
-    with transaction(sessions) as session:
-        repository.set_mute(session, "topic", "taiwan", None)
+    with sessions.transaction() as session:
+        mutes.set_mute(session, "topic", "taiwan", None)
     item = classifier.classify(read_seed_file(AUSTIN_DONG))
     assert "taiwan" in item.matched_topics and len(item.matched_topics) > 1
     (stored,) = store_classifications(sessions, [item], channels, routing=routing_for(settings))
@@ -111,12 +112,12 @@ def test_a_muted_event_s_follow_ups_send_nothing(
     (announced,) = store_classifications(sessions, [_report("announce.txt", "2024-05-29", "planned")], channels)
     assert announced.event_id is not None and _count(sessions, AlertRow) == 0
     if muted:
-        with transaction(sessions) as session:
-            repository.set_mute(session, "event", str(announced.event_id), None)
+        with sessions.transaction() as session:
+            mutes.set_mute(session, "event", str(announced.event_id), None)
     (held,) = store_classifications(sessions, [_report("held.txt", "2024-05-31", "held")], channels, routing=routing)
     assert held.event_id == announced.event_id and held.new_event and held.muted == muted
-    with transaction(sessions) as session:
-        assert repository.get_event(session, announced.event_id).status == "held"
+    with sessions.transaction() as session:
+        assert events.get_event(session, announced.event_id).status == "held"
     deliveries = deliver_alerts(sessions, channels, settings)
     assert len(deliveries) == (0 if muted else 1)
     plan = prepare_digest(sessions, channels, settings)
@@ -125,16 +126,16 @@ def test_a_muted_event_s_follow_ups_send_nothing(
 
 def test_a_mute_ends_at_its_until_and_muting_again_replaces_it(database_url: str) -> None:
     sessions = open_database(database_url)
-    with transaction(sessions) as session:
-        repository.set_mute(session, "topic", "taiwan", NOW + dt.timedelta(hours=1))
-        repository.set_mute(session, "event", "5", None)
-    with transaction(sessions) as session:
-        assert repository.active_mutes(session, NOW) == Mutes(frozenset({"taiwan"}), frozenset({5}))
-        assert repository.active_mutes(session, NOW + dt.timedelta(hours=2)) == Mutes(events=frozenset({5}))
-        repository.set_mute(session, "topic", "taiwan", None)
-    with transaction(sessions) as session:
-        assert repository.active_mutes(session, NOW + dt.timedelta(hours=2)).topics == frozenset({"taiwan"})
-        assert [(m["kind"], m["target"], m["until"]) for m in repository.list_mutes(session, NOW)] == [
+    with sessions.transaction() as session:
+        mutes.set_mute(session, "topic", "taiwan", NOW + dt.timedelta(hours=1))
+        mutes.set_mute(session, "event", "5", None)
+    with sessions.transaction() as session:
+        assert mutes.active_mutes(session, NOW) == Mutes(frozenset({"taiwan"}), frozenset({5}))
+        assert mutes.active_mutes(session, NOW + dt.timedelta(hours=2)) == Mutes(events=frozenset({5}))
+        mutes.set_mute(session, "topic", "taiwan", None)
+    with sessions.transaction() as session:
+        assert mutes.active_mutes(session, NOW + dt.timedelta(hours=2)).topics == frozenset({"taiwan"})
+        assert [(m.kind, m.target, m.until) for m in mutes.list_mutes(session, NOW)] == [
             ("event", "5", None),
             ("topic", "taiwan", None),
         ]

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from newswatch.errors import ConfigError, NotificationError
+from newswatch.messages import render_alert
 from newswatch.model import Participant, StoredEvent
-from newswatch.notify import build_channels, render_alert, send
+from newswatch.notify import build_channels, send
 from newswatch.routing import Routing
 from newswatch.settings import Settings
 from tests.conftest import with_alert_settings
@@ -76,7 +77,7 @@ def test_send_reaches_a_local_http_endpoint_and_smtp_server(
     assert json_receiver.messages[0]["title"] == "a title"
     assert json_receiver.messages[0]["message"] == "line one\nline two"
     assert smtp_receiver.messages[0].subject == "a title"
-    assert "line two" in smtp_receiver.messages[0].text
+    assert smtp_receiver.messages[0].text is not None and "line two" in smtp_receiver.messages[0].text
 
 
 def test_a_failing_endpoint_raises_naming_the_masked_url(json_receiver: JsonReceiver) -> None:
@@ -91,7 +92,7 @@ def test_a_failing_endpoint_raises_naming_the_masked_url(json_receiver: JsonRece
 def test_article_text_cannot_inject_markup_or_mass_mentions(settings: Settings) -> None:
     from dataclasses import replace
 
-    from newswatch.notify import neutralise
+    from newswatch.messages import neutralise
 
     hostile = replace(EVENT, evidence=("Austin met Dong <!channel> <@U024BE7LH> @here <script>x</script> & co.",))
     _, body = render_alert(hostile, settings.core.countries, settings.core.tracked_pair)
@@ -130,7 +131,8 @@ def test_a_named_channel_whose_url_changed_gets_its_pending_alerts(
 ) -> None:
     """Alerts are queued per channel; naming it (`ops=URL`) keeps them when the URL changes, as
     when a token is rotated after deliveries failed."""
-    from newswatch.pipeline import deliver_alerts, store_classifications
+    from newswatch.app.alerting import deliver_alerts
+    from newswatch.app.storing import store_classifications
     from newswatch.seeds import read_seed_files
     from newswatch.storage.database import open_database
     from tests.conftest import SEEDS
@@ -150,7 +152,8 @@ def test_a_named_channel_whose_url_changed_gets_its_pending_alerts(
 def test_an_smtp_server_that_drops_the_connection_is_retried_and_delivered_once(
     smtp_receiver: SmtpReceiver, sqlite_url: str, settings: Settings, classifier
 ) -> None:
-    from newswatch.pipeline import deliver_alerts, store_classifications
+    from newswatch.app.alerting import deliver_alerts
+    from newswatch.app.storing import store_classifications
     from newswatch.seeds import read_seed_file
     from newswatch.storage.database import open_database
     from tests.conftest import SEEDS
@@ -172,8 +175,8 @@ def test_an_smtp_server_that_drops_the_connection_is_retried_and_delivered_once(
 def test_an_alert_quotes_the_contact_with_its_source_and_supporting_sentences(settings: Settings) -> None:
     from dataclasses import replace
 
+    from newswatch.messages import alert_context
     from newswatch.model import Quote
-    from newswatch.notify import alert_context
 
     quotes = (
         Quote(

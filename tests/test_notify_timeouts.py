@@ -5,29 +5,28 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy.orm import Session, sessionmaker
-
+from newswatch.app.alerting import deliver_alerts
+from newswatch.app.storing import store_classifications
 from newswatch.classify import Classifier
 from newswatch.notify import DEFAULT_TIMEOUTS, EMAIL_TIMEOUTS, build_channels, notifier_for, send
-from newswatch.pipeline import deliver_alerts, store_classifications
 from newswatch.seeds import read_seed_file
 from newswatch.settings import Settings
-from newswatch.storage import repository
-from newswatch.storage.database import open_database, transaction
+from newswatch.storage import outbox
+from newswatch.storage.database import Database, open_database
 from tests.conftest import SEEDS, with_alert_settings
 from tests.notifier_servers import JsonReceiver, SmtpReceiver
 
 
-def _one_queued_alert(url: str, channels_urls: list[str], classifier: Classifier) -> sessionmaker[Session]:
+def _one_queued_alert(url: str, channels_urls: list[str], classifier: Classifier) -> Database:
     sessions = open_database(url)
     channels = build_channels(channels_urls)
     store_classifications(sessions, [classifier.classify(read_seed_file(SEEDS / "000_fa17d5cd43c4c00b.txt"))], channels)
     return sessions
 
 
-def _statuses(sessions: sessionmaker[Session]) -> list[str]:
-    with transaction(sessions) as session:
-        return [row["status"] for row in repository.alert_summary(session)]
+def _statuses(sessions: Database) -> list[str]:
+    with sessions.transaction() as session:
+        return [row.status for row in outbox.alert_summary(session)]
 
 
 def test_a_notifier_that_answers_after_the_read_timeout_gets_the_alert_once_marked_unknown(
@@ -78,8 +77,8 @@ def test_an_unknown_outcome_is_retried_once_after_the_longest_backoff_then_left_
         assert "not resent" in (second.error or "")
         assert deliver_alerts(sessions, channels, now_settings) == []
         assert len(receiver.requests) == 2
-        with transaction(sessions) as session:
-            assert repository.requeue_alerts(session) == 1  # the operator can still resend it
+        with sessions.transaction() as session:
+            assert outbox.requeue_alerts(session) == 1  # the operator can still resend it
         receiver.delay_seconds = 0
         (resent,) = deliver_alerts(sessions, channels, now_settings)
         assert resent.delivered and resent.status == "sent"

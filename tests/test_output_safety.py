@@ -11,15 +11,17 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from newswatch.app.feed_health import record_feed_health
+from newswatch.app.storing import store_classifications
 from newswatch.cli import app
+from newswatch.config_schema import FeedConfig
 from newswatch.fetch import Fetcher, FetchPolicy
-from newswatch.notify import Channel, build_channels, neutralise
-from newswatch.pipeline import record_feed_health, store_classifications
-from newswatch.polling import poll_feed
+from newswatch.messages import neutralise
+from newswatch.notify import Channel, build_channels
+from newswatch.polling import FeedPoll, poll_feed
 from newswatch.seeds import read_seed_file
-from newswatch.settings import FeedConfig
-from newswatch.storage import repository
-from newswatch.storage.database import open_database, transaction
+from newswatch.storage import feeds
+from newswatch.storage.database import open_database
 from tests.conftest import SEEDS
 from tests.feed_site import FeedSite
 from tests.notifier_servers import JsonReceiver, SmtpReceiver
@@ -30,7 +32,7 @@ ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m\u202eevil\rX"
 RAW_CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e", "\r")
 
 
-def _hostile_poll(site: FeedSite) -> object:
+def _hostile_poll(site: FeedSite) -> FeedPoll:
     """A real poll of a feed whose Content-Type header carries Slack and HTML markup."""
     url = site.add_raw("/hostile.xml", b"<html><body>x</body></html>", content_type=INJECTION)
     with Fetcher(FetchPolicy(allow_private_networks=True, retries=0)) as fetcher:
@@ -84,8 +86,8 @@ def hostile_database(sqlite_url: str, classifier) -> str:
     article = read_seed_file(SEEDS / "000_fa17d5cd43c4c00b.txt")
     article = replace(article, title="Title" + ESCAPES, ref="ref" + ESCAPES + ".txt")
     store_classifications(sessions, [classifier.classify(article)], [])
-    with transaction(sessions) as session:
-        repository.record_feed_poll(
+    with sessions.transaction() as session:
+        feeds.record_feed_poll(
             session, "https://feeds.example.com/x", "Feed" + ESCAPES, status=500, error="Error" + ESCAPES
         )
     return sqlite_url

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from newswatch.app.storing import store_classifications
 from newswatch.classify import Classifier
-from newswatch.pipeline import store_classifications
 from newswatch.polling import in_parallel
 from newswatch.progress import PlainLines, RichBar, showing_progress, step_counter
 from newswatch.seeds import parse_seed_text

@@ -12,7 +12,7 @@ import yaml
 
 from newswatch.errors import ConfigError
 from newswatch.lexicon import CATEGORIES, load_lexicon
-from newswatch.matching import backtracking_risk
+from newswatch.regex_safety import backtracking_risk
 from newswatch.settings import load_settings
 from newswatch.topics import TopicScorer
 from tests.conftest import config_folder

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from newswatch.app.storing import store_classifications
 from newswatch.classify import Classifier
 from newswatch.cli import ExitStatus, app
-from newswatch.model import Article, Participant, StoredEvent
-from newswatch.pipeline import store_classifications
+from newswatch.model import Article, Mode, Participant, Status, StoredEvent
 from newswatch.report import (
     MODE_COLOURS,
     ReportEvent,
@@ -31,8 +31,8 @@ from newswatch.report import (
     weekly_topic_counts,
 )
 from newswatch.seeds import read_seed_files
-from newswatch.storage import repository
-from newswatch.storage.database import open_database, transaction
+from newswatch.storage import feeds
+from newswatch.storage.database import open_database
 from tests.conftest import REPO, SEEDS
 
 runner = CliRunner()
@@ -97,12 +97,12 @@ def seeded_url(sqlite_url: str, classifier: Classifier) -> str:
     articles, failures = read_seed_files([SEEDS])
     assert not failures and len(articles) == 2
     store_classifications(sessions, [classifier.classify(a) for a in articles], [])
-    with transaction(sessions) as session:
-        repository.record_feed_poll(
+    with sessions.transaction() as session:
+        feeds.record_feed_poll(
             session, "https://news.usni.org/feed", "USNI News", status=200, error=None, entries_seen=20, new_items=2
         )
         for _ in range(3):
-            repository.record_feed_poll(
+            feeds.record_feed_poll(
                 session,
                 "https://wire.example.org/feed.xml",
                 "Example <b>Wire</b>",
@@ -268,12 +268,12 @@ def test_weekly_topic_counts_fill_empty_weeks_from_monday() -> None:
     assert weekly_topic_counts([]) == ([], {})
 
 
-def _event(event_id: int, day: str, mode: str, status: str = "held", level: str = "senior") -> ReportEvent:
+def _event(event_id: int, day: str, mode: Mode, status: Status = "held", level: str = "senior") -> ReportEvent:
     austin = Participant("lloyd-austin", "Lloyd Austin", "us", "Secretary of Defense", "us-secdef")
     dong = Participant("dong-jun", "Dong Jun", "cn", "Minister of National Defense", "cn-defmin")
     stored = StoredEvent(
         event_id, dt.date.fromisoformat(day), mode, None, (austin, dong), (), (), status=status, level=level
-    )  # type: ignore[arg-type]
+    )
     return ReportEvent(stored, dt.datetime(2025, 1, 1, tzinfo=dt.UTC), alerted=False)
 
 

@@ -8,14 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from newswatch.app.alerting import deliver_alerts
+from newswatch.app.digests import prepare_digest
+from newswatch.app.feed_health import record_feed_health
+from newswatch.app.storing import store_classifications
 from newswatch.classify import Classifier
+from newswatch.config_schema import FeedConfig
 from newswatch.errors import ConfigError
 from newswatch.notify import CONSOLE, Channel, build_channels
-from newswatch.pipeline import deliver_alerts, prepare_digest, record_feed_health, store_classifications
 from newswatch.polling import FeedPoll
 from newswatch.routing import Routing, routing_for
 from newswatch.seeds import read_seed_file, read_seed_files
-from newswatch.settings import FeedConfig, load_settings
+from newswatch.settings import load_settings
 from newswatch.storage.database import open_database
 from tests.conftest import SEEDS, config_folder
 from tests.notifier_servers import JsonReceiver, SmtpReceiver

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from newswatch.environment import database_url, monitor_settings, notification_urls
 from newswatch.errors import ConfigError
-from newswatch.settings import database_url, load_settings, monitor_settings, notification_urls
+from newswatch.settings import load_settings
 
 
 def test_shipped_configuration_is_valid() -> None:

@@ -8,15 +8,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
+from newswatch.app.storing import store_classifications
 from newswatch.classify import Classifier
 from newswatch.model import Article, Classification, Contact, Participant
 from newswatch.notify import Channel
-from newswatch.pipeline import store_classifications
 from newswatch.seeds import read_seed_files
-from newswatch.storage import repository
-from newswatch.storage.database import create_db_engine, open_database, transaction
+from newswatch.storage import articles, event_records, events, outbox
+from newswatch.storage.database import Database, create_db_engine, open_database
 from newswatch.storage.models import AlertRow, ArticleRow, Base, ContactEventRow, EventArticleRow
 from tests.conftest import SEEDS
 
@@ -42,8 +41,8 @@ def _article(ref: str, text: str, day: str = "2024-04-17") -> Article:
     return Article(ref=ref, published=dt.date.fromisoformat(day), text=text, title=text[:20])
 
 
-def _count(sessions: sessionmaker[Session], model: type) -> int:
-    with transaction(sessions) as session:
+def _count(sessions: Database, model: type) -> int:
+    with sessions.transaction() as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
@@ -62,28 +61,28 @@ def test_ingesting_the_same_articles_again_changes_nothing(database_url: str, cl
 
 def test_same_content_under_another_ref_is_not_stored_again(database_url: str) -> None:
     sessions = open_database(database_url)
-    with transaction(sessions) as session:
-        first_id, first_new = repository.store_article(session, _article("a.txt", "Same text."))
-        second_id, second_new = repository.store_article(session, _article("b.txt", "Same   text."))
+    with sessions.transaction() as session:
+        first_id, first_new = articles.store_article(session, _article("a.txt", "Same text."))
+        second_id, second_new = articles.store_article(session, _article("b.txt", "Same   text."))
     assert (first_new, second_new) == (True, False)
     assert first_id == second_id
 
 
 def test_reports_of_one_contact_make_one_event_refined_by_later_reports(database_url: str) -> None:
     sessions = open_database(database_url)
-    with transaction(sessions) as session:
-        a, _ = repository.store_article(session, _article("a.txt", "first"))
-        b, _ = repository.store_article(session, _article("b.txt", "second"))
-        c, _ = repository.store_article(session, _article("c.txt", "third"))
-        d, _ = repository.store_article(session, _article("d.txt", "fourth"))
-        event, created = repository.record_contact(session, a, _contact("2024-09-10"))
-        same, created_again = repository.record_contact(session, b, _contact("2024-09-09", "video_call"))
-        same_call, _ = repository.record_contact(session, c, _contact("2024-09-09", "phone_call"))
-        other, created_other = repository.record_contact(session, d, _contact("2024-05-31", "meeting", "Singapore"))
+    with sessions.transaction() as session:
+        a, _ = articles.store_article(session, _article("a.txt", "first"))
+        b, _ = articles.store_article(session, _article("b.txt", "second"))
+        c, _ = articles.store_article(session, _article("c.txt", "third"))
+        d, _ = articles.store_article(session, _article("d.txt", "fourth"))
+        event, created = events.record_contact(session, a, _contact("2024-09-10"))
+        same, created_again = events.record_contact(session, b, _contact("2024-09-09", "video_call"))
+        same_call, _ = events.record_contact(session, c, _contact("2024-09-09", "phone_call"))
+        other, created_other = events.record_contact(session, d, _contact("2024-05-31", "meeting", "Singapore"))
     assert (created, created_again, created_other) == ("new", "joined", "new")
     assert event == same == same_call != other
-    with transaction(sessions) as session:
-        stored = repository.get_event(session, event)
+    with sessions.transaction() as session:
+        stored = events.get_event(session, event)
     # Beijing's date a day later joins; the earlier explicit date and the more precise mode win.
     assert (stored.date, stored.mode) == (dt.date(2024, 9, 9), "video_call")
     assert [ref for ref, _, _ in stored.articles] == ["a.txt", "b.txt", "c.txt"]
@@ -93,17 +92,17 @@ def test_a_report_that_disagrees_on_mode_or_date_refines_the_event_instead_of_sp
     database_url: str,
 ) -> None:
     sessions = open_database(database_url)
-    with transaction(sessions) as session:
-        ids = [repository.store_article(session, _article(f"{n}.txt", n))[0] for n in "abcd"]
-        first, _ = repository.record_contact(session, ids[0], _contact("2024-04-16", "video_call"))
+    with sessions.transaction() as session:
+        ids = [articles.store_article(session, _article(f"{n}.txt", n))[0] for n in "abcd"]
+        first, _ = events.record_contact(session, ids[0], _contact("2024-04-16", "video_call"))
         # A mode borrowed from another clause, a date from a wrong phrase: the same two officials.
-        second, meeting = repository.record_contact(session, ids[1], _contact("2024-04-18", "meeting"))
-        third, _ = repository.record_contact(session, ids[2], _contact("2024-04-18", "meeting"))
-        weeks_later, created = repository.record_contact(session, ids[3], _contact("2024-05-31", "meeting"))
+        second, meeting = events.record_contact(session, ids[1], _contact("2024-04-18", "meeting"))
+        third, _ = events.record_contact(session, ids[2], _contact("2024-04-18", "meeting"))
+        weeks_later, created = events.record_contact(session, ids[3], _contact("2024-05-31", "meeting"))
     assert first == second == third and meeting == "joined"
     assert weeks_later != first and created == "new"
-    with transaction(sessions) as session:
-        stored = repository.get_event(session, first)
+    with sessions.transaction() as session:
+        stored = events.get_event(session, first)
     # Settled from all reports: the date and the mode most reports give, and where each came from.
     assert (stored.date, stored.mode) == (dt.date(2024, 4, 18), "meeting")
     assert dict(stored.field_sources) == {"date": "b.txt", "mode": "b.txt"}
@@ -111,20 +110,20 @@ def test_a_report_that_disagrees_on_mode_or_date_refines_the_event_instead_of_sp
 
 def test_alerts_are_queued_once_per_event_and_channel(database_url: str) -> None:
     sessions = open_database(database_url)
-    with transaction(sessions) as session:
-        article, _ = repository.store_article(session, _article("a.txt", "text"))
-        event, _ = repository.record_contact(session, article, _contact("2024-04-16"))
-        repository.queue_alerts(session, event, [(c.fingerprint, c.label) for c in CHANNELS])
-        repository.queue_alerts(session, event, [(c.fingerprint, c.label) for c in CHANNELS])
-        pending = repository.claim_alerts(session, [c.fingerprint for c in CHANNELS], _NOW, _LEASE)
-        repository.mark_alert(session, pending[0][0], delivered=False, error="down")
-        repository.mark_alert(session, pending[1][0], delivered=True)
-    with transaction(sessions) as session:
-        still = repository.claim_alerts(session, [c.fingerprint for c in CHANNELS], _NOW + _LEASE * 2, _LEASE)
-        summary = repository.alert_summary(session)
+    with sessions.transaction() as session:
+        article, _ = articles.store_article(session, _article("a.txt", "text"))
+        event, _ = events.record_contact(session, article, _contact("2024-04-16"))
+        outbox.queue_alerts(session, event, [(c.fingerprint, c.label) for c in CHANNELS])
+        outbox.queue_alerts(session, event, [(c.fingerprint, c.label) for c in CHANNELS])
+        pending = outbox.claim_alerts(session, [c.fingerprint for c in CHANNELS], _NOW, _LEASE)
+        outbox.mark_alert(session, pending[0][0], delivered=False, error="down")
+        outbox.mark_alert(session, pending[1][0], delivered=True)
+    with sessions.transaction() as session:
+        still = outbox.claim_alerts(session, [c.fingerprint for c in CHANNELS], _NOW + _LEASE * 2, _LEASE)
+        summary = outbox.alert_summary(session)
     assert len(pending) == 2
     assert [a[0] for a in still] == [pending[0][0]]
-    assert [(row["status"], row["attempts"], row["last_error"], row["kind"]) for row in summary] == [
+    assert [(row.status, row.attempts, row.last_error, row.kind) for row in summary] == [
         ("failed", 1, "down", "contact"),
         ("sent", 1, None, "contact"),
     ]
@@ -153,8 +152,8 @@ def test_an_unreachable_database_is_one_clear_error() -> None:
 
 def test_sqlite_engine_enforces_foreign_keys(sqlite_url: str) -> None:
     sessions = open_database(sqlite_url)
-    with pytest.raises(Exception, match="FOREIGN KEY"), transaction(sessions) as session:
-        repository.queue_alerts(session, 999, [("x" * 16, "x")])
+    with pytest.raises(Exception, match="FOREIGN KEY"), sessions.transaction() as session:
+        outbox.queue_alerts(session, 999, [("x" * 16, "x")])
 
 
 def test_an_announced_meeting_becomes_the_contact_when_held_and_alerts_then(database_url: str) -> None:
@@ -162,22 +161,22 @@ def test_an_announced_meeting_becomes_the_contact_when_held_and_alerts_then(data
 
     sessions = open_database(database_url)
     planned = replace(_contact("2024-05-31", "meeting"), status="planned")
-    with transaction(sessions) as session:
-        a, _ = repository.store_article(session, _article("announce.txt", "announced", "2024-05-29"))
-        b, _ = repository.store_article(session, _article("again.txt", "announced again", "2024-05-30"))
-        c, _ = repository.store_article(session, _article("held.txt", "held", "2024-05-31"))
-        d, _ = repository.store_article(session, _article("later.txt", "later", "2024-06-01"))
-        event, first = repository.record_contact(session, a, planned)
-        same, second = repository.record_contact(session, b, planned)
-        held, third = repository.record_contact(session, c, _contact("2024-05-31", "meeting", "Singapore"))
-        again, fourth = repository.record_contact(session, d, _contact("2024-05-31", "meeting"))
+    with sessions.transaction() as session:
+        a, _ = articles.store_article(session, _article("announce.txt", "announced", "2024-05-29"))
+        b, _ = articles.store_article(session, _article("again.txt", "announced again", "2024-05-30"))
+        c, _ = articles.store_article(session, _article("held.txt", "held", "2024-05-31"))
+        d, _ = articles.store_article(session, _article("later.txt", "later", "2024-06-01"))
+        event, first = events.record_contact(session, a, planned)
+        same, second = events.record_contact(session, b, planned)
+        held, third = events.record_contact(session, c, _contact("2024-05-31", "meeting", "Singapore"))
+        again, fourth = events.record_contact(session, d, _contact("2024-05-31", "meeting"))
         # An announcement read after the contact took place (a late feed, a replay).
-        e, _ = repository.store_article(session, _article("late.txt", "announced late", "2024-05-28"))
-        late, fifth = repository.record_contact(session, e, planned)
+        e, _ = articles.store_article(session, _article("late.txt", "announced late", "2024-05-28"))
+        late, fifth = events.record_contact(session, e, planned)
     assert (first, second, third, fourth, fifth) == ("planned", "joined", "held", "joined", "joined")
     assert event == same == held == again == late
-    with transaction(sessions) as session:
-        stored = repository.get_event(session, event)
+    with sessions.transaction() as session:
+        stored = events.get_event(session, event)
     # Announcements are linked as such: never sources, never evidence that it took place.
     assert (stored.status, stored.location, stored.sources) == ("held", "Singapore", 2)
     assert [ref for ref, _, _ in stored.articles] == ["held.txt", "later.txt"]
@@ -192,19 +191,19 @@ def test_an_event_quotes_one_sentence_per_independent_report_with_its_source(dat
     from dataclasses import replace
 
     sessions = open_database(database_url)
-    with transaction(sessions) as session:
+    with sessions.transaction() as session:
         ids = []
         for index in range(6):
-            article, _ = repository.store_article(
+            article, _ = articles.store_article(
                 session, _article(f"r{index}.txt", f"report number {index} of the call", "2024-04-17")
             )
             ids.append(article)
         for index, article in enumerate(ids):
             contact = replace(_contact("2024-04-16", "video_call"), evidence=(f"sentence {index}", "shared"))
-            event, _ = repository.record_contact(session, article, contact)
-    with transaction(sessions) as session:
-        stored = repository.get_event(session, event)
-    assert len(stored.quotes) == repository.MAX_QUOTES == 4  # the best, and up to three supporting
+            event, _ = events.record_contact(session, article, contact)
+    with sessions.transaction() as session:
+        stored = events.get_event(session, event)
+    assert len(stored.quotes) == event_records.MAX_QUOTES == 4  # the best, and up to three supporting
     assert len({q.ref for q in stored.quotes}) == 4 and len({q.text for q in stored.quotes}) == 4
     assert all(q.published == dt.date(2024, 4, 17) and q.title for q in stored.quotes)
 
@@ -223,8 +222,8 @@ def test_working_level_contacts_are_stored_but_alert_only_when_the_level_is_lowe
     (stored,) = store_classifications(sessions, [item], CHANNELS[:1])
     assert stored.event_id is not None and not stored.new_event
     assert _count(sessions, AlertRow) == 0
-    with transaction(sessions) as session:
-        assert repository.get_event(session, stored.event_id).level == "working"
+    with sessions.transaction() as session:
+        assert events.get_event(session, stored.event_id).level == "working"
 
     lowered = open_database(f"sqlite:///{tmp_path / 'lowered.db'}")
     (alerted,) = store_classifications(lowered, [item], CHANNELS[:1], min_level="working")
@@ -236,31 +235,31 @@ def test_the_outbox_claims_backs_off_and_dead_letters(database_url: str) -> None
 
     sessions = open_database(database_url)
     channels = [CHANNELS[0].fingerprint]
-    with transaction(sessions) as session:
-        article, _ = repository.store_article(session, _article("a.txt", "text"))
-        event, _ = repository.record_contact(session, article, _contact("2024-04-16"))
-        repository.queue_alerts(session, event, [(CHANNELS[0].fingerprint, CHANNELS[0].label)])
+    with sessions.transaction() as session:
+        article, _ = articles.store_article(session, _article("a.txt", "text"))
+        event, _ = events.record_contact(session, article, _contact("2024-04-16"))
+        outbox.queue_alerts(session, event, [(CHANNELS[0].fingerprint, CHANNELS[0].label)])
     now = dt_.datetime(2026, 1, 1, tzinfo=dt_.UTC)
     lease = dt_.timedelta(minutes=5)
-    with transaction(sessions) as session:
-        (claimed,) = repository.claim_alerts(session, channels, now, lease)
-    with transaction(sessions) as session:
-        assert repository.claim_alerts(session, channels, now, lease) == []  # another worker's claim
-        assert len(repository.claim_alerts(session, channels, now + lease * 2, lease)) == 1  # lease ran out
+    with sessions.transaction() as session:
+        (claimed,) = outbox.claim_alerts(session, channels, now, lease)
+    with sessions.transaction() as session:
+        assert outbox.claim_alerts(session, channels, now, lease) == []  # another worker's claim
+        assert len(outbox.claim_alerts(session, channels, now + lease * 2, lease)) == 1  # lease ran out
     alert_id = claimed[0]
-    with transaction(sessions) as session:
-        status = repository.mark_alert(
+    with sessions.transaction() as session:
+        status = outbox.mark_alert(
             session, alert_id, False, "down", retry_at=now + dt_.timedelta(minutes=1), max_attempts=2
         )
         assert status == "failed"
-        assert repository.claim_alerts(session, channels, now, lease) == []  # backing off
-    with transaction(sessions) as session:
-        assert len(repository.claim_alerts(session, channels, now + dt_.timedelta(minutes=2), lease)) == 1
-        assert repository.mark_alert(session, alert_id, False, "down", max_attempts=2) == "dead"
-    with transaction(sessions) as session:
-        assert repository.claim_alerts(session, channels, now + dt_.timedelta(days=1), lease) == []
-        assert repository.requeue_alerts(session) == 1
-        assert len(repository.claim_alerts(session, channels, now, lease)) == 1
+        assert outbox.claim_alerts(session, channels, now, lease) == []  # backing off
+    with sessions.transaction() as session:
+        assert len(outbox.claim_alerts(session, channels, now + dt_.timedelta(minutes=2), lease)) == 1
+        assert outbox.mark_alert(session, alert_id, False, "down", max_attempts=2) == "dead"
+    with sessions.transaction() as session:
+        assert outbox.claim_alerts(session, channels, now + dt_.timedelta(days=1), lease) == []
+        assert outbox.requeue_alerts(session) == 1
+        assert len(outbox.claim_alerts(session, channels, now, lease)) == 1
 
 
 def test_retry_delays_grow_exponentially_with_jitter_and_a_cap() -> None:
@@ -295,12 +294,12 @@ def test_near_duplicates_come_from_the_band_index(database_url: str) -> None:
     sessions = open_database(database_url)
     fingerprint = text_fingerprint(_WIRE)
     unrelated = " ".join(f"Sentence {i} of a wire story about the defence ministers' talks." for i in range(40))
-    with transaction(sessions) as session:
-        original, _ = repository.store_article(session, _article("wire", _WIRE), fingerprint)
-        repository.store_article(session, _article("other", unrelated), text_fingerprint(unrelated))
-        repository.store_article(session, _article("old", _WIRE + " old", "2020-01-01"), fingerprint)
-    with transaction(sessions) as session:
-        found = repository.near_duplicates(session, dt.date(2024, 4, 18), text_fingerprint(_EDITED))
+    with sessions.transaction() as session:
+        original, _ = articles.store_article(session, _article("wire", _WIRE), fingerprint)
+        articles.store_article(session, _article("other", unrelated), text_fingerprint(unrelated))
+        articles.store_article(session, _article("old", _WIRE + " old", "2020-01-01"), fingerprint)
+    with sessions.transaction() as session:
+        found = articles.near_duplicates(session, dt.date(2024, 4, 18), text_fingerprint(_EDITED))
     assert [article_id for article_id, _ in found] == [original]  # not the unrelated one, not the old one
 
 
@@ -311,18 +310,18 @@ def test_band_lookups_cover_each_window_when_one_band_value_is_wanted_on_many_da
     simhash = "00000000000003ff"  # band 0's value (the low 10 bits) shared by every article here
     day = dt.date(2024, 4, 10)
     stored = {}
-    with transaction(sessions) as session:
+    with sessions.transaction() as session:
         for offset in (-4, -3, 0, 3, 5, 6, 7, 13, 14):  # days around the two windows below
             published = day + dt.timedelta(days=offset)
             other = f"{(offset + 20) << 10 | 0x3FF:016x}"  # same band 0, other bands differ
             article = _article(f"stored-{offset}", f"text {offset}", published.isoformat())
-            stored[offset] = repository.store_article(session, article, other)[0]
+            stored[offset] = articles.store_article(session, article, other)[0]
             assert fingerprint_bands(other)[0] == fingerprint_bands(simhash)[0]
         far = f"{0x7F << 20 | 0x3FF:016x}"  # shares band 0 too, but 7 bits differ: another story
-        repository.store_article(session, _article("far", "far", (day + dt.timedelta(days=1)).isoformat()), far)
-    with transaction(sessions) as session:
+        articles.store_article(session, _article("far", "far", (day + dt.timedelta(days=1)).isoformat()), far)
+    with sessions.transaction() as session:
         # Two windows of 7 days, 10 days apart: 14 days for one band value, two lookups.
-        found = repository.near_duplicates_of(session, [(day, simhash), (day + dt.timedelta(days=10), simhash)])
+        found = articles.near_duplicates_of(session, [(day, simhash), (day + dt.timedelta(days=10), simhash)])
     assert [article_id for article_id, _ in found[0]] == [stored[o] for o in (-3, 0, 3)]
     assert [article_id for article_id, _ in found[1]] == [stored[o] for o in (7, 13)]
 
@@ -377,7 +376,7 @@ def test_the_simhash_migration_copies_each_fingerprint_to_its_bands(database_url
         "INSERT INTO fingerprint_bands (band, value, published, article_id) SELECT 0, 1, published, id FROM articles",
     )
     sessions = open_database(database_url)  # upgrades to head
-    with transaction(sessions) as session:
+    with sessions.transaction() as session:
         assert session.scalars(select(FingerprintBandRow.simhash)).all() == ["0123456789abcdef"]
 
 
@@ -419,8 +418,8 @@ def test_an_article_twice_in_one_batch_is_stored_once_and_the_second_points_at_t
 
 def test_articles_skipped_in_a_batch_resolve_to_what_was_stored_at_their_turn(database_url: str) -> None:
     sessions = open_database(database_url)
-    with transaction(sessions) as session:
-        ((stored, _),) = repository.store_articles(session, [_article("taken", "stored text")], [None])
+    with sessions.transaction() as session:
+        ((stored, _),) = articles.store_articles(session, [_article("taken", "stored text")], [None])
     batch = [
         _article("taken", "new text"),  # its ref is taken: not stored, so its text stays free ...
         _article("fresh", "new text"),  # ... for this one
@@ -428,8 +427,8 @@ def test_articles_skipped_in_a_batch_resolve_to_what_was_stored_at_their_turn(da
         _article("fresh", "more text"),  # the ref of the batch's second article
         _article("other", "new text  "),  # ref free, content of the batch's second article
     ]
-    with transaction(sessions) as session:
-        result = repository.store_articles(session, batch, [None] * len(batch))
+    with sessions.transaction() as session:
+        result = articles.store_articles(session, batch, [None] * len(batch))
     fresh = result[1][0]
     assert result == [(stored, False), (fresh, True), (stored, False), (fresh, False), (fresh, False)]
     assert _count(sessions, ArticleRow) == 2
@@ -448,7 +447,7 @@ def test_a_near_copy_of_an_earlier_article_of_the_same_batch_is_its_duplicate(da
         _feed_item("copy-of-late", near_copy + " Late!", "2024-04-24"),  # the wire is too old for it
     ]
     stored = store_classifications(sessions, items, [])
-    with transaction(sessions) as session:
+    with sessions.transaction() as session:
         ids = dict(session.execute(select(ArticleRow.ref, ArticleRow.id)).tuples().all())
         marked = dict(session.execute(select(ArticleRow.ref, ArticleRow.duplicate_of_id)).tuples().all())
         indexed = set(session.scalars(select(FingerprintBandRow.article_id)))
@@ -458,9 +457,9 @@ def test_a_near_copy_of_an_earlier_article_of_the_same_batch_is_its_duplicate(da
 
 
 def test_later_batches_find_what_earlier_ones_stored(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from newswatch import pipeline
+    from newswatch.app import storing
 
-    monkeypatch.setattr(pipeline, "STORE_BATCH_SIZE", 2)
+    monkeypatch.setattr(storing, "STORE_BATCH_SIZE", 2)
     sessions = open_database(database_url)
     items = [
         _feed_item("wire", _WIRE),

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from newswatch.app.storing import StoredArticle, store_classifications
 from newswatch.classify import Classifier
 from newswatch.flows.tasks import run_report
 from newswatch.model import Article, Classification, ReadFailure
-from newswatch.pipeline import StoredArticle, store_classifications
 from newswatch.seeds import read_seed_files
-from newswatch.storage.database import open_database, transaction
+from newswatch.storage.database import open_database
 from newswatch.storage.models import ArticleRow
 from tests.conftest import SEEDS
 
@@ -27,7 +27,7 @@ def _item(ref: str, text: str, **fields: object) -> Classification:
 
 def _stored(database_url: str) -> dict[str, tuple[str, str]]:
     """Each stored article's ref: its title and text."""
-    with transaction(open_database(database_url)) as session:
+    with open_database(database_url).transaction() as session:
         rows = session.execute(select(ArticleRow.ref, ArticleRow.title, ArticleRow.text))
         return {row.ref: (row.title, row.text) for row in rows}
 
@@ -58,7 +58,7 @@ def test_lone_surrogates_and_nul_in_feed_fields_are_removed_on_every_database(da
     )
     stored = store_classifications(open_database(database_url), [item], [])
     assert stored[0].new and stored[0].error is None
-    with transaction(open_database(database_url)) as session:
+    with open_database(database_url).transaction() as session:
         row = session.scalars(select(ArticleRow)).one()
         assert (row.text, row.author, row.site_name, row.guid) == (
             "Text with a lone surrogate.",
@@ -72,7 +72,7 @@ def test_author_and_site_name_longer_than_their_columns_are_cut_to_fit(postgres_
     item = _item("https://example.org/a", "Some text.", source="feed", author="A" * 600, site_name="S" * 700)
     stored = store_classifications(open_database(postgres_url), [item], [])
     assert stored[0].new and stored[0].error is None
-    with transaction(open_database(postgres_url)) as session:
+    with open_database(postgres_url).transaction() as session:
         row = session.scalars(select(ArticleRow)).one()
         assert (len(row.author or ""), len(row.site_name or "")) == (512, 512)
 

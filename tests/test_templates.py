@@ -10,18 +10,20 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from newswatch.app.alerting import deliver_alerts
+from newswatch.app.storing import store_classifications
 from newswatch.classify import Classifier
 from newswatch.cli import ExitStatus, app
-from newswatch.digest import SAMPLE_DIGEST
 from newswatch.errors import ConfigError
-from newswatch.notify import SAMPLE_EVENT, alert_context, build_channels, render_digest, send
-from newswatch.pipeline import deliver_alerts, store_classifications
+from newswatch.messages import alert_context, render_digest
+from newswatch.notify import build_channels, send
 from newswatch.seeds import read_seed_file
 from newswatch.settings import Settings, load_settings
 from newswatch.storage.database import open_database
 from newswatch.templates import Templates, shipped_folder
 from tests.conftest import SEEDS
 from tests.notifier_servers import JsonReceiver
+from tests.samples import SAMPLE_DIGEST, SAMPLE_EVENT
 
 
 def _override(folder: Path, name: str, text: str) -> Path:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from newswatch.dates import MONTH_NAMES, WEEKDAY_NAMES, DateMention
+from newswatch.dates import MONTH_NAMES, TIME_ZONE_SLACK, WEEKDAY_NAMES, DateMention
 from newswatch.detection.candidates import Candidate, CandidateFinder, Group, add_to_groups, nearest_date
 from newswatch.detection.sentences import (
     LEAD_MIN_WORDS,
@@ -30,7 +30,7 @@ from newswatch.detection.sentences import (
 from newswatch.detection.vocabulary import DATELINE_CITIES, LOCATION_STOP
 from newswatch.gazetteer import Gazetteer, Mention
 from newswatch.matching import compile_guarded
-from newswatch.model import Article, Contact, Mode, Participant
+from newswatch.model import MODE_RANK, Article, Contact, Mode, Participant
 from newswatch.text import Sentence, split_article
 
 _IN_PLACE = compile_guarded(r"\b(?:in|at) (?P<place>(?:[A-Z][\w'’-]+)(?:\s+[A-Z][\w'’-]+){0,2})")
@@ -42,8 +42,6 @@ _DATELINE_NOT_PLACES = frozenset({"ANALYSIS", "COMMENTARY", "OPINION", "EDITORIA
 _HEADLINE_REACH = 6  # paragraphs before the lead that can be its headline and subheadline
 # A contact reported below the lead counts when its sentence dates it this close before the article.
 _LATER_CONTACT_REACH = dt.timedelta(days=3)
-
-MODE_RANK = {"video_call": 4, "phone_call": 3, "meeting": 2, "call": 1, "unspecified": 0}
 
 
 @dataclass(frozen=True)
@@ -171,7 +169,7 @@ class ContactDetector:
         lead_support = [f for f in lead if f.predicates] if via_lead else []
         date_mention = group.date or self._lead_date(lead_support)
         day = date_mention.date if date_mention else anchor
-        if day > anchor + dt.timedelta(days=1):  # (a day of slack for time zones)
+        if day > anchor + TIME_ZONE_SLACK:
             # Dated after its article: it has not happened yet; announced, or nothing.
             return self._planned(facts, lead, anchor)
         level = self.candidates.level(group.participants, day)

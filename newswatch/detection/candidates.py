@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from newswatch.dates import DateMention, find_dates
+from newswatch.dates import TIME_ZONE_SLACK, DateMention, find_dates
 from newswatch.detection.sentences import Predicate, SentenceFacts
 from newswatch.detection.vocabulary import CLAUSE_START, REPORTED_ON
 from newswatch.gazetteer import Gazetteer, Mention
@@ -79,7 +79,7 @@ class CandidateFinder:
         self,
         sentence: Sentence,
         predicate: Predicate,
-        mentions: list[Mention],
+        mentions: Sequence[Mention],
         dates: list[DateMention],
         anchor: dt.date,
         refusals: Sequence[re.Pattern[str]] = (),
@@ -171,7 +171,7 @@ def add_to_groups(groups: dict[tuple[str, str], list[Group]], candidate: Candida
     same = groups.setdefault(candidate.participants, [])
     for group in same:
         known = group.date
-        if candidate.date is None or known is None or abs((known.date - candidate.date.date).days) <= 1:
+        if candidate.date is None or known is None or abs(known.date - candidate.date.date) <= TIME_ZONE_SLACK:
             group.candidates.append(candidate)
             return
     same.append(Group(candidate.participants, [candidate]))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from newswatch.dates import DateMention, find_dates
+from newswatch.dates import TIME_ZONE_SLACK, DateMention, find_dates
 from newswatch.detection.vocabulary import (
     BACKGROUND_TAIL,
     CLAUSE_START,
@@ -241,8 +241,8 @@ def same_time(mention: DateMention, day: dt.date) -> bool:
     """Whether a date expression can refer to ``day`` (within a day, a week or the same month)."""
     if mention.precision == "month":
         return (mention.date.year, mention.date.month) == (day.year, day.month)
-    slack = 1 if mention.precision == "day" else 7
-    return abs((mention.date - day).days) <= slack
+    slack = TIME_ZONE_SLACK if mention.precision == "day" else dt.timedelta(days=7)
+    return abs(mention.date - day) <= slack
 
 
 def find_mentions(

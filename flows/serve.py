@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from newswatch.config_schema import DigestSettings
 from newswatch.digest import EPOCH
 from newswatch.prefect_server import prefect_api as local_prefect_api
-from newswatch.settings import DigestSettings
 
 SERVER_START_TIMEOUT_SECONDS = 120
 
@@ -66,4 +66,4 @@ def serve_flows(
         deployments.append(
             digest_flow.to_deployment(name="digest", schedule=digest_schedule(digest), parameters=parameters)
         )
-    serve(*deployments, print_starting_message=False)
+    serve(*deployments, print_starting_message=False)  # type: ignore[arg-type]  # to_deployment gives a coroutine only in async code

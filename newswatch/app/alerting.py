@@ -1,0 +1,155 @@
+"""Delivering the alert outbox: claim what is due, render it for each channel, send it, and
+record each outcome (retries with backoff, a dead-letter state, one resend of an unknown one)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from newswatch.backoff import backoff_seconds
+from newswatch.digest import Digest
+from newswatch.errors import NotificationError, TemplateError
+from newswatch.messages import render_alert, render_digest
+from newswatch.model import StoredEvent
+from newswatch.notify import Channel, DeliveryUnknown, send
+from newswatch.routing import Routing, routing_for
+from newswatch.settings import Settings
+from newswatch.storage import digests, events, outbox
+from newswatch.storage.database import Database
+from newswatch.templates import Templates, template_folders, templates_in
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One attempt to deliver one alert (an event's, or a digest) to one channel."""
+
+    alert_id: int
+    event_id: int | None
+    channel: str
+    delivered: bool
+    title: str
+    body: str
+    error: str | None = None
+    status: str = "sent"  # sent | failed | dead | unknown (sent, no answer: it may have arrived)
+    kind: str = "contact"  # contact | planned | digest
+
+
+def deliver_alerts(
+    db: Database,
+    channels: Sequence[Channel],
+    settings: Settings,
+    echo: Callable[[str], None] = print,
+    kinds: Sequence[str] | None = None,
+) -> list[Delivery]:
+    """Deliver the alerts (of these kinds, or all) that are due on the configured channels,
+    recording each outcome. Digests are cut to the topics routed to each channel.
+
+    Alerts are claimed first (a claim is a lease: another worker skips them), then sent one by
+    one; each outcome is committed right after its send, so a crash can at worst repeat the one
+    message whose send succeeded but was not yet recorded. Failures are retried with exponential
+    backoff and jitter, and go to the dead-letter state after ``alerts.max_attempts``.
+
+    A send whose request went out but got no answer in time (``DeliveryUnknown``) is neither
+    sent nor failed: its outcome is ``unknown``. Resending at once (at-least-once) delivers it
+    twice whenever the notifier was only slow, which is what a late answer usually means; never
+    resending (at-most-once) loses it when the notifier really dropped it. The middle way: it is
+    resent once, after ``alerts.retry_max_seconds`` (the longest backoff), and if that resend's
+    outcome is unknown too it is left alone; ``newswatch alerts retry`` resends it by hand. The
+    run report shows it with its status. Channel timeouts (``newswatch.notify``) keep late
+    answers rare: apprise waits 30 s for one where its default is 4 s.
+    """
+    options = settings.core.alerts
+    templates = templates_in(template_folders(settings.config_dir))
+    routing = routing_for(settings)
+    by_fingerprint = {c.fingerprint: c for c in channels}
+    lease = dt.timedelta(seconds=options.claim_lease_seconds)
+    deliveries: list[Delivery] = []
+    while True:
+        # One alert at a time: a crash leaves at most one alert claimed (until its lease ends).
+        with db.transaction() as session:
+            attempted = [d.alert_id for d in deliveries]  # once per pass, even if due again at once
+            claimed = outbox.claim_alerts(
+                session, by_fingerprint, dt.datetime.now(dt.UTC), lease, limit=1, exclude=attempted, kinds=kinds
+            )
+            if not claimed:
+                break
+            (alert,) = claimed
+            if alert.digest_id is not None:
+                subject: StoredEvent | Digest = Digest.from_json(digests.digest_content(session, alert.digest_id))
+            else:
+                assert alert.event_id is not None
+                subject = events.get_event(session, alert.event_id)
+        channel = by_fingerprint[alert.channel]
+        title = body = ""
+        error: str | None = None
+        unknown = False
+        try:
+            title, body = _render(subject, alert.kind, channel, settings, routing, templates)
+            if channel.is_console:
+                echo(f"{'DIGEST' if alert.kind == 'digest' else 'ALERT'} {title}\n{body}")
+            else:
+                send(channel, title, body, _web_link(subject) if isinstance(subject, StoredEvent) else None)
+        except DeliveryUnknown as exc:  # sent, no answer: not resent blindly (see above)
+            error, unknown = str(exc), True
+        except (NotificationError, TemplateError) as exc:  # a template fixed later lets the retry through
+            error = str(exc)
+        retry_at = None
+        if unknown and alert.status == "unknown":  # its one resend: unknown again
+            error = f"{error}; not resent again (`newswatch alerts retry {alert.id}` resends it)"
+        elif unknown:
+            retry_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=options.retry_max_seconds)
+            error = f"{error}; resent once at {retry_at:%Y-%m-%d %H:%M} UTC"
+        elif error is not None:
+            delay = dt.timedelta(
+                seconds=backoff_seconds(alert.attempts + 1, options.retry_base_seconds, options.retry_max_seconds)
+            )
+            retry_at = dt.datetime.now(dt.UTC) + delay
+        with db.transaction() as session:
+            status = outbox.mark_alert(
+                session,
+                alert.id,
+                delivered=error is None,
+                error=error,
+                retry_at=retry_at,
+                max_attempts=options.max_attempts,
+                unknown=unknown,
+            )
+        deliveries.append(
+            Delivery(alert.id, alert.event_id, channel.label, error is None, title, body, error, status, alert.kind)
+        )
+    return deliveries
+
+
+def _render(
+    subject: StoredEvent | Digest,
+    kind: str,
+    channel: Channel,
+    settings: Settings,
+    routing: Routing,
+    templates: Templates,
+) -> tuple[str, str]:
+    """A message's title and body for one channel, in its style."""
+    countries, pair = settings.core.countries, settings.core.tracked_pair
+    if isinstance(subject, Digest):
+        cut = subject.for_channel(lambda topics: routing.receives(channel, "digest", topics))
+        return render_digest(cut, countries, pair, settings.core.digest.timezone, channel.style, templates)
+    return render_alert(subject, countries, pair, channel.style, templates, planned=kind == "planned")
+
+
+def _web_link(event: StoredEvent) -> str | None:
+    """A source of the event that can be opened in a browser (feed items have URLs)."""
+    return next((ref for ref, _, _ in event.articles if ref.startswith(("http://", "https://"))), None)
+
+
+def load_events(db: Database, event_ids: Iterable[int]) -> list[StoredEvent]:
+    """The stored events with these ids, in id order."""
+    with db.transaction() as session:
+        return events.get_events(session, event_ids)
+
+
+def requeue_alerts(db: Database, alert_id: int | None = None) -> int:
+    """Put failed, dead-letter and unknown-outcome alerts (one, or all) back in the queue, due
+    now; returns how many."""
+    with db.transaction() as session:
+        return outbox.requeue_alerts(session, alert_id)

@@ -1,0 +1,38 @@
+"""What the list commands show: stored events, alerts, feeds and articles, each read in one
+transaction and returned as the typed rows of its storage module."""
+
+from __future__ import annotations
+
+from newswatch.storage import articles, events, feeds, outbox
+from newswatch.storage.articles import ArticleListing
+from newswatch.storage.database import Database
+from newswatch.storage.events import ListedEvent
+from newswatch.storage.feeds import FeedStatus
+from newswatch.storage.outbox import AlertSummary
+
+__all__ = ["AlertSummary", "ArticleListing", "FeedStatus", "ListedEvent", "list_alerts", "list_articles"]
+
+
+def list_contacts(db: Database) -> list[ListedEvent]:
+    """Every stored event, oldest contact first, with when it was first seen and whether its
+    contact alert was delivered."""
+    with db.transaction() as session:
+        return events.list_events(session)
+
+
+def list_alerts(db: Database) -> list[AlertSummary]:
+    """Every alert and its delivery status, oldest first."""
+    with db.transaction() as session:
+        return outbox.alert_summary(session)
+
+
+def list_feeds(db: Database) -> list[FeedStatus]:
+    """Each polled feed's health."""
+    with db.transaction() as session:
+        return feeds.list_feeds(session)
+
+
+def list_articles(db: Database, limit: int) -> list[ArticleListing]:
+    """The ``limit`` most recently stored articles, newest first."""
+    with db.transaction() as session:
+        return articles.list_articles(session, limit)

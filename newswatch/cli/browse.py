@@ -1,0 +1,201 @@
+"""The commands that show what is stored: ``contacts``, ``alerts``, ``feeds``, ``articles`` and
+``report``. They read through ``newswatch.app`` and never start Prefect."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from newswatch.cli.core import app
+from newswatch.cli.options import JsonOption, global_options
+from newswatch.cli.output import echo, event_line, show_list, when
+from newswatch.cli.status import ExitStatus
+from newswatch.errors import NewswatchError
+from newswatch.model import StoredEvent
+
+if TYPE_CHECKING:
+    from newswatch.app.browse import AlertSummary, ArticleListing, FeedStatus, ListedEvent
+
+
+def _event_json(event: StoredEvent, first_seen: dt.datetime, alerted: bool) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "date": event.date.isoformat(),
+        "mode": event.mode,
+        "location": event.location,
+        "participants": [{"name": p.name, "country": p.country, "office": p.office} for p in event.participants],
+        "articles": [
+            {"ref": ref, "title": title, "published": published.isoformat(), "role": role}
+            for role, articles in (
+                ("announced" if event.status == "planned" else "reported", event.articles),
+                ("announced", event.announcements),
+            )
+            for ref, title, published in articles
+        ],
+        "date_stated": event.date_stated,
+        "field_sources": dict(event.field_sources),
+        "first_seen": first_seen.isoformat(),
+        "alerted": alerted,
+        "status": event.status,
+        "level": event.level,
+        "historical": event.historical,
+        "evidence": list(event.evidence[:5]),
+        "quotes": [
+            {"text": q.text, "ref": q.ref, "title": q.title, "published": q.published.isoformat()} for q in event.quotes
+        ],
+        "confidence": event.confidence,
+        "sources": event.sources,
+        "matched": list(event.rules[:12]),
+    }
+
+
+def _contact_lines(listed: ListedEvent) -> str:
+    sources = "".join(f"\n    {published.isoformat()} {ref}" for ref, _, published in listed.event.articles)
+    return f"{event_line(listed.event)}{'' if listed.alerted else '  (not alerted yet)'}{sources}"
+
+
+@app.command()
+def contacts(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List the stored contact events, oldest first.
+
+    Example: newswatch contacts --json
+    """
+    from newswatch.app.browse import list_contacts
+
+    show_list(
+        list_contacts(global_options(ctx).open_database()),
+        as_json=as_json,
+        json_of=lambda listed: _event_json(*listed),
+        text_of=_contact_lines,
+        empty="No contacts stored yet. Try: newswatch replay seeds/",
+    )
+
+
+alerts_app = typer.Typer(invoke_without_command=True)
+app.add_typer(alerts_app, name="alerts")
+
+
+def _alert_line(alert: AlertSummary) -> str:
+    about = f"digest {alert.digest}" if alert.digest else f"event #{alert.event_id}"
+    error = f" ({alert.last_error})" if alert.last_error else ""
+    return (
+        f"alert {alert.id} ({alert.kind}): {about} → {alert.channel}: {alert.status} "
+        f"after {alert.attempts} attempt(s){error}"
+    )
+
+
+@alerts_app.callback()
+def alerts(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List alerts and their delivery status: pending, sent, failed (retried with backoff) or dead
+    (gave up after alerts.max_attempts; resend with `newswatch alerts retry`). URLs are masked.
+
+    Example: newswatch alerts --json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from newswatch.app.browse import list_alerts
+
+    show_list(
+        list_alerts(global_options(ctx).open_database()),
+        as_json=as_json,
+        text_of=_alert_line,
+        empty="No alerts yet.",
+        ensure_ascii=True,
+    )
+
+
+def _feed_line(feed: FeedStatus) -> str:
+    state = f"failing ×{feed.consecutive_failures}: {feed.last_error}" if feed.consecutive_failures else "ok"
+    return (
+        f"{feed.name}: {state}; last poll {when(feed.last_poll)}, HTTP {feed.status}, "
+        f"{feed.entries_seen} entries, {feed.new_items} new"
+    )
+
+
+@app.command()
+def feeds(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Show each polled feed's health: last poll and success, status, items, failures, last error.
+
+    Example: newswatch feeds --json
+    """
+    from newswatch.app.browse import list_feeds
+
+    show_list(
+        list_feeds(global_options(ctx).open_database()),
+        as_json=as_json,
+        text_of=_feed_line,
+        empty="No feed polled yet. Try: newswatch run",
+    )
+
+
+def _article_lines(article: ArticleListing) -> str:
+    extra = f" (near-copy of {article.duplicate_of})" if article.duplicate_of else ""
+    topics = ", ".join(article.topics) or "-"
+    return f"{when(article.published)} {article.ref} [{article.text_source}] {topics}{extra}\n    {article.title}"
+
+
+@app.command()
+def articles(
+    ctx: typer.Context,
+    as_json: JsonOption = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many, newest first.")] = 50,
+) -> None:
+    """List stored articles, newest first: ref, title, date, feed, topics, duplicate_of, text source.
+
+    Example: newswatch articles --limit 20 --json
+    """
+    from newswatch.app.browse import list_articles
+
+    show_list(list_articles(global_options(ctx).open_database(), limit), as_json=as_json, text_of=_article_lines)
+
+
+@app.command("report")
+def report_command(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", metavar="PATH", help="Where to write the HTML page.")] = Path(
+        "report.html"
+    ),
+    since: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--since", metavar="DATE", formats=["%Y-%m-%d"], help="Only contacts and articles from this day on."
+        ),
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", metavar="N", min=1, help="Only the last N days (instead of --since).")
+    ] = None,
+) -> None:
+    """Write an HTML report: a timeline of contacts, the events with their sources and evidence,
+    articles per topic per week, and each feed's health.
+
+    The page is self-contained (inline CSS and SVG charts, no script, nothing loaded from the
+    network), so it opens offline and can be mailed as one file.
+
+    Example: newswatch report --out report.html --days 90
+    """
+    if since is not None and days is not None:
+        echo("newswatch: error: give --since or --days, not both", err=True)
+        raise typer.Exit(ExitStatus.USAGE)
+    options = global_options(ctx)
+    if not options.debug:
+        # "Matplotlib is building the font cache" and the like: not the user's concern.
+        logging.getLogger("matplotlib").setLevel(logging.ERROR)
+    from newswatch.app.reporting import gather_report
+    from newswatch.report import render_report
+    from newswatch.settings import load_settings
+
+    settings = load_settings(options.config)
+    now = dt.datetime.now(dt.UTC)
+    first_day = since.date() if since else (now.date() - dt.timedelta(days=days) if days else None)
+    topic_names = {topic.id: topic.name for topic in settings.topics}
+    data = gather_report(options.open_database(), now, first_day, topic_names)
+    page = render_report(data)
+    try:
+        out.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise NewswatchError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
+    echo(f"Report: {out} ({data.summary()})")

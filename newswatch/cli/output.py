@@ -1,0 +1,87 @@
+"""Everything the command line prints goes through here: text made safe for a terminal (control
+characters shown, not obeyed; no URL shows its credentials), JSON, the list commands' "JSON or
+one line per item", and the wording shared by several commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import typer
+
+from newswatch.model import MODE_LABELS, Participant, StoredEvent
+from newswatch.terminal import terminal_safe, terminal_safe_json
+from newswatch.urls import mask_credentials
+
+if TYPE_CHECKING:
+    from newswatch.app.alerting import Delivery
+
+T = TypeVar("T")
+
+
+def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Write a line of text to the terminal (stdout, or stderr with ``err``), made safe."""
+    typer.echo(terminal_safe(mask_credentials(str(message))), err=err, nl=nl)
+
+
+def echo_json(value: Any, *, ensure_ascii: bool = False) -> None:
+    """Write ``value`` as JSON: valid JSON, with no raw control or bidi character in it."""
+    typer.echo(terminal_safe_json(json.dumps(value, indent=2, ensure_ascii=ensure_ascii)))
+
+
+def row_json(row: Any) -> dict[str, Any]:
+    """A stored row (a named tuple) as JSON values: its dates and times in ISO 8601."""
+    return {name: value.isoformat() if isinstance(value, dt.date) else value for name, value in row._asdict().items()}
+
+
+def when(moment: dt.datetime | dt.date | None) -> str:
+    """A time as people read it in a list: ``2026-12-01 14:30 UTC``, a day as ``2026-12-01``, ``never``."""
+    if moment is None:
+        return "never"
+    if isinstance(moment, dt.datetime):
+        return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.isoformat()
+
+
+def show_list(
+    items: Sequence[T],
+    *,
+    as_json: bool,
+    text_of: Callable[[T], str],
+    json_of: Callable[[T], Any] = row_json,
+    empty: str | None = None,
+    ensure_ascii: bool = False,
+) -> None:
+    """What a list command prints: a JSON list, or each item's text (``empty`` when there are none)."""
+    if as_json:
+        echo_json([json_of(item) for item in items], ensure_ascii=ensure_ascii)
+        return
+    if not items and empty is not None:
+        echo(empty)
+    for item in items:
+        echo(text_of(item))
+
+
+def contact_text(day: dt.date, mode: str, location: str | None, participants: Sequence[Participant]) -> str:
+    """A contact in one line: its day, mode, place and participants."""
+    where = f" in {location}" if location else ""
+    names = " – ".join(f"{p.name} ({p.office})" for p in participants)
+    return f"{day.isoformat()} {MODE_LABELS[mode]}{where}: {names}"
+
+
+def event_line(event: StoredEvent) -> str:
+    """A stored event in one line: its id, the contact, and whether it is planned or newly reported."""
+    notes = [note for note, on in (("planned", event.status == "planned"), ("newly reported", event.historical)) if on]
+    suffix = f" ({', '.join(notes)})" if notes else ""
+    return f"#{event.id} {contact_text(event.date, event.mode, event.location, event.participants)}{suffix}"
+
+
+def undelivered(delivery: Delivery) -> str:
+    """Why an alert was not delivered, and what happens to it next, by its stored status."""
+    next_step = {
+        "failed": "will retry next run",
+        "dead": f"gave up; `newswatch alerts retry {delivery.alert_id}` resends it",
+    }.get(delivery.status)  # "unknown": the error says whether it is resent once more
+    return f"{delivery.error} ({next_step})" if next_step else f"{delivery.error}"

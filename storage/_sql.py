@@ -1,0 +1,56 @@
+"""SQL helpers the storage modules share: an INSERT … ON CONFLICT that works on SQLite and
+PostgreSQL, and splitting long ``IN`` lists into chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, TextualSelect, bindparam, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+CHUNK_SIZE = 500  # values per IN list
+
+
+def dialect_insert(session: Session, table: Table) -> Any:
+    """An INSERT that can take ON CONFLICT clauses, on SQLite and PostgreSQL."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"database backend {dialect!r} is not supported")  # pragma: no cover
+
+
+def insert_ignore(session: Session, table: Any, values: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; True if a row was inserted."""
+    inserted = session.execute(_insert_ignore_statement(table, tuple(values)), values).first()
+    return inserted is not None
+
+
+@lru_cache(maxsize=64)
+def _insert_ignore_statement(table: Table, columns: tuple[str, ...]) -> TextualSelect:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id`` of these columns: the same SQL on SQLite
+    and PostgreSQL, as a text statement with typed parameters, so it is compiled once. SQLAlchemy
+    2.0 compiles its dialects' ON CONFLICT inserts anew at every execution (sqlalchemy#10445),
+    which made each of these single-row inserts cost ~0.7 ms instead of ~0.1."""
+    omitted = [c.name for c in table.c if c.name not in columns and c.default is not None and not c.primary_key]
+    assert not omitted, f"columns with a default must be given: {omitted}"  # text skips Python defaults
+    names = ", ".join(f'"{name}"' for name in columns)
+    return (
+        text(
+            f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join(f":{name}" for name in columns)})'
+            " ON CONFLICT DO NOTHING RETURNING id"
+        )
+        .bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
+        .columns(table.c.id)
+    )
+
+
+def chunks(values: list[T], size: int = CHUNK_SIZE) -> Iterable[list[T]]:
+    """``values`` in consecutive lists of at most ``size``."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -1,0 +1,342 @@
+"""Articles: storing them (each once, by ref and by content), their topic matches, the SimHash
+fingerprints that find near-copies, which feed items are known, and counts for reports.
+
+Each function takes a Session and never commits; the caller frames the transaction. Idempotency
+lives in unique constraints and INSERT … ON CONFLICT DO NOTHING, so replaying the same article
+twice, or two processes storing it at once, leaves one row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple, cast
+
+from sqlalchemy import Table, bindparam, func, insert, literal_column, or_, select, union_all, update
+from sqlalchemy.orm import Session, selectinload
+
+from newswatch.dedup import NEAR_DUPLICATE_WINDOW_DAYS, differ_little, fingerprint_bands
+from newswatch.model import Article, TopicScore
+from newswatch.storage._sql import chunks, dialect_insert
+from newswatch.storage.models import ArticleRow, FingerprintBandRow, TopicMatchRow, utcnow
+
+
+class StoredRow(NamedTuple):
+    """An article's stored id, and whether the call that returned it stored it."""
+
+    id: int
+    new: bool
+
+
+class NearCopy(NamedTuple):
+    """A stored original article whose text is close to another's."""
+
+    article_id: int
+    simhash: str
+
+
+class ArticleListing(NamedTuple):
+    """A stored article as listed for the operator (newest first)."""
+
+    ref: str
+    title: str
+    published: dt.date
+    feed: str | None
+    topics: list[str]
+    duplicate_of: str | None  # the original's ref, for a near-copy
+    language: str | None
+    text_source: str
+    published_source: str
+
+
+class TopicDay(NamedTuple):
+    """How many stored articles published on one day matched one topic."""
+
+    topic_id: str
+    day: dt.date
+    articles: int
+
+
+_ARTICLES = cast(Table, ArticleRow.__table__)
+_BANDS = cast(Table, FingerprintBandRow.__table__)
+# Built once, so SQLAlchemy's compiled cache serves them (dialect INSERTs with ON CONFLICT are
+# compiled anew at every execution in SQLAlchemy 2.0: one such statement per batch, not per row).
+_ARTICLES_BY_REF_OR_CONTENT = select(_ARTICLES.c.id, _ARTICLES.c.ref, _ARTICLES.c.content_hash).where(
+    or_(
+        _ARTICLES.c.ref.in_(bindparam("refs", expanding=True)),
+        _ARTICLES.c.content_hash.in_(bindparam("hashes", expanding=True)),
+    )
+)
+_INDEX_BANDS = insert(_BANDS)
+_MARK_DUPLICATE = (
+    update(_ARTICLES).where(_ARTICLES.c.id == bindparam("near_copy")).values(duplicate_of_id=bindparam("original"))
+)
+
+
+def store_article(
+    session: Session, article: Article, simhash: str | None = None, duplicate_of: int | None = None
+) -> StoredRow:
+    """Store an article unless its ref or its content is already stored; index an original's
+    fingerprint (``simhash`` given, ``duplicate_of`` not).
+
+    Returns:
+        The stored article's id and whether this call stored it.
+    """
+    (stored,) = store_articles(session, [article], [simhash])
+    if stored.new and simhash is not None:
+        if duplicate_of is None:
+            index_fingerprints(session, [(stored.id, article.published, simhash)])
+        else:
+            mark_near_duplicates(session, {stored.id: duplicate_of})
+    return stored
+
+
+def store_articles(session: Session, articles: Sequence[Article], simhashes: Sequence[str | None]) -> list[StoredRow]:
+    """Store articles (with their SimHash, if any) in one INSERT, in order; each one unless its
+    ref or its content is already stored, or is an earlier one's of the list. Near-duplicates
+    and fingerprints are recorded apart (``mark_near_duplicates``, ``index_fingerprints``).
+
+    Returns:
+        For each article: the stored article's id and whether this call stored it. An article
+        not stored has the id of the one stored with its ref, else of the one with its content.
+    """
+    if not articles:
+        return []
+    rows: list[dict[str, Any]] = [
+        {
+            "ref": article.ref,
+            "title": article.title,
+            "text": article.text,
+            "published": article.published,
+            "content_hash": article.content_hash,
+            "source": article.source,
+            "ingested_at": utcnow(),
+            "guid": article.guid,
+            "feed_url": article.feed_url,
+            "text_source": article.text_source,
+            "published_source": article.published_source,
+            "author": _fitted(article.author, _ARTICLES.c.author),
+            "site_name": _fitted(article.site_name, _ARTICLES.c.site_name),
+            "language": article.language,
+            "simhash": simhash,
+            "duplicate_of_id": None,
+        }
+        for article, simhash in zip(articles, simhashes, strict=True)
+    ]
+    # Rows are inserted in list order, each skipped if its ref or content is taken (by a stored
+    # row or an earlier one of the list), so a (ref, content) pair names the first with it.
+    first_with: dict[tuple[str, str], int] = {}
+    for position, row in enumerate(rows):
+        first_with.setdefault((row["ref"], row["content_hash"]), position)
+    statement = (
+        dialect_insert(session, _ARTICLES)
+        .on_conflict_do_nothing()
+        .returning(_ARTICLES.c.id, _ARTICLES.c.ref, _ARTICLES.c.content_hash)
+    )
+    ids: list[int | None] = [None] * len(rows)
+    inserted_at: dict[int, int] = {}  # id: position in the list
+    for inserted in session.execute(statement, rows):
+        position = first_with[(inserted.ref, inserted.content_hash)]
+        ids[position] = inserted.id
+        inserted_at[inserted.id] = position
+    skipped = [position for position, article_id in enumerate(ids) if article_id is None]
+    if skipped:
+        found = session.execute(
+            _ARTICLES_BY_REF_OR_CONTENT,
+            {"refs": [rows[p]["ref"] for p in skipped], "hashes": [rows[p]["content_hash"] for p in skipped]},
+        ).all()
+        by_ref = {row.ref: row.id for row in found}
+        by_content = {row.content_hash: row.id for row in found}
+        for position in skipped:
+            # What was stored when its turn came: rows stored before, and the list's earlier ones.
+            ids[position] = next(
+                (
+                    article_id
+                    for article_id in (
+                        by_ref.get(rows[position]["ref"]),
+                        by_content.get(rows[position]["content_hash"]),
+                    )
+                    if article_id is not None and inserted_at.get(article_id, -1) < position
+                ),
+                None,
+            )
+    stored: list[StoredRow] = []
+    for position, article_id in enumerate(ids):
+        assert article_id is not None, f"{rows[position]['ref']} was neither stored nor found"
+        stored.append(StoredRow(article_id, inserted_at.get(article_id) == position))
+    return stored
+
+
+def _fitted(value: str | None, column: Any) -> str | None:
+    """Descriptive metadata (a page's author, its site's name) cut to its column's length, which
+    PostgreSQL enforces: worth keeping in part, never worth losing the article for. (A ref or a
+    GUID is an identity: one too long is refused with its article, not cut.)"""
+    length = column.type.length
+    return value[:length] if value is not None and length is not None else value
+
+
+def mark_near_duplicates(session: Session, originals: dict[int, int]) -> None:
+    """Record each stored article (key) as a near-copy of an original (value)."""
+    if originals:
+        session.execute(
+            _MARK_DUPLICATE, [{"near_copy": copy, "original": original} for copy, original in originals.items()]
+        )
+
+
+def index_fingerprints(session: Session, originals: Iterable[tuple[int, dt.date, str]]) -> None:
+    """Index the SimHash bands of original articles: (id, published, SimHash)."""
+    rows = [
+        {"band": band, "value": value, "published": published, "article_id": article_id, "simhash": simhash}
+        for article_id, published, simhash in originals
+        for band, value in fingerprint_bands(simhash)
+    ]
+    if rows:
+        session.execute(_INDEX_BANDS, rows)
+
+
+def known_items(session: Session, guids: Iterable[str], refs: Iterable[str]) -> set[str]:
+    """Which of these feed GUIDs and article refs (canonical URLs) are already stored."""
+    guids, refs = set(guids), set(refs)
+    known: set[str] = set()
+    for chunk in chunks(sorted(guids)):
+        known.update(g for g in session.scalars(select(ArticleRow.guid).where(ArticleRow.guid.in_(chunk))) if g)
+    for chunk in chunks(sorted(refs)):
+        known.update(session.scalars(select(ArticleRow.ref).where(ArticleRow.ref.in_(chunk))))
+    return known
+
+
+def near_duplicates(
+    session: Session, published: dt.date, simhash: str, window_days: int = NEAR_DUPLICATE_WINDOW_DAYS
+) -> list[NearCopy]:
+    """The stored original articles published within a few days of ``published``
+    whose text is a near-duplicate of ``simhash``'s, by id. Answered from the band index alone
+    (it holds each original's whole SimHash): a near-duplicate shares a band."""
+    return near_duplicates_of(session, [(published, simhash)], window_days)[0]
+
+
+# Band lookups per statement: one statement of this many lookups serves every query. A lookup
+# is one band value on a window's days, each day a seek in the key (published, band, value,
+# article_id) (a range of days would read every band of those days); its rows carry its number.
+_BAND_LOOKUPS = 64
+_DAYS_PER_LOOKUP = 2 * NEAR_DUPLICATE_WINDOW_DAYS + 1
+_BAND_LOOKUP = union_all(
+    *(
+        select(literal_column(str(n)).label("lookup"), _BANDS.c.article_id, _BANDS.c.simhash).where(
+            _BANDS.c.band == bindparam(f"band_{n}"),
+            _BANDS.c.value == bindparam(f"value_{n}"),
+            _BANDS.c.published.in_([bindparam(f"day_{n}_{d}") for d in range(_DAYS_PER_LOOKUP)]),
+        )
+        for n in range(_BAND_LOOKUPS)
+    )
+)
+
+
+def near_duplicates_of(
+    session: Session, fingerprints: Sequence[tuple[dt.date, str]], window_days: int = NEAR_DUPLICATE_WINDOW_DAYS
+) -> list[list[NearCopy]]:
+    """``near_duplicates`` for each (published, simhash), in a few queries; fingerprints published
+    the same day that share a band value share its lookup. The band index returns some 70 rows
+    per fingerprint with a million articles stored; each is compared as it arrives."""
+    wanted: dict[tuple[int, int, tuple[dt.date, ...]], list[int]] = {}  # lookup: fingerprints
+    for position, (published, simhash) in enumerate(fingerprints):
+        window = [published + dt.timedelta(days=offset) for offset in range(-window_days, window_days + 1)]
+        for band, value in fingerprint_bands(simhash):
+            for days in chunks(window, _DAYS_PER_LOOKUP):
+                wanted.setdefault((band, value, tuple(days)), []).append(position)
+    wanted_values = [int(simhash, 16) for _, simhash in fingerprints]
+    found: list[set[NearCopy]] = [set() for _ in fingerprints]
+    lookups = list(wanted.items())
+    for chunk in chunks(lookups, _BAND_LOOKUPS):
+        chunk += [chunk[-1]] * (_BAND_LOOKUPS - len(chunk))  # the same statement for every chunk
+        parameters: dict[str, Any] = {}
+        for n, ((band, value, lookup_days), _) in enumerate(chunk):
+            parameters[f"band_{n}"], parameters[f"value_{n}"] = band, value
+            for d in range(_DAYS_PER_LOOKUP):
+                parameters[f"day_{n}_{d}"] = lookup_days[
+                    min(d, len(lookup_days) - 1)
+                ]  # a short list repeats its last day
+        for lookup, article_id, simhash in session.execute(_BAND_LOOKUP, parameters):
+            value = int(simhash, 16)
+            for position in chunk[lookup][1]:
+                if differ_little(value, wanted_values[position]):
+                    found[position].add(NearCopy(article_id, simhash))
+    return [sorted(near) for near in found]
+
+
+def store_topic_matches(session: Session, article_id: int, topics: Iterable[TopicScore]) -> None:
+    """Record the topics an article matched."""
+    store_topic_matches_of(session, [(article_id, topics)])
+
+
+def store_topic_matches_of(session: Session, articles: Iterable[tuple[int, Iterable[TopicScore]]]) -> None:
+    """Record the topics each article (id, topic scores) matched, in one statement."""
+    rows = [
+        {"article_id": article_id, "topic_id": topic.topic_id, "score": topic.score, "evidence": list(topic.evidence)}
+        for article_id, topics in articles
+        for topic in topics
+        if topic.matched
+    ]
+    if rows:
+        session.execute(dialect_insert(session, cast(Table, TopicMatchRow.__table__)).on_conflict_do_nothing(), rows)
+
+
+def list_articles(session: Session, limit: int) -> list[ArticleListing]:
+    """The most recently stored articles, newest first."""
+    rows = session.scalars(
+        select(ArticleRow).options(selectinload(ArticleRow.topics)).order_by(ArticleRow.id.desc()).limit(limit)
+    ).all()
+    originals = {
+        row.id: row.ref
+        for row in session.scalars(
+            select(ArticleRow).where(ArticleRow.id.in_([r.duplicate_of_id for r in rows if r.duplicate_of_id]))
+        )
+    }
+    return [
+        ArticleListing(
+            ref=row.ref,
+            title=row.title,
+            published=row.published,
+            feed=row.feed_url,
+            topics=sorted(t.topic_id for t in row.topics),
+            duplicate_of=originals.get(row.duplicate_of_id) if row.duplicate_of_id else None,
+            language=row.language,
+            text_source=row.text_source or "file",
+            published_source=row.published_source or "file",
+        )
+        for row in rows
+    ]
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def count_articles(session: Session, since: dt.date | None = None) -> int:
+    """How many articles are stored (published on or after ``since``, if given)."""
+    query = select(func.count()).select_from(ArticleRow)
+    if since is not None:
+        query = query.where(ArticleRow.published >= since)
+    return session.scalar(query) or 0
+
+
+def topic_articles_by_day(session: Session, since: dt.date | None = None) -> list[TopicDay]:
+    """Articles per topic and publication day, oldest first."""
+    query = (
+        select(TopicMatchRow.topic_id, ArticleRow.published, func.count())
+        .join(ArticleRow, TopicMatchRow.article_id == ArticleRow.id)
+        .group_by(TopicMatchRow.topic_id, ArticleRow.published)
+        .order_by(ArticleRow.published, TopicMatchRow.topic_id)
+    )
+    if since is not None:
+        query = query.where(ArticleRow.published >= since)
+    return [TopicDay(topic, day, count) for topic, day, count in session.execute(query)]
+
+
+def topic_volumes(session: Session, since: dt.datetime, until: dt.datetime) -> dict[str, int]:
+    """Articles stored in [since, until) per topic they matched."""
+    rows = session.execute(
+        select(TopicMatchRow.topic_id, func.count())
+        .join(ArticleRow, TopicMatchRow.article_id == ArticleRow.id)
+        .where(ArticleRow.ingested_at >= since, ArticleRow.ingested_at < until)
+        .group_by(TopicMatchRow.topic_id)
+    ).all()
+    return {topic: count for topic, count in rows}

@@ -1,0 +1,150 @@
+"""Feeds' health: each poll's outcome, the validators for conditional GET, failures in a row and
+whether the operator was told of them.
+
+Each function takes a Session and never commits; the caller frames the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from newswatch.storage._sql import insert_ignore
+from newswatch.storage.models import FeedRow, utcnow
+
+
+class Validators(NamedTuple):
+    """A feed's ETag and Last-Modified, for conditional GET."""
+
+    etag: str | None
+    last_modified: str | None
+
+
+class FeedStreak(NamedTuple):
+    """A feed's failures in a row after a poll, and whether the operator was told of them."""
+
+    consecutive_failures: int
+    failure_alerted: bool
+
+
+class FeedStatus(NamedTuple):
+    """A polled feed's health, as stored."""
+
+    url: str
+    name: str
+    last_poll: dt.datetime | None
+    last_success: dt.datetime | None
+    status: int | None  # the last poll's HTTP status
+    entries_seen: int
+    new_items: int
+    consecutive_failures: int
+    last_error: str | None
+    last_warning: str | None
+
+
+class FailingFeed(NamedTuple):
+    """A feed whose last poll failed."""
+
+    name: str
+    url: str
+    consecutive_failures: int
+    last_error: str | None
+
+
+def feed_validators(session: Session, urls: Iterable[str]) -> dict[str, Validators]:
+    """The ETag and Last-Modified stored for each known feed, for conditional GET."""
+    rows = session.execute(select(FeedRow.url, FeedRow.etag, FeedRow.last_modified).where(FeedRow.url.in_(list(urls))))
+    return {row.url: Validators(row.etag, row.last_modified) for row in rows}
+
+
+def last_polls(session: Session, urls: Iterable[str]) -> dict[str, dt.datetime]:
+    """When each known feed was last polled."""
+    rows = session.execute(select(FeedRow.url, FeedRow.last_polled_at).where(FeedRow.url.in_(list(urls))))
+    return {row.url: row.last_polled_at for row in rows if row.last_polled_at is not None}
+
+
+def record_feed_poll(
+    session: Session,
+    url: str,
+    name: str,
+    *,
+    status: int | None,
+    error: str | None,
+    warning: str | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    entries_seen: int | None = None,
+    new_items: int | None = None,
+) -> FeedStreak:
+    """Record one poll of a feed; returns its failures in a row and whether they were alerted."""
+    insert_ignore(
+        session,
+        FeedRow.__table__,
+        {
+            "url": url,
+            "name": name,
+            "entries_seen": 0,
+            "new_items": 0,
+            "consecutive_failures": 0,
+            "failure_alerted": False,
+        },
+    )
+    feed = session.scalars(select(FeedRow).where(FeedRow.url == url).with_for_update()).one()
+    now = utcnow()
+    feed.name = name
+    feed.last_polled_at = now
+    feed.last_status = status
+    if error is None:
+        feed.last_success_at = now
+        feed.consecutive_failures = 0
+        feed.last_error = None
+        feed.last_warning = warning
+        if status != 304:
+            feed.etag, feed.last_modified = etag, last_modified
+            feed.entries_seen = entries_seen or 0
+        feed.new_items = new_items or 0
+    else:
+        feed.consecutive_failures += 1
+        feed.last_error = error
+    session.flush()
+    return FeedStreak(feed.consecutive_failures, feed.failure_alerted)
+
+
+def set_failure_alerted(session: Session, url: str, alerted: bool) -> None:
+    """Record whether the operator has been told that the feed is failing."""
+    feed = session.scalars(select(FeedRow).where(FeedRow.url == url)).one()
+    feed.failure_alerted = alerted
+
+
+def list_feeds(session: Session) -> list[FeedStatus]:
+    """Every polled feed's health, by name."""
+    rows = session.scalars(select(FeedRow).order_by(FeedRow.name, FeedRow.url)).all()
+    return [
+        FeedStatus(
+            url=row.url,
+            name=row.name,
+            last_poll=row.last_polled_at,
+            last_success=row.last_success_at,
+            status=row.last_status,
+            entries_seen=row.entries_seen,
+            new_items=row.new_items,
+            consecutive_failures=row.consecutive_failures,
+            last_error=row.last_error,
+            last_warning=row.last_warning,
+        )
+        for row in rows
+    ]
+
+
+def failing_feeds(session: Session) -> list[FailingFeed]:
+    """Feeds whose last poll failed, by name."""
+    rows = session.execute(
+        select(FeedRow.name, FeedRow.url, FeedRow.consecutive_failures, FeedRow.last_error)
+        .where(FeedRow.consecutive_failures > 0)
+        .order_by(FeedRow.name, FeedRow.url)
+    ).all()
+    return [FailingFeed(*row) for row in rows]

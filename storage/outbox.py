@@ -1,0 +1,167 @@
+"""The alert outbox: alerts queued per channel (an event's, or a digest's), claimed by a worker
+under a lease, marked with each delivery's outcome, and put back in the queue by the operator.
+
+Each function takes a Session and never commits; the caller frames the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from newswatch.storage._sql import insert_ignore
+from newswatch.storage.models import AlertRow, DigestRow, utcnow
+
+
+class AlertSummary(NamedTuple):
+    """An alert as the operator sees it."""
+
+    id: int
+    event_id: int | None
+    digest: str | None  # the digest's period, for a digest
+    kind: str
+    channel: str  # the channel's masked label
+    status: str
+    attempts: int
+    last_error: str | None
+
+
+def queue_alerts(session: Session, event_id: int, channels: Sequence[tuple[str, str]], kind: str = "contact") -> None:
+    """Queue one pending alert of this kind for the event per channel (fingerprint, masked label)."""
+    for channel, label in channels:
+        _queue(session, {"kind": kind, "event_id": event_id}, channel, label)
+
+
+def queue_digest(session: Session, digest_id: int, channels: Sequence[tuple[str, str]]) -> int:
+    """Queue the digest for each channel (fingerprint, masked label) not queued yet; returns how many."""
+    return sum(
+        _queue(session, {"kind": "digest", "digest_id": digest_id}, channel, label) for channel, label in channels
+    )
+
+
+def _queue(session: Session, subject: dict[str, Any], channel: str, label: str) -> bool:
+    """Queue one pending alert unless the same one is queued; True if it was queued now."""
+    values = {**subject, "channel": channel, "channel_label": label, "status": "pending", "attempts": 0}
+    return insert_ignore(session, AlertRow.__table__, {**values, "created_at": utcnow()})
+
+
+class ClaimedAlert(NamedTuple):
+    """An alert a worker now owns until its lease ends: an event's, or a digest's."""
+
+    id: int
+    event_id: int | None
+    channel: str
+    kind: str
+    attempts: int  # made before this claim
+    digest_id: int | None = None
+    status: str = "pending"  # before this claim: pending, failed, or unknown (its one resend)
+
+
+def claim_alerts(
+    session: Session,
+    channels: Iterable[str],
+    now: dt.datetime,
+    lease: dt.timedelta,
+    limit: int = 100,
+    exclude: Iterable[int] = (),
+    kinds: Iterable[str] | None = None,
+) -> list[ClaimedAlert]:
+    """Claim alerts due for delivery on these channels (of these kinds, if given).
+
+    A claimed alert is not claimed again until ``lease`` has passed, so two workers never send
+    the same alert; one that died mid-delivery lets it go when the lease runs out. PostgreSQL
+    skips rows another worker has locked (SKIP LOCKED); SQLite's transactions are serialised.
+    An alert of unknown outcome is due only if a resend was scheduled (``mark_alert``).
+    """
+    query = (
+        select(AlertRow)
+        .where(
+            or_(
+                AlertRow.status.in_(("pending", "failed")),
+                (AlertRow.status == "unknown") & AlertRow.next_attempt_at.is_not(None),
+            ),
+            AlertRow.channel.in_(list(channels)),
+            or_(AlertRow.next_attempt_at.is_(None), AlertRow.next_attempt_at <= now),
+            or_(AlertRow.claimed_until.is_(None), AlertRow.claimed_until < now),
+            AlertRow.id.not_in(list(exclude)),
+        )
+        .order_by(AlertRow.id)
+        .limit(limit)
+    )
+    if kinds is not None:
+        query = query.where(AlertRow.kind.in_(list(kinds)))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = session.scalars(query).all()
+    for row in rows:
+        row.claimed_until = now + lease
+    return [
+        ClaimedAlert(row.id, row.event_id, row.channel, row.kind, row.attempts, row.digest_id, row.status)
+        for row in rows
+    ]
+
+
+def mark_alert(
+    session: Session,
+    alert_id: int,
+    delivered: bool,
+    error: str | None = None,
+    retry_at: dt.datetime | None = None,
+    max_attempts: int | None = None,
+    unknown: bool = False,
+) -> str:
+    """Record one delivery attempt's outcome; returns the alert's new status.
+
+    A failure is retried at ``retry_at``; after ``max_attempts`` it goes to the dead-letter
+    state (``dead``), from which ``newswatch alerts retry`` brings it back. An ``unknown``
+    outcome (sent, no answer: it may have arrived) is resent at ``retry_at`` if given, else not
+    (until ``newswatch alerts retry``).
+    """
+    alert = session.get(AlertRow, alert_id)
+    assert alert is not None
+    alert.attempts += 1
+    alert.claimed_until = None
+    if delivered:
+        alert.status, alert.sent_at, alert.last_error, alert.next_attempt_at = "sent", utcnow(), None, None
+    elif unknown:
+        alert.status, alert.last_error, alert.next_attempt_at = "unknown", error, retry_at
+    else:
+        dead = max_attempts is not None and alert.attempts >= max_attempts
+        alert.status, alert.last_error, alert.next_attempt_at = ("dead" if dead else "failed"), error, retry_at
+    return alert.status
+
+
+def requeue_alerts(session: Session, alert_id: int | None = None) -> int:
+    """Put failed, dead-letter and unknown-outcome alerts (one, or all) back in the queue, due
+    now; returns how many."""
+    query = select(AlertRow).where(AlertRow.status.in_(("failed", "dead", "unknown")))
+    if alert_id is not None:
+        query = query.where(AlertRow.id == alert_id)
+    rows = session.scalars(query).all()
+    for row in rows:
+        row.status, row.next_attempt_at, row.claimed_until = "pending", None, None
+        row.attempts = 0
+    return len(rows)
+
+
+def alert_summary(session: Session) -> list[AlertSummary]:
+    """Every alert, oldest first."""
+    rows = session.execute(
+        select(
+            AlertRow.id,
+            AlertRow.event_id,
+            DigestRow.period,
+            AlertRow.kind,
+            AlertRow.channel_label,
+            AlertRow.status,
+            AlertRow.attempts,
+            AlertRow.last_error,
+        )
+        .outerjoin(DigestRow, AlertRow.digest_id == DigestRow.id)
+        .order_by(AlertRow.id)
+    ).all()
+    return [AlertSummary(*row) for row in rows]
