@@ -10,7 +10,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field, fields
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Mode = Literal["phone_call", "video_call", "meeting", "unspecified"]
 Status = Literal["held", "planned"]
@@ -223,3 +223,25 @@ class Mutes:
         if event_id is not None and event_id in self.events:
             return True
         return bool(topics) and not self.unmuted(topics)
+
+
+class FeedStatus(NamedTuple):
+    """A polled feed's health, as stored."""
+
+    url: str
+    name: str
+    last_poll: dt.datetime | None
+    last_success: dt.datetime | None
+    status: int | None  # the last poll's HTTP status
+    entries_seen: int
+    new_items: int
+    consecutive_failures: int
+    last_error: str | None
+    last_warning: str | None
+
+    @property
+    def state(self) -> str:
+        """``failing``, ``warning`` or ``ok``."""
+        if self.consecutive_failures:
+            return "failing"
+        return "warning" if self.last_warning else "ok"

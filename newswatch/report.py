@@ -20,7 +20,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from newswatch.model import MODE_LABELS, StoredEvent
+from newswatch.model import MODE_LABELS, FeedStatus, StoredEvent
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -80,29 +80,6 @@ class ReportEvent:
 
 
 @dataclass(frozen=True)
-class FeedHealth:
-    """A polled feed's health, as stored by the monitor."""
-
-    name: str
-    url: str
-    last_poll: dt.datetime | None
-    last_success: dt.datetime | None
-    http_status: int | None
-    entries_seen: int
-    new_items: int
-    consecutive_failures: int
-    last_error: str | None
-    last_warning: str | None
-
-    @property
-    def state(self) -> str:
-        """``failing``, ``warning`` or ``ok``."""
-        if self.consecutive_failures:
-            return "failing"
-        return "warning" if self.last_warning else "ok"
-
-
-@dataclass(frozen=True)
 class TopicDay:
     """How many stored articles published on one day matched one topic."""
 
@@ -120,7 +97,7 @@ class ReportData:
     events: tuple[ReportEvent, ...]
     articles: int
     topic_days: tuple[TopicDay, ...]
-    feeds: tuple[FeedHealth, ...]
+    feeds: tuple[FeedStatus, ...]
     topic_names: Mapping[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:

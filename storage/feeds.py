@@ -13,6 +13,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from newswatch.model import FeedStatus
 from newswatch.storage._sql import insert_ignore
 from newswatch.storage.models import FeedRow, utcnow
 
@@ -29,21 +30,6 @@ class FeedStreak(NamedTuple):
 
     consecutive_failures: int
     failure_alerted: bool
-
-
-class FeedStatus(NamedTuple):
-    """A polled feed's health, as stored."""
-
-    url: str
-    name: str
-    last_poll: dt.datetime | None
-    last_success: dt.datetime | None
-    status: int | None  # the last poll's HTTP status
-    entries_seen: int
-    new_items: int
-    consecutive_failures: int
-    last_error: str | None
-    last_warning: str | None
 
 
 class FailingFeed(NamedTuple):

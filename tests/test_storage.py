@@ -262,14 +262,6 @@ def test_the_outbox_claims_backs_off_and_dead_letters(database_url: str) -> None
         assert len(outbox.claim_alerts(session, channels, now, lease)) == 1
 
 
-def test_retry_delays_grow_exponentially_with_jitter_and_a_cap() -> None:
-    from newswatch.backoff import backoff_seconds
-
-    assert [backoff_seconds(n, 60, 3600, lambda: 0.5) for n in (1, 2, 3, 10)] == [60, 120, 240, 3600]
-    assert backoff_seconds(1, 60, 3600, lambda: 0.0) == 45
-    assert backoff_seconds(1, 60, 3600, lambda: 1.0) == 75
-
-
 def test_fingerprint_bands_find_every_near_duplicate() -> None:
     import random
 

@@ -3,11 +3,11 @@ transaction and returned as the typed rows of its storage module."""
 
 from __future__ import annotations
 
+from newswatch.model import FeedStatus
 from newswatch.storage import articles, events, feeds, outbox
 from newswatch.storage.articles import ArticleListing
 from newswatch.storage.database import Database
 from newswatch.storage.events import ListedEvent
-from newswatch.storage.feeds import FeedStatus
 from newswatch.storage.outbox import AlertSummary
 
 __all__ = ["AlertSummary", "ArticleListing", "FeedStatus", "ListedEvent", "list_alerts", "list_articles"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from newswatch.report import FeedHealth, ReportData, ReportEvent, TopicDay
+from newswatch.report import ReportData, ReportEvent, TopicDay
 from newswatch.storage import articles, events, feeds
 from newswatch.storage.database import Database
 
@@ -44,20 +44,6 @@ def gather_report(
         ),
         articles=count,
         topic_days=tuple(TopicDay(row.topic_id, row.day, row.articles) for row in topic_days),
-        feeds=tuple(
-            FeedHealth(
-                name=row.name,
-                url=row.url,
-                last_poll=row.last_poll,
-                last_success=row.last_success,
-                http_status=row.status,
-                entries_seen=row.entries_seen,
-                new_items=row.new_items,
-                consecutive_failures=row.consecutive_failures,
-                last_error=row.last_error,
-                last_warning=row.last_warning,
-            )
-            for row in feed_rows
-        ),
+        feeds=tuple(feed_rows),
         topic_names=dict(topic_names or {}),
     )
