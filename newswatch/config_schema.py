@@ -252,6 +252,7 @@ class Topic(StrictModel):
     officials_weight: float = Field(
         default=0, description="added when the article names defence officials of both tracked countries"
     )
+    enabled: bool = Field(default=True, description="false leaves the topic out (e.g. a shipped one, from an override)")
 
     @field_validator("terms", "exclude")
     @classmethod

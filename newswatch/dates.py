@@ -69,6 +69,8 @@ class DateMention:
     text: str
     date: dt.date
     precision: Precision
+    # Resolved against the article's date (no year stated): only as right as that date is.
+    relative: bool = True
 
 
 # A dateline and the event it reports can be a calendar day apart: Thursday's meeting in Beijing is
@@ -253,6 +255,15 @@ class DatePattern:
     forward: Callable[[Groups, dt.date, Resolved], Resolved] | None = None
 
 
+# A day of the month in Chinese, Japanese or Korean: 日 (written), 号 or 號 (spoken, and in
+# the press), 일 (Korean); a range of days ("18号至20号", "9月18日至20日", "18~20일") is read as
+# its first day, when the visit or talks began.
+_CJK_DAY_MARK = r"(?:日|일|号|號)"
+_CJK_RANGE_END = r"\s?(?:至|到|-|–|~|～)\s?(?:\d{1,2}(?:月|월)\s?)?\d{1,2}" + _CJK_DAY_MARK
+_CJK_DAY = r"(?P<d>\d{1,2})(?:" + _CJK_DAY_MARK + f"(?:{_CJK_RANGE_END})?|{_CJK_RANGE_END})"
+# Not a month's day: a numbered thing ("5号线" line 5, "1号文件", "18号楼", a ship or satellite).
+_NOT_A_DAY_AFTER = r"(?![线楼院令机舰艇星箭船车位卫飞探导潜驱护]|文件)"
+
 # The registry, most precise first: where two matches overlap, the earlier pattern's is kept.
 PATTERNS: list[DatePattern] = [
     DatePattern("iso", compile_guarded(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b"), _numbered_day),
@@ -260,7 +271,7 @@ PATTERNS: list[DatePattern] = [
     # (alternatives, not character classes: the screen finds a pattern by its literals)
     DatePattern(
         "cjk",
-        compile_guarded(r"(?:(?P<y>\d{4})(?:年|년)\s?)?(?P<m>\d{1,2})(?:月|월)\s?(?P<d>\d{1,2})(?:日|일)"),
+        compile_guarded(r"(?:(?P<y>\d{4})(?:年|년)\s?)?(?P<m>\d{1,2})(?:月|월)\s?" + _CJK_DAY + _NOT_A_DAY_AFTER),
         _numbered_day,
         _next_calendar_day,
     ),
@@ -301,7 +312,16 @@ PATTERNS: list[DatePattern] = [
         _next_weekday,
     ),
     DatePattern("cjk_weekday", compile_guarded(r"(?:星期|周)(?P<weekday>[一二三四五六日天])"), _weekday, _next_weekday),
-    DatePattern("cjk_day", compile_guarded(r"(?<![月월\d])(?<![月월]\s)(?P<d>\d{1,2})(?:日|일)"), _day_of_month),
+    # (not a month's day: "4月16日" is the pattern above's; "本月18号", this month's, is this one's)
+    DatePattern(
+        "cjk_day",
+        compile_guarded(
+            r"(?<![\d一二三四五六七八九十][月월])(?<![\d一二三四五六七八九十][月월]\s)(?<!\d)"
+            + _CJK_DAY
+            + _NOT_A_DAY_AFTER
+        ),
+        _day_of_month,
+    ),
     # 十五日, 二十一日 (the 10th to the 31st in Chinese numerals; 一日 alone is "one day")
     DatePattern(
         "cjk_numeral_day",
@@ -377,5 +397,6 @@ def find_dates(sentence: str, anchor: dt.date, future: bool = False) -> list[Dat
             if future and entry.forward is not None:
                 resolved = entry.forward(groups, anchor, resolved)
             taken.append((start, end))
-            mentions.append(DateMention(start, end, match.group(0), resolved[0], resolved[1]))
+            relative = not (groups.get("y") or groups.get("year"))
+            mentions.append(DateMention(start, end, match.group(0), resolved[0], resolved[1], relative))
     return sorted(mentions, key=lambda m: m.start)

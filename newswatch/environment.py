@@ -1,7 +1,9 @@
 """The environment variables newswatch reads, and the values they set or override.
 
-This is the one module that reads ``NEWSWATCH_*`` variables (the command line sets some of them
-for the flows it starts; ``prefect_server`` reads Prefect's own ``PREFECT_API_URL``). Each reader
+This module reads the ``NEWSWATCH_*`` variables that are not keys of newswatch.yaml (those,
+``NEWSWATCH_<SECTION>__<KEY>``, are layered over the files by ``newswatch.settings``); the command
+line sets some of them for the flows it starts; ``prefect_server`` reads Prefect's own
+``PREFECT_API_URL``. Each reader
 takes ``environ`` (``os.environ`` by default) so that tests can pass their own.
 """
 
@@ -11,14 +13,14 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from newswatch.config_schema import MonitorSettings
 from newswatch.errors import ConfigError
-from newswatch.settings import Settings, describe_validation_error
 from newswatch.urls import masked_url
+
+if TYPE_CHECKING:  # (imported where used: the command line reads the database's default for its help)
+    from newswatch.config_schema import MonitorSettings
+    from newswatch.settings import Settings
 
 ENV_CONFIG_DIR = "NEWSWATCH_CONFIG_DIR"
 ENV_NOTIFY = "NEWSWATCH_NOTIFY"
@@ -85,6 +87,11 @@ def monitor_settings(settings: Settings, environ: Mapping[str, str] | None = Non
     ``$NEWSWATCH_ALLOW_PRIVATE_NETWORKS=1`` allows private addresses; ``$NEWSWATCH_TASK_RUNNER``
     and ``$NEWSWATCH_DASK_ADDRESS`` choose the fan-out on one worker machine without editing config.
     """
+    from pydantic import ValidationError
+
+    from newswatch.config_schema import MonitorSettings
+    from newswatch.settings import describe_validation_error
+
     environ = os.environ if environ is None else environ
     update: dict[str, Any] = {}
     if environ.get(ENV_ALLOW_PRIVATE, "").strip().lower() in ("1", "true", "yes"):

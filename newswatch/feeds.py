@@ -18,6 +18,24 @@ from feedparser.encodings import convert_to_utf8
 from newswatch.errors import NewswatchError
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# feedparser's ``version`` of a parsed document, as people name the formats.
+FEED_FORMATS = {
+    "rss090": "RSS 0.90",
+    "rss091n": "RSS 0.91",
+    "rss091u": "RSS 0.91",
+    "rss092": "RSS 0.92",
+    "rss093": "RSS 0.93",
+    "rss094": "RSS 0.94",
+    "rss20": "RSS 2.0",
+    "rss10": "RSS 1.0 (RDF)",
+    "rss": "RSS",
+    "atom01": "Atom 0.1",
+    "atom02": "Atom 0.2",
+    "atom03": "Atom 0.3",
+    "atom10": "Atom 1.0",
+    "atom": "Atom",
+    "cdf": "CDF",
+}
 ENTITIES_REFUSED = "declares XML entities (refused: entity expansion can blow up memory and time)"
 
 # C0 and C1 control characters but tab and newline: in a title they are terminal escape
@@ -69,9 +87,13 @@ class FeedEntry:
 
 @dataclass(frozen=True)
 class ParsedFeed:
+    """A parsed feed: its title, usable entries, a warning if it was malformed or cut, and its
+    format ("RSS 2.0", "Atom 1.0"…; "unknown" when feedparser could not tell)."""
+
     title: str
     entries: tuple[FeedEntry, ...]
     warning: str | None = None
+    format: str = "unknown"
 
 
 def _timestamp(entry: feedparser.FeedParserDict) -> dt.datetime | None:
@@ -168,6 +190,15 @@ def _kept(entries: list[feedparser.FeedParserDict], max_entries: int) -> tuple[l
     return [entries[i] for i in sorted(ranked[:max_entries])], "the newest"
 
 
+def is_web_page(body: bytes, headers: dict[str, str]) -> bool:
+    """Whether a response is an HTML page rather than a feed (by its type, else its first bytes)."""
+    content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type in HTML_TYPES:
+        return b"<rss" not in body[:2048] and b"<feed" not in body[:2048]
+    head = body[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
 def parse_feed(body: bytes, headers: dict[str, str], url: str, limits: FeedLimits | None = None) -> ParsedFeed:
     """Parse a feed document.
 
@@ -188,7 +219,7 @@ def parse_feed(body: bytes, headers: dict[str, str], url: str, limits: FeedLimit
     content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if not body.strip():
         raise FeedError(f"{url}: empty response")
-    if content_type in HTML_TYPES and b"<rss" not in body[:2048] and b"<feed" not in body[:2048]:
+    if content_type in HTML_TYPES and is_web_page(body, headers):
         raise FeedError(f"{url}: served as {content_type}, not a feed")
     response_headers = {**headers, "content-location": url}
     if declares_entities(body, response_headers):
@@ -240,4 +271,9 @@ def parse_feed(body: bytes, headers: dict[str, str], url: str, limits: FeedLimit
     warning = "; ".join(warnings) or None
     if not entries:
         raise FeedError(f"{url}: no entries" + (f" ({warning})" if warning else ""))
-    return ParsedFeed(title=feed_title, entries=tuple(entries), warning=warning)
+    return ParsedFeed(
+        title=feed_title,
+        entries=tuple(entries),
+        warning=warning,
+        format=FEED_FORMATS.get(str(parsed.get("version") or ""), "unknown"),
+    )

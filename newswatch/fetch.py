@@ -3,8 +3,9 @@
 httpx with connect/read timeouts and one total deadline per attempt, a cap on body size (counted
 as the body is decoded: ``newswatch.decoding``), a redirect limit with every hop checked,
 conditional GET, retries with backoff on timeouts and 5xx (never on 4xx or refusals), a per-host
-concurrency limit, robots.txt for article pages, and the address guard (``newswatch.netguard``:
-a name that resolves to an address that is not public is refused unless the operator allows it).
+concurrency limit, robots.txt for article pages (read as RFC 9309 says: ``newswatch.robots``), and
+the address guard (``newswatch.netguard``: a name that resolves to an address that is not public
+is refused unless the operator allows it).
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from __future__ import annotations
 import threading
 import time
 import typing
-import urllib.robotparser
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+from protego import Protego
 
 from newswatch import __version__
 from newswatch.backoff import backoff_seconds
@@ -33,6 +34,7 @@ from newswatch.netguard import (
     os_reason,
     resolve_host,
 )
+from newswatch.robots import ROBOTS_MAX_BYTES, parse_robots, robots_allow
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 USER_AGENT = f"newswatch/{__version__} (news monitor; +https://github.com/newswatch/newswatch)"
@@ -164,7 +166,7 @@ class Fetcher:
             headers={"User-Agent": self.policy.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
         self._host_slots: dict[str, threading.BoundedSemaphore] = {}
-        self._robots: dict[str, urllib.robotparser.RobotFileParser | str | None] = {}
+        self._robots: dict[str, Protego | str | None] = {}
         self._lock = threading.Lock()
 
     def __enter__(self) -> Fetcher:
@@ -298,23 +300,23 @@ class Fetcher:
         verdict = self._robots_verdict(url)
         if isinstance(verdict, str):
             raise FetchError(url, f"robots.txt could not be read ({verdict}), so the site is not fetched for now")
-        if verdict is not None and not verdict.can_fetch(self.policy.user_agent, url):
+        if verdict is not None and not robots_allow(verdict, url, self.policy.user_agent):
             raise FetchError(url, "disallowed by the site's robots.txt")
 
-    def _robots_verdict(self, url: str) -> urllib.robotparser.RobotFileParser | str | None:
-        """RFC 9309: a missing robots.txt (4xx) allows everything (None); an unreachable one (5xx,
-        network error) disallows for now (the reason, as a string). Cached per origin for the run,
-        except a guard refusal, which is re-raised as the page's (and decided again next time)."""
+    def _robots_verdict(self, url: str) -> Protego | str | None:
+        """RFC 9309 §2.3.1: a missing robots.txt (4xx) allows everything (None); an unreachable one
+        (5xx, network error, timeout, or over the size cap) disallows for now (the reason, as a
+        string). Cached per origin for the run (the Fetcher's life), so the next run asks again;
+        a guard refusal is not cached but re-raised as the page's."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._lock:
             if origin in self._robots:
                 return self._robots[origin]
-        verdict: urllib.robotparser.RobotFileParser | str | None
+        verdict: Protego | str | None
         try:
-            result = self._fetch_following_redirects(origin + "/robots.txt", {"Accept": "text/plain"}, 512_000)
-            verdict = urllib.robotparser.RobotFileParser()
-            verdict.parse(result.body.decode("utf-8", errors="replace").splitlines())
+            result = self._fetch_following_redirects(origin + "/robots.txt", {"Accept": "text/plain"}, ROBOTS_MAX_BYTES)
+            verdict = parse_robots(result.body)
         except AddressRefused as exc:
             raise AddressRefused(url, exc.reason) from None
         except FetchError as exc:

@@ -378,17 +378,21 @@ class Gazetteer:
 
     @staticmethod
     def _next_to_a_name(text: str, start: int, end: int, names: list[Mention]) -> bool:
-        if _FOLLOWING_NAME.match(text[end:]):
-            return True
+        return bool(_FOLLOWING_NAME.match(text[end:])) or Gazetteer.described_name(text, start, end, names) is not None
+
+    @staticmethod
+    def described_name(text: str, start: int, end: int, names: list[Mention]) -> Mention | None:
+        """The named official a title at ``start:end`` describes, if any: right before it, in
+        apposition ("Robert Salesses, the U.S. defense secretary"), or right after it, past ranks."""
         for name in names:
             gap = text[name.end : start]
             if 0 <= start - name.end <= 4 and gap.strip(" ,") == "":
-                return True
+                return name
             if 0 <= start - name.end <= 30 and _APPOSITIVE.fullmatch(gap):
-                return True  # "Robert Salesses, the U.S. defense secretary": the name says who
+                return name
             if 0 <= name.start - end <= 20 and re.fullmatch(rf",?\s*(?:(?:{RANK_WORDS})\s*)*", text[end : name.start]):
-                return True
-        return False
+                return name
+        return None
 
     def resolve_title(self, mention: Mention, day: dt.date) -> str | None:
         """The official holding the title's office on ``day``, if exactly one office fits."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,24 +91,51 @@ def _web_url(ref: str) -> str | None:
     return ref if ref.startswith(("http://", "https://")) else None
 
 
-def alert_context(event: StoredEvent, countries: Mapping[str, CountryNames], pair: tuple[str, str]) -> dict[str, Any]:
-    """What alert templates see: plain values, article text neutralised."""
+# What a confidence means, from how the detector scores (``detection.article._confidence``): 0.5
+# for a stated contact, up to 1 when the lead states it with names, an exact date and a mode.
+CONFIDENCE_MEANINGS = (
+    (0.85, "high", "stated in the lead, with names and date"),
+    (0.7, "medium", "stated plainly, some details inferred"),
+    (0.0, "low", "mentioned in passing: check the source"),
+)
+
+
+def confidence_meaning(confidence: float) -> tuple[str, str]:
+    """A confidence's level (high, medium, low) and what it means, in one short phrase."""
+    return next((level, phrase) for floor, level, phrase in CONFIDENCE_MEANINGS if confidence >= floor)
+
+
+def alert_context(
+    event: StoredEvent,
+    countries: Mapping[str, CountryNames],
+    pair: tuple[str, str],
+    topic_names: Mapping[str, str] | None = None,
+    timezone: str = "UTC",
+) -> dict[str, Any]:
+    """What alert templates see: plain values, article text neutralised. ``topic_names`` names
+    the topics (their ids otherwise); the detection time is shown in ``timezone``."""
     articles = [_source(ref, title, published) for ref, title, published in event.articles]
     first = event.quotes[0] if event.quotes else None
     best = first.text if first else (event.evidence[0] if event.evidence else None)
+    names = topic_names or {}
+    level, meaning = confidence_meaning(event.confidence)
     return {
         "pair": pair_label(countries, pair),
         "event": {
             "id": event.id,
             "date": event.date.isoformat(),
+            "detected": _local(event.first_seen, ZoneInfo(timezone)) if event.first_seen else None,
             "mode": MODE_LABELS[event.mode],
             "status": event.status,
             "level": event.level,
             "location": neutralise(event.location) if event.location else None,
             "historical": event.historical,
             "confidence": event.confidence,
+            "confidence_level": level,
+            "confidence_meaning": meaning,
             "sources": event.sources,
-            "topics": list(event.topics),
+            "topics": [names.get(topic, topic) for topic in event.topics],
+            "topic_ids": list(event.topics),
             "names": " – ".join(p.name for p in event.participants),
             "participants": _participants(event.participants, countries),
             "evidence": _shortened(neutralise(best)) if best else None,
@@ -118,18 +146,33 @@ def alert_context(event: StoredEvent, countries: Mapping[str, CountryNames], pai
             ],
             "articles": articles,
             "link": next((a["url"] for a in articles if a["url"]), None),
+            "mute": {
+                "event": f"newswatch mute event {event.id}",
+                "topics": [
+                    {"command": f"newswatch mute topic {topic}", "name": names.get(topic, topic)}
+                    for topic in event.topics
+                ],
+            },
         },
     }
 
 
 def _source(ref: str, title: str, published: dt.date) -> dict[str, Any]:
-    """An article as templates show it: where it is, its title and date."""
+    """An article as templates show it: where it is (its outlet: the web site), its title and date."""
+    url = _web_url(ref)
     return {
         "ref": neutralise(ref),
         "title": neutralise(title),
         "published": published.isoformat(),
-        "url": _web_url(ref),
+        "url": url,
+        "outlet": _outlet(url) if url else None,
     }
+
+
+def _outlet(url: str) -> str | None:
+    """The site an article is from, as people name it: ``reuters.com`` for ``https://www.reuters.com/…``."""
+    host = urllib.parse.urlsplit(url).hostname
+    return neutralise(host.removeprefix("www.")) if host else None
 
 
 def _local(moment: dt.datetime, zone: ZoneInfo) -> str:
@@ -205,11 +248,16 @@ def render_alert(
     style: str = "text",
     templates: Templates | None = None,
     planned: bool = False,
+    *,
+    topic_names: Mapping[str, str] | None = None,
+    timezone: str = "UTC",
 ) -> tuple[str, str]:
     """The alert's title and body, in the channel's style, for a stored event; with ``planned``,
-    the low-priority note that a contact has been announced (sent only if the operator asks)."""
+    the low-priority note that a contact has been announced (sent only if the operator asks).
+    ``topic_names`` and ``timezone`` as in ``alert_context``."""
     template = "planned" if planned else "alert"
-    return (templates or _shipped()).render(template, style, alert_context(event, countries, pair))
+    context = alert_context(event, countries, pair, topic_names, timezone)
+    return (templates or _shipped()).render(template, style, context)
 
 
 def render_digest(
@@ -258,8 +306,39 @@ def _sample_event(data: Mapping[str, Any]) -> StoredEvent:
             "evidence": tuple(data.get("evidence", ())),
             "articles": tuple((a["ref"], a["title"], _day(a["published"])) for a in data.get("articles", ())),
             "quotes": tuple(Quote(**{**q, "published": _day(q["published"])}) for q in data.get("quotes", ())),
+            "first_seen": dt.datetime.fromisoformat(data["first_seen"]) if data.get("first_seen") else None,
         }
     )
+
+
+def _sample_data(folders: tuple[Path, ...]) -> tuple[Path, dict[str, Any]]:
+    """The sample file (the first of ``folders`` that has one, else the shipped) and its data."""
+    path = next((f / SAMPLES_FILE for f in folders if (f / SAMPLES_FILE).is_file()), shipped_folder() / SAMPLES_FILE)
+    try:
+        # Through JSON, dates and times that YAML read as such become ISO strings, as when quoted.
+        data = json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: sample data: {type(exc).__name__}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: sample data: not a mapping")
+    return path, data
+
+
+_SAMPLE_ERRORS = (KeyError, TypeError, ValueError, IndexError, AttributeError)
+
+
+def sample_event(folders: tuple[Path, ...]) -> StoredEvent:
+    """The sample event of ``samples.yaml`` (see ``sample_contexts``): what ``newswatch notify
+    test`` sends.
+
+    Raises:
+        ConfigError: the sample file cannot be read or lacks a field, naming the file.
+    """
+    path, data = _sample_data(folders)
+    try:
+        return _sample_event(data["event"])
+    except _SAMPLE_ERRORS as exc:
+        raise ConfigError(f"{path}: sample data: {type(exc).__name__}: {exc}") from None
 
 
 def sample_contexts(folders: tuple[Path, ...]) -> dict[str, dict[str, Any]]:
@@ -269,20 +348,19 @@ def sample_contexts(folders: tuple[Path, ...]) -> dict[str, dict[str, Any]]:
     Raises:
         ConfigError: the sample file cannot be read or lacks a field, naming the file.
     """
-    path = next((f / SAMPLES_FILE for f in folders if (f / SAMPLES_FILE).is_file()), shipped_folder() / SAMPLES_FILE)
+    path, data = _sample_data(folders)
     try:
-        # Through JSON, dates and times that YAML read as such become ISO strings, as when quoted.
-        data = json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str))
         countries = {code: SampleCountry(**country) for code, country in data["countries"].items()}
         pair = (data["pair"][0], data["pair"][1])
-        event = _sample_event(data["event"])
+        timezone = data.get("timezone", "UTC")
+        event = alert_context(_sample_event(data["event"]), countries, pair, data.get("topics", {}), timezone)
         return {
-            "alert": alert_context(event, countries, pair),
-            "planned": alert_context(event, countries, pair),
-            "digest": digest_context(Digest.from_json(data["digest"]), countries, pair, data.get("timezone", "UTC")),
+            "alert": event,
+            "planned": event,
+            "digest": digest_context(Digest.from_json(data["digest"]), countries, pair, timezone),
             "notice": notice_context(FeedHealth(**data["notice"])),
         }
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+    except _SAMPLE_ERRORS as exc:
         raise ConfigError(f"{path}: sample data for the template check: {type(exc).__name__}: {exc}") from None
 
 

@@ -121,6 +121,9 @@ class Contact:
     location: str | None = None
     evidence: tuple[str, ...] = ()
     date_is_explicit: bool = True
+    # (first, last) day it can have taken place, when the text contradicts its page's date (a
+    # re-dated copy): ``date`` is then only the window's end, and the contact joins a known event.
+    date_window: tuple[dt.date, dt.date] | None = None
     status: Status = "held"
     level: str = "senior"  # the lower of the participants' levels: senior | working
     historical: bool = False
@@ -201,6 +204,7 @@ class StoredEvent:
     # The sentence that states the contact, from the most confident report, then up to three
     # from other independent reports: each with its source. Never from an announcement.
     quotes: tuple[Quote, ...] = ()
+    first_seen: dt.datetime | None = None  # when newswatch stored it first (UTC); None before it is stored
 
     def reaches(self, min_level: str) -> bool:
         """Whether the event is at ``min_level`` or above."""

@@ -24,6 +24,7 @@ import apprise
 import requests
 import urllib3
 from apprise.plugins.email import NotifyEmail
+from apprise.plugins.email import base as email_plugin
 
 from newswatch.errors import ConfigError, NotificationError
 
@@ -222,6 +223,39 @@ def _watch_answers() -> None:
     adapter.send = watched  # type: ignore[method-assign]
 
 
+# The plain-text part of the HTML email being sent (in this thread). apprise 1.x makes that part
+# by converting the HTML, which loses the layout, and takes no text of ours: its email plugin
+# calls ``convert_between`` for it, so that call, in that module only, is given ours.
+_TEXT_PART: ContextVar[str | None] = ContextVar("newswatch_text_part", default=None)
+
+
+def _own_text_part() -> None:
+    """Wrap the email plugin's HTML-to-text conversion once (idempotent): while a send has a
+    text part of its own, the conversion returns it; otherwise it converts as before."""
+    original = email_plugin.convert_between
+    if getattr(original, "newswatch_text_part", False):
+        return
+
+    def converted(from_format: str, to_format: str, content: str) -> Any:
+        text = _TEXT_PART.get()
+        if text is not None and from_format == apprise.NotifyFormat.HTML and to_format == apprise.NotifyFormat.TEXT:
+            return text
+        return original(from_format, to_format, content)
+
+    converted.newswatch_text_part = True  # type: ignore[attr-defined]
+    email_plugin.convert_between = converted
+
+
+@contextmanager
+def _text_part(text: str | None) -> Iterator[None]:
+    _own_text_part()
+    token = _TEXT_PART.set(text)
+    try:
+        yield
+    finally:
+        _TEXT_PART.reset(token)
+
+
 @contextmanager
 def _noting_unanswered() -> Iterator[list[str]]:
     _watch_answers()
@@ -233,8 +267,9 @@ def _noting_unanswered() -> Iterator[list[str]]:
         _UNANSWERED.reset(token)
 
 
-def send(channel: Channel, title: str, body: str, link: str | None = None) -> None:
-    """Deliver one message, written in the channel's style, to one channel's URL.
+def send(channel: Channel, title: str, body: str, link: str | None = None, text: str | None = None) -> None:
+    """Deliver one message, written in the channel's style, to one channel's URL. ``text`` is
+    the same message in plain text: an HTML email's text/plain part (apprise's own otherwise).
 
     Raises:
         DeliveryUnknown: the request was sent but not answered in time (it may have arrived).
@@ -251,6 +286,7 @@ def send(channel: Channel, title: str, body: str, link: str | None = None) -> No
     if channel.style == "slack" and not getattr(plugin, "use_blocks", True):
         body = _unescape_mrkdwn(body)
     with (
+        _text_part(text if channel.style == "html" else None),
         _noting_unanswered() as unanswered,
         apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured,
     ):

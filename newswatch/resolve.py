@@ -12,7 +12,14 @@ own. One wrong field must never make a second event and a second alert, so:
   reports agree on, the mode most reports state, …), so a later report that disagrees refines
   the event instead of splitting it, and the event knows which report each field came from;
 - an announcement is linked to the event it announces, never counted as a report that it took
-  place.
+  place;
+- a report that states no date is placed by its people and the weeks before its article only:
+  its mode is then what tells two contacts of the same pair apart (a visit a week after their
+  video call), so it joins no event of an incompatible mode;
+- a report from a page whose date its text contradicts (a re-dated copy: see
+  ``Contact.date_window``) can have taken place any day of a window of months: it joins a known
+  event of its participants in that window, and never alerts: with none, it makes an event
+  recorded without an alert (:class:`NewEvent` ``alert=False``).
 
 Storage loads the candidate events (:func:`candidate_window`) and applies the outcome.
 """
@@ -53,6 +60,8 @@ class Report:
     # Participants whose place in the contact is the least sure: those outside defence and the
     # military (a president whose aide met the general, a leader quoted beside the minister).
     uncertain: frozenset[str] = frozenset()
+    # The days it can have taken place when its page's date is contradicted by its text.
+    window: tuple[dt.date, dt.date] | None = None
 
     @classmethod
     def of(cls, contact: Contact, ref: str = "", published: dt.date | None = None) -> Report:
@@ -66,11 +75,14 @@ class Report:
             ref,
             published,
             frozenset(p.official_id for p in contact.participants if not p.defence),
+            contact.date_window,
         )
 
     @property
     def possible_dates(self) -> tuple[dt.date, dt.date]:
         """The days the contact can have taken place, by what the report says."""
+        if self.window is not None:
+            return self.window[0] - TIME_ZONE_SLACK, self.window[1] + TIME_ZONE_SLACK
         return _possible_dates(self.date, self.date_stated, self.status)
 
     @property
@@ -81,7 +93,12 @@ class Report:
         an old contact newly revealed is rare next to a fresh contact of the same officials: such
         a report also matches an event of theirs in the weeks before the article, rather than
         making a second one."""
-        if self.status != "held" or self.published is None or self.date >= self.published - UNSTATED_DATE_REACH:
+        if (
+            self.status != "held"
+            or self.published is None
+            or self.window is not None
+            or self.date >= self.published - UNSTATED_DATE_REACH
+        ):
             return None
         return self.published - UNSTATED_DATE_REACH, self.published + TIME_ZONE_SLACK
 
@@ -131,9 +148,11 @@ class Settled:
 
 @dataclass(frozen=True)
 class NewEvent:
-    """No known event: the report makes a new one (held: alert; planned: an announcement)."""
+    """No known event: the report makes a new one (held: alert; planned: an announcement).
+    ``alert`` False: a contact whose time is unknown (a re-dated page), recorded without one."""
 
     status: str
+    alert: bool = True
 
 
 @dataclass(frozen=True)
@@ -184,7 +203,9 @@ def _best(report: Report, events: Sequence[KnownEvent]) -> KnownEvent | None:
     matching = [
         e
         for e in events
-        if same_people(report, e) and any(_overlap(window, e.possible_dates()) >= 0 for window in windows)
+        if same_people(report, e)
+        and any(_overlap(window, e.possible_dates()) >= 0 for window in windows)
+        and (report.date_stated or modes_compatible(e.mode, report.mode))
     ]
     if not matching:
         return None
@@ -235,6 +256,8 @@ def resolve(report: Report, events: Sequence[KnownEvent]) -> Outcome:
     known = _best(report, held)
     if known is not None:
         return Joins(known.id, "reported", _changed(known, settle([*known.reports, report])))
+    if report.window is not None:  # when it took place is unknown: never an alert
+        return NewEvent("held", alert=False)
     announced = _best(report, planned)
     if announced is not None and (announced.date_stated or report.date >= announced.date - TIME_ZONE_SLACK):
         return BecomesHeld(announced.id, settle([report]))

@@ -38,12 +38,8 @@ _HEADER = re.compile(r"\A\s*date[ \t]+(\S+)(?:[ \t]+|[ \t]*\n|\Z)", re.IGNORECAS
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def parse_seed_text(text: str, ref: str) -> Article:
-    """Parse the text of a seed file into an Article.
-
-    Args:
-        text: the decoded file content.
-        ref: the article's reference (the file's base name), used in errors.
+def _seed_parts(text: str, ref: str) -> tuple[dt.date, str]:
+    """The date and the body of a seed file's text.
 
     Raises:
         SeedFileError: no date header, an impossible date or an empty body.
@@ -62,6 +58,20 @@ def parse_seed_text(text: str, ref: str) -> Article:
     body = "\n".join(line.rstrip() for line in text[header.end() :].split("\n")).strip()
     if not body:
         raise SeedFileError(f"{ref}: the article has a date but no text")
+    return published, body
+
+
+def parse_seed_text(text: str, ref: str) -> Article:
+    """Parse the text of a seed file into an Article.
+
+    Args:
+        text: the decoded file content.
+        ref: the article's reference (the file's base name), used in errors.
+
+    Raises:
+        SeedFileError: no date header, an impossible date or an empty body.
+    """
+    published, body = _seed_parts(text, ref)
     return Article(ref=ref, published=published, text=body, title=first_sentence(body), language=detect_language(body))
 
 
@@ -108,6 +118,19 @@ def read_limited(path: Path, limit: int = MAX_SEED_BYTES) -> bytes:
     return b"".join(chunks)
 
 
+def _seed_text(path: Path) -> str:
+    raw = read_limited(path)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SeedFileError(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+def _naming_path(exc: SeedFileError, path: Path) -> SeedFileError:
+    """A parse error (which names the file by its base name) naming the file by its path."""
+    return SeedFileError(str(exc).replace(path.name, str(path), 1))
+
+
 def read_seed_file(path: Path) -> Article:
     """Read and parse one seed file; the article's ref is the file's base name.
 
@@ -115,15 +138,62 @@ def read_seed_file(path: Path) -> Article:
         SeedFileError: the file is not a regular file, is too large (``MAX_SEED_BYTES``), cannot
             be read, is not UTF-8, or is not in seed format.
     """
-    raw = read_limited(path)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SeedFileError(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
+    text = _seed_text(path)
     try:
         return parse_seed_text(text, path.name)
     except SeedFileError as exc:
-        raise SeedFileError(str(exc).replace(path.name, str(path), 1)) from None
+        raise _naming_path(exc, path) from None
+
+
+def check_seed_file(path: Path) -> None:
+    """Check that ``path`` is a readable seed file, as ``read_seed_file`` would read it, without
+    building the article (no language identification): what a command checks before it starts.
+
+    Raises:
+        SeedFileError: as ``read_seed_file``.
+    """
+    text = _seed_text(path)
+    try:
+        _seed_parts(text, path.name)
+    except SeedFileError as exc:
+        raise _naming_path(exc, path) from None
+
+
+def check_seed_paths(paths: Iterable[Path]) -> list[Path]:
+    """The seed files under ``paths``, each path checked as a user gives it, before any work.
+
+    Raises:
+        SeedFileError: a path that does not exist, a folder that cannot be listed or holds no
+            ``*.txt`` file (one line naming it).
+    """
+    files: list[Path] = []
+    for path in paths:
+        found, failures = find_seed_files([path])
+        if failures:
+            raise SeedFileError(f"{failures[0].path}: {failures[0].reason}")
+        if not found:
+            raise SeedFileError(f"no *{SEED_SUFFIX} files in {path}")
+        files.extend(found)
+    return files
+
+
+def check_seed_files(paths: Iterable[Path]) -> tuple[int, list[ReadFailure]]:
+    """How many of the seed files under ``paths`` can be read, and why each other one cannot
+    (``check_seed_paths``, then ``check_seed_file`` on each).
+
+    Raises:
+        SeedFileError: as ``check_seed_paths``.
+    """
+    readable = 0
+    failures: list[ReadFailure] = []
+    for file in check_seed_paths(paths):
+        try:
+            check_seed_file(file)
+        except SeedFileError as exc:
+            failures.append(ReadFailure(str(file), str(exc).removeprefix(f"{file}: ")))
+        else:
+            readable += 1
+    return readable, failures
 
 
 def find_seed_files(paths: Iterable[Path]) -> tuple[list[Path], list[ReadFailure]]:

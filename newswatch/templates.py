@@ -3,7 +3,8 @@ by a file of the same name in the user's config folder (``templates/`` in it).
 
 Templates are sandboxed, and a name they use that the context lacks is an error (StrictUndefined).
 Each message has a title template (plain text) and a body template per channel style: ``txt``
-(plain text), ``slack`` (Slack mrkdwn, values escaped with the ``mrkdwn`` filter) and ``html``
+(plain text), ``slack`` (Slack mrkdwn, values escaped with the ``mrkdwn`` filter, links made with
+``slack_link``) and ``html``
 (email, autoescaped). Values reach the templates already neutralised (``messages.neutralise``), so
 article text cannot carry markup or mass mentions whichever template shows it.
 """
@@ -41,6 +42,19 @@ def mrkdwn(value: Any) -> str:
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# Characters a URL cannot carry inside Slack's ``<url|text>``: the link's delimiters and blanks.
+_SLACK_URL_UNSAFE = {"<": "%3C", ">": "%3E", "|": "%7C", " ": "%20", "\n": "%0A"}
+
+
+def slack_link(url: Any, text: Any = None) -> str:
+    """A Slack mrkdwn link, ``<url|text>``: the URL kept whole (its delimiters percent-encoded),
+    the text escaped (``&``, ``<``, ``>``). Without a URL, the text alone, escaped."""
+    if not url:
+        return mrkdwn(text or "")
+    target = "".join(_SLACK_URL_UNSAFE.get(c, c) for c in str(url)).replace("&", "&amp;")
+    return f"<{target}|{mrkdwn(text)}>" if text else f"<{target}>"
+
+
 class Templates:
     """The message templates of one set of folders."""
 
@@ -54,6 +68,7 @@ class Templates:
             lstrip_blocks=True,
         )
         self._env.filters["mrkdwn"] = mrkdwn
+        self._env.filters["slack_link"] = slack_link
 
     def path_of(self, name: str) -> Path:
         """The file a template name resolves to."""

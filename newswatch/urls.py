@@ -1,9 +1,10 @@
-"""Canonical URLs: the same article under tracking parameters, fragments or case is one URL.
-Masked URLs: a URL's credentials are never stored or shown."""
+"""Canonical URLs: the same article under tracking parameters, fragments, case, dot segments or
+needless percent-escapes is one URL. Masked URLs: a URL's credentials are never stored or shown."""
 
 from __future__ import annotations
 
 import re
+import string
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMETERS = frozenset(
@@ -27,9 +28,15 @@ TRACKING_PARAMETERS = frozenset(
 TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_")
 
 
+UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
+"""RFC 3986 §2.3: characters that mean the same escaped or not."""
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
 def canonical_url(url: str) -> str:
     """Lower-case scheme and host, no default port, no fragment, no tracking parameters,
-    remaining query parameters sorted."""
+    remaining query parameters sorted, and the path normalised as RFC 3986 §6.2.2 says without
+    changing a path already in normal form (:func:`normal_path`)."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
@@ -46,7 +53,36 @@ def canonical_url(url: str) -> str:
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
         if key.lower() not in TRACKING_PARAMETERS and not key.lower().startswith(TRACKING_PREFIXES)
     ]
-    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(sorted(query)), ""))
+    return urlunsplit((scheme, netloc, normal_path(parts.path), urlencode(sorted(query)), ""))
+
+
+def normal_path(path: str) -> str:
+    """``path`` with escaped unreserved characters decoded (``%7Euser`` → ``~user``) and then its
+    dot segments removed (``/a/./b/../c`` → ``/a/c``; RFC 3986 §6.2.2.2-3); empty → ``/``; a path
+    not starting with ``/`` (``mailto:a.b@c``) keeps its dots.
+
+    Deliberately not done, because each would change how URLs already stored as canonical are
+    spelled (a stored article would look new once): upper-casing escapes (``%e6`` stays), escaping
+    non-ASCII characters (an IRI path stays as written) or decoding any other escape."""
+    if "%" in path:
+        path = _ESCAPE.sub(lambda m: c if (c := chr(int(m[1], 16))) in UNRESERVED else m[0], path)
+    if path.startswith("/") and "." in path:
+        return _without_dot_segments(path)
+    return path or "/"
+
+
+def _without_dot_segments(path: str) -> str:
+    """RFC 3986 §5.2.4 for an absolute path: ``.`` dropped, ``..`` drops the segment before it."""
+    segments = path.split("/")
+    kept: list[str] = []
+    for segment in segments[1:]:
+        if segment == "..":
+            if kept:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    ends_in_directory = segments[-1] in (".", "..") and bool(kept)
+    return "/" + "/".join(kept) + ("/" if ends_in_directory else "")
 
 
 MASK = "***"

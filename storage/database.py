@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
@@ -21,6 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.util import asbool
 
 from newswatch.errors import StorageError
+
+if TYPE_CHECKING:  # (Alembic is imported where a schema is checked or migrated: checking a URL needs none of it)
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -73,23 +73,84 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_db_engine(url: str) -> Engine:
-    """An engine for ``url``; a SQLite file's folder is created, foreign keys are enforced.
+class DatabaseMissing(StorageError):
+    """A command that only reads was given a SQLite file that does not exist (it is not created)."""
+
+
+def _path_hint(url: str) -> str:
+    """The "did you mean sqlite:///…?" hint when ``url`` looks like a file path rather than a URL."""
+    if "://" not in url and ("/" in url or url.endswith((".db", ".sqlite", ".sqlite3"))):
+        return f"; did you mean sqlite:///{url}?"
+    return ""
+
+
+def parse_database_url(url: str) -> URL:
+    """``url`` parsed, with the driver newswatch uses for PostgreSQL (psycopg 3).
 
     Raises:
-        StorageError: the URL is malformed or names a driver that is not installed.
+        StorageError: not a database URL (a file path is answered with the ``sqlite:///`` URL meant).
     """
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise StorageError(f"not a database URL: {url!r}") from None
+        raise StorageError(f"not a database URL: {url!r}{_path_hint(url)}") from None
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def sqlite_file(parsed: URL) -> Path | None:
+    """The file a SQLite URL names; None for another database, memory, or a ``file:…`` URI
+    (which names a file to open as it is)."""
+    if parsed.get_backend_name() != "sqlite" or asbool(parsed.query.get("uri", False)):
+        return None
+    if not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).expanduser()
+
+
+def _nearest_existing(folder: Path) -> Path:
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def check_database_url(url: str) -> None:
+    """Check, without connecting or creating anything, that ``url`` is a database URL whose
+    driver is installed and, for a SQLite file not there yet, that its folder can be created.
+
+    Raises:
+        StorageError: naming the URL and what is wrong with it.
+    """
+    parsed = parse_database_url(url)
+    shown = parsed.render_as_string(hide_password=True)
     try:
+        create_engine(parsed).dispose()  # loads the dialect and its driver; connects to nothing
+    except (ArgumentError, ImportError) as exc:
+        raise StorageError(f"cannot use database {shown}: {exc}") from None
+    file = sqlite_file(parsed)
+    if file is not None and not file.parent.is_dir():
+        existing = _nearest_existing(file.parent.absolute())
+        if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+            raise StorageError(f"cannot create the database {file}: {existing} is not a folder it can be created in")
+
+
+def create_db_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine for ``url``; foreign keys are enforced. A SQLite file's folder is created, or
+    with ``create=False`` the file must exist already.
+
+    Raises:
+        StorageError: the URL is malformed or names a driver that is not installed.
+        DatabaseMissing: ``create=False`` and the SQLite file does not exist.
+    """
+    parsed = parse_database_url(url)
+    try:
+        file = sqlite_file(parsed)
+        if file is not None and not create and not file.is_file():
+            raise DatabaseMissing(f"no database at {file}")
+        if file is not None:
+            file.parent.mkdir(parents=True, exist_ok=True)
         if parsed.get_backend_name() == "sqlite":
-            # (a "file:…?mode=ro" URI, uri=true, names a file to open as it is, not a folder to create)
-            if parsed.database and parsed.database != ":memory:" and not asbool(parsed.query.get("uri", False)):
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(parsed)
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin_immediate)
@@ -100,6 +161,8 @@ def create_db_engine(url: str) -> Engine:
 
 
 def _alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
@@ -113,6 +176,9 @@ _MIGRATING = threading.Lock()
 
 def _at_head(engine: Engine, config: Config) -> bool:
     """Whether the database's schema is at the latest migration."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     try:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_heads()
@@ -127,6 +193,8 @@ def upgrade_schema(engine: Engine) -> None:
     Raises:
         StorageError: the database cannot be reached, written or migrated.
     """
+    from alembic import command
+
     logging.getLogger("alembic").setLevel(logging.WARNING)
     config = _alembic_config(engine)
     try:
@@ -163,8 +231,9 @@ class Database:
             yield session
 
 
-def open_database(url: str) -> Database:
-    """Connect, and migrate the schema to the latest version."""
-    engine = create_db_engine(url)
+def open_database(url: str, *, create: bool = True) -> Database:
+    """Connect, and migrate the schema to the latest version; with ``create=False`` a SQLite file
+    that does not exist is an error (``DatabaseMissing``), not a new empty database."""
+    engine = create_db_engine(url, create=create)
     upgrade_schema(engine)
     return Database(engine)

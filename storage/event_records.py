@@ -71,6 +71,7 @@ def event_record(
         date_stated=row.date_explicit,
         field_sources=settled.sources if settled else (),
         quotes=_quotes(by_confidence),
+        first_seen=row.first_seen,
     )
 
 

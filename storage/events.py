@@ -33,7 +33,7 @@ from newswatch.storage.models import (
 
 class RecordedContact(NamedTuple):
     """The event an article's contact was attached to, and what happened to it: ``new``,
-    ``held``, ``joined`` or ``planned`` (see ``record_contact``)."""
+    ``held``, ``joined``, ``planned`` or ``recorded`` (see ``record_contact``)."""
 
     event_id: int
     outcome: str
@@ -181,7 +181,8 @@ def record_contact(
     Returns:
         The event id and what happened: ``new`` (a held contact not seen before), ``held`` (a
         planned event now reported held), ``joined`` (a report or an announcement of a known
-        event), ``planned`` (a newly announced contact).
+        event), ``planned`` (a newly announced contact), ``recorded`` (a held contact not seen
+        before whose time is unknown, a re-dated page's: stored, never alerted).
     """
     lock_participants(session, contact.participant_key)
     report = Report.of(contact, ref, published)
@@ -189,7 +190,8 @@ def record_contact(
     outcome = resolve(report, [event for _, event in known.values()])
     role = "announced" if contact.status == "planned" else "reported"
     if isinstance(outcome, NewEvent):
-        event, result = _new_event(session, contact), "new" if outcome.status == "held" else "planned"
+        event = _new_event(session, contact)
+        result = ("new" if outcome.alert else "recorded") if outcome.status == "held" else "planned"
     elif isinstance(outcome, BecomesHeld):
         event, result = known[outcome.event_id][0], "held"
         _apply(event, outcome.settled)
@@ -257,6 +259,7 @@ _EVENT_ROWS = select(
     ContactEventRow.historical,
     ContactEventRow.confidence,
     ContactEventRow.date_explicit,
+    ContactEventRow.first_seen,
 ).where(ContactEventRow.id.in_(_IDS))
 _EVENT_PARTICIPANTS = (
     select(

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from newswatch.model import FeedStatus
@@ -134,3 +134,9 @@ def failing_feeds(session: Session) -> list[FailingFeed]:
         .order_by(FeedRow.name, FeedRow.url)
     ).all()
     return [FailingFeed(*row) for row in rows]
+
+
+def forget_feed(session: Session, url: str) -> str | None:
+    """Delete a feed's health row (its validators, failures and last error go with it, and with
+    them its place among the digest's failing feeds); the name it had, or None if none was stored."""
+    return session.execute(delete(FeedRow).where(FeedRow.url == url).returning(FeedRow.name)).scalar_one_or_none()

@@ -22,11 +22,16 @@ SAMPLE_EVENT = StoredEvent(
     evidence=("Austin and Dong spoke by video on Tuesday.",),
     articles=(FIRST, SECOND),
     historical=True,
+    confidence=0.9,
+    sources=2,
+    first_seen=dt.datetime(2024, 4, 17, 9, 12, tzinfo=dt.UTC),
     quotes=(
         Quote("Austin and Dong spoke by video on Tuesday.", *FIRST),
         Quote("The two defence chiefs held a video call on Tuesday.", *SECOND),
     ),
 )
+
+SAMPLE_TOPIC_NAMES = {"us-china-military": "US–China military relations"}
 
 _NAMES = tuple((p.name, p.office) for p in (AUSTIN, DONG))
 

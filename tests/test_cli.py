@@ -86,6 +86,7 @@ def test_classify_reports_a_bad_file_and_goes_on(tmp_path: Path) -> None:
 
 
 def test_contacts_json_on_an_empty_database(sqlite_url: str) -> None:
+    assert runner.invoke(app, ["db", "upgrade", "--db", sqlite_url]).exit_code == 0  # (contacts creates none)
     result = runner.invoke(app, ["contacts", "--json", "--db", sqlite_url])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == []
@@ -161,6 +162,7 @@ def test_commands_that_run_no_flow_do_not_import_prefect(tmp_path: Path) -> None
     db = f"sqlite:///{tmp_path / 'nw.db'}"
     corpus = Path(__file__).parent / "corpus"
     commands = [
+        ["db", "upgrade", "--db", db],  # (the listing commands create no database)
         ["contacts", "--json", "--db", db],
         ["alerts", "--db", db],
         ["feeds", "--db", db],
@@ -191,6 +193,7 @@ def test_commands_that_run_no_flow_do_not_import_prefect(tmp_path: Path) -> None
 
 def test_global_options_go_before_or_after_the_command(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PREFECT_LOGGING_LEVEL", "WARNING")  # (--debug would set it for the tests after this one)
+    assert runner.invoke(app, ["db", "upgrade", "--db", sqlite_url]).exit_code == 0  # (mutes creates none)
     before = runner.invoke(app, ["--db", sqlite_url, "--debug", "mutes", "--json"])
     after = runner.invoke(app, ["mutes", "--json", f"--db={sqlite_url}", "--debug"])
     assert before.exit_code == after.exit_code == 0, before.output + after.output

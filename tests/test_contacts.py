@@ -256,7 +256,7 @@ def test_the_sides_an_article_may_refer_to_include_every_side_its_sentences_refe
     little: on every test and seed article, and on sentences written to stretch it."""
     from pathlib import Path
 
-    from newswatch.detection.article import _strip_dateline
+    from newswatch.detection.places import strip_dateline
     from newswatch.text import split_article
 
     corpus = Path(__file__).parent / "corpus"
@@ -276,7 +276,7 @@ def test_the_sides_an_article_may_refer_to_include_every_side_its_sentences_refe
     gazetteer = classifier.gazetteer
     checked = 0
     for article in articles:
-        body, _ = _strip_dateline(article.text)
+        body, _ = strip_dateline(article.text)
         references = gazetteer.references(body)
         sentences = split_article(body)
         hits = gazetteer.scan(sentences, references)

@@ -160,7 +160,9 @@ def test_a_feed_with_credentials_in_feeds_yaml_is_fetched_with_them_and_stored_w
     """Relative links resolve against the feed's URL: its credentials must not ride along into storage."""
     url = _with_credentials(feed_site.add_raw("/feeds/relative.xml", RELATIVE_FEED))
     config = config_folder(tmp_path / "config", monitor={"retries": 0})
-    (config / "feeds.yaml").write_text(yaml.safe_dump({"feeds": [{"url": url, "full_text": False}]}), encoding="utf-8")
+    (config / "feeds.yaml").write_text(
+        yaml.safe_dump({"replace_shipped": True, "feeds": [{"url": url, "full_text": False}]}), encoding="utf-8"
+    )
     db = tmp_path / "newswatch.db"
     monkeypatch.setenv("NEWSWATCH_DATABASE_URL", f"sqlite:///{db}")
     monkeypatch.setenv("NEWSWATCH_NOTIFY", "")

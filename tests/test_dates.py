@@ -90,3 +90,33 @@ def test_every_pattern_is_paired_with_its_resolver() -> None:
     kinds = [entry.kind for entry in PATTERNS]
     assert len(kinds) == len(set(kinds))
     assert all(callable(entry.resolve) for entry in PATTERNS)
+
+
+# --- 号 (spoken and press Chinese), ranges of days, and what a date was resolved against ------------
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        ("双方于本月12号举行视频通话", dt.date(2024, 3, 20), dt.date(2024, 3, 12)),
+        ("代表团6月3號抵达", dt.date(2024, 6, 9), dt.date(2024, 6, 3)),
+        ("本月8号至11号率团访问", dt.date(2024, 5, 20), dt.date(2024, 5, 8)),  # a visit: its first day
+        ("5月8日至11日访问", dt.date(2024, 5, 20), dt.date(2024, 5, 8)),
+        ("8至11日访问", dt.date(2024, 5, 20), dt.date(2024, 5, 8)),
+        ("8~11일 방문", dt.date(2024, 5, 20), dt.date(2024, 5, 8)),
+    ],
+)
+def test_hao_is_a_day_and_a_range_of_days_is_its_first(text: str, published: dt.date, expected: dt.date) -> None:
+    (found,) = find_dates(text, published)
+    assert (found.date, found.precision) == (expected, "day")
+
+
+@pytest.mark.parametrize("text", ["乘坐地铁5号线", "中央1号文件", "嫦娥6号卫星", "18号楼"])
+def test_a_numbered_thing_is_not_a_day(text: str) -> None:
+    assert find_dates(text, dt.date(2024, 5, 20)) == []
+
+
+def test_a_date_says_whether_it_was_resolved_against_the_article_date() -> None:
+    stated, counted = find_dates("on Dec. 21, 2023, and again on Thursday", dt.date(2025, 4, 12))
+    assert (stated.date, stated.relative) == (dt.date(2023, 12, 21), False)
+    assert (counted.date, counted.relative) == (dt.date(2025, 4, 10), True)

@@ -210,6 +210,7 @@ def test_digest_command_dry_run_stores_nothing_and_a_run_sends(
 ) -> None:
     monkeypatch.delenv("NEWSWATCH_NOTIFY", raising=False)
     runner = CliRunner()
+    open_database(sqlite_url)  # (a dry run creates no database)
     empty = runner.invoke(app, ["digest", "--dry-run", "--db", sqlite_url])
     assert empty.exit_code == 0 and "no digest would be sent" in empty.output
 

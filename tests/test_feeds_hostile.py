@@ -336,3 +336,64 @@ def test_a_page_whose_extraction_raises_falls_back_to_the_summary(
         assert "Traceback" in caplog.text
         fetched, reason = collect_article(fetcher, item)
     assert fetched.text_source == "page" and reason is None
+
+
+# --- OPML and feed discovery: a subscription list or a site's page is as hostile as a feed ----------
+
+LAUGHS_OPML = (
+    '<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "aaaaaaaaaa">'
+    + "".join(f'<!ENTITY {n} "{f"&{p};" * 10}">' for p, n in zip("abcdefgh", "bcdefghi", strict=True))
+    + ']><opml version="2.0"><head><title>&i;</title></head><body>'
+    '<outline text="&i;" xmlUrl="https://laughs.example/feed"/></body></opml>'
+).encode()
+
+
+def test_an_opml_file_declaring_entities_is_read_without_expanding_them() -> None:
+    from newswatch.opml import read_opml
+
+    started = time.perf_counter()
+    (feed,) = read_opml(LAUGHS_OPML, "laughs.opml").feeds
+    assert time.perf_counter() - started < 1
+    assert feed.url == "https://laughs.example/feed" and len(feed.title) < 10  # 10**9 "a"s not expanded
+
+
+def test_an_oversized_opml_file_is_refused_before_parsing() -> None:
+    from newswatch.opml import MAX_OPML_BYTES, OpmlError, read_opml
+
+    with pytest.raises(OpmlError, match=r"^huge.opml: larger than 5,000,000 bytes"):
+        read_opml(b"<opml>" + b" " * MAX_OPML_BYTES + b"</opml>", "huge.opml")
+
+
+def test_opml_titles_lose_control_characters_and_urls_must_be_http() -> None:
+    from newswatch.opml import read_opml
+
+    listed = read_opml(
+        b'<opml version="2.0"><body><outline text="A\x1b]0;pwned\x07 feed" xmlUrl="https://a.example/rss"/>'
+        b'<outline text="local" xmlUrl="file:///etc/passwd"/><outline text="js" xmlUrl="javascript:alert(1)"/>'
+        b"</body></opml>",
+        "x.opml",
+    )
+    assert [(f.url, f.title) for f in listed.feeds] == [("https://a.example/rss", "A]0;pwned feed")]
+    assert listed.unusable == ("file:///etc/passwd", "javascript:alert(1)")
+
+
+@pytest.mark.parametrize(
+    "page",
+    [b"", b"\x00\xff" * 1000, b"<html>" + b"<div>" * 100_000, b'<link rel="alternate" type="application/rss+xml">'],
+    ids=["empty", "binary", "deep", "no-href"],
+)
+def test_discovery_on_a_hostile_page_finds_nothing_and_never_raises(page: bytes) -> None:
+    from newswatch.feed_discovery import discover_feeds
+
+    started = time.perf_counter()
+    assert discover_feeds(page, "https://site.example/") == []
+    assert time.perf_counter() - started < 2
+
+
+def test_discovery_keeps_http_links_resolved_and_caps_them() -> None:
+    from newswatch.feed_discovery import MAX_DISCOVERED, discover_feeds
+
+    links = "".join(f'<link rel="alternate" type="application/rss+xml" href="/feed{n}.xml">' for n in range(20))
+    page = f'<html><head>{links}<link rel="alternate" type="application/atom+xml" href="javascript:x"></head></html>'
+    found = discover_feeds(page.encode(), "https://site.example/news/")
+    assert found == [f"https://site.example/feed{n}.xml" for n in range(MAX_DISCOVERED)]

@@ -143,6 +143,7 @@ def test_a_mute_ends_at_its_until_and_muting_again_replaces_it(database_url: str
 
 def test_mute_commands(sqlite_url: str, classifier: Classifier) -> None:
     runner = CliRunner()
+    open_database(sqlite_url)  # (`mutes` only reads: it creates no database)
     assert runner.invoke(app, ["mutes", "--db", sqlite_url]).output == "Nothing is muted.\n"
     muted = runner.invoke(app, ["mute", "topic", "taiwan", "--until", "2099-01-01", "--db", sqlite_url])
     assert muted.exit_code == 0, muted.output

@@ -15,6 +15,7 @@ from newswatch.routing import Routing
 from newswatch.settings import Settings
 from tests.conftest import with_alert_settings
 from tests.notifier_servers import JsonReceiver, SmtpReceiver
+from tests.samples import SAMPLE_EVENT
 
 EVENT = StoredEvent(
     id=7,
@@ -37,14 +38,17 @@ def test_alert_title_and_body(settings: Settings) -> None:
     for expected in (
         "Lloyd Austin, Secretary of Defense (United States)",
         "Dong Jun, Minister of National Defense (China)",
-        "Mode: video call",
-        "Date: 2024-04-16",
-        "Location: not stated",
-        "Topics: taiwan, us-china-military",
+        "Mode:       video call",
+        "Date:       2024-04-16",
+        "Location:   not stated",
+        "Topics:     taiwan, us-china-military",  # no names given: the ids
+        "Confidence: 1.00, high (stated in the lead, with names and date); independent sources: 1",
         "Dong Jun told US counterpart Lloyd Austin",
-        "000_fa17d5cd43c4c00b.txt (2024-04-17)",
+        "  - China has said its defence minister… (2024-04-17)\n    000_fa17d5cd43c4c00b.txt",
+        "To mute: `newswatch mute event 7` (its follow-ups), `newswatch mute topic taiwan` (taiwan)",
     ):
         assert expected in body
+    assert "detected" not in body  # an event not stored yet has no detection time
 
 
 def test_channels_mask_secrets_and_keep_tags(tmp_path: Path) -> None:
@@ -120,10 +124,70 @@ def test_html_email_receives_escaped_article_text(smtp_receiver: SmtpReceiver, s
     title, body = render_alert(hostile, settings.core.countries, settings.core.tracked_pair, channel.style)
     send(channel, title, body)
     (message,) = smtp_receiver.wait_for(1)
-    assert message.html is not None and "<li>Lloyd Austin, Secretary of Defense (United States)</li>" in message.html
+    assert (
+        message.html is not None
+        and "<strong>Lloyd Austin</strong>, Secretary of Defense (United States)</td>" in message.html
+    )
     assert "<b>bold</b>" not in message.html and "‹b›bold‹/b›" in message.html
     assert "claim &amp; co." in message.html
     assert message.text is not None and "Lloyd Austin, Secretary of Defense (United States)" in message.text
+
+
+def test_an_html_email_is_a_styled_document_with_our_own_text_part(
+    smtp_receiver: SmtpReceiver, settings: Settings
+) -> None:
+    """apprise would derive the text part from the HTML; the plain-text rendering is sent instead."""
+    (channel,) = build_channels([smtp_receiver.url])
+    names = {t.id: t.name for t in settings.topics}
+    title, html = render_alert(SAMPLE_EVENT, settings.core.countries, ("us", "cn"), "html", topic_names=names)
+    _, text = render_alert(SAMPLE_EVENT, settings.core.countries, ("us", "cn"), "text", topic_names=names)
+    send(channel, title, html, text=text)
+    (message,) = smtp_receiver.wait_for(1)
+    assert message.message.get_content_type() == "multipart/alternative"
+    assert message.text is not None and message.text.strip() == text.strip()
+    assert message.html is not None and message.html.lstrip().startswith("<!DOCTYPE html>")
+    assert message.html.rstrip().endswith("</html>") and 'style="' in message.html
+    for external in ("src=", "<link", "url(", "@import", "<script"):
+        assert external not in message.html  # self-contained: nothing to fetch
+    assert '<a href="https://news.example.com/a" style="color:#0969da;">Austin and Dong talk</a>' in message.html
+    assert "detected 2024-04-17 09:12 UTC" in message.html and "newswatch mute event 1" in message.html
+    # Without a text of ours, apprise derives one as before.
+    send(channel, title, html)
+    derived = smtp_receiver.wait_for(2)[1].text
+    assert derived is not None and derived.strip() != text.strip() and "Lloyd Austin" in derived
+
+
+def test_slack_gets_sources_as_titled_links_escaped_once(
+    json_receiver: JsonReceiver, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through apprise's real Slack plugin, pointed at the local receiver instead of hooks.slack.com."""
+    from dataclasses import replace
+
+    from apprise.plugins.slack import NotifySlack
+
+    monkeypatch.setattr(NotifySlack, "webhook_url", f"http://{json_receiver.host}:{json_receiver.port}/services")
+    article = ("https://news.example.com/a?x=1&y=2", "Austin & Dong talk <again>", dt.date(2024, 4, 17))
+    event = replace(SAMPLE_EVENT, articles=(article,), quotes=())
+    (channel,) = build_channels(["slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#general"])
+    title, body = render_alert(event, settings.core.countries, ("us", "cn"), channel.style)
+    assert "• <https://news.example.com/a?x=1&amp;y=2|Austin &amp; Dong talk ‹again›>" in body
+    with pytest.raises(NotificationError):  # the receiver answers "{}" where Slack answers "ok"
+        send(channel, title, body)
+    (request,) = json_receiver.requests
+    assert request.path == "/services/T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ"
+    sent = request.body["attachments"][0]["text"]
+    assert "<https://news.example.com/a?x=1&y=2|Austin &amp; Dong talk ‹again›> (news.example.com, 2024-04-17)" in sent
+    assert "&amp;amp;" not in sent and "&lt;http" not in sent
+
+
+def test_slack_links_keep_their_delimiters_out_of_urls_and_text() -> None:
+    from newswatch.templates import slack_link
+
+    assert (
+        slack_link("https://a.example/x|y z>", "a | b > c & d")
+        == "<https://a.example/x%7Cy%20z%3E|a | b &gt; c &amp; d>"
+    )
+    assert slack_link(None, "seed.txt & co") == "seed.txt &amp; co"
 
 
 def test_a_named_channel_whose_url_changed_gets_its_pending_alerts(

@@ -69,7 +69,7 @@ def _gone(process: psutil.Process, within: float) -> bool:
 def quiet_config(tmp_path: Path) -> Path:
     """A configuration with no feeds and long intervals: `serve` reaches for nothing."""
     config = config_folder(tmp_path / "config", schedule={"monitor_every_minutes": 600, "deliver_every_minutes": 600})
-    (config / "feeds.yaml").write_text(yaml.safe_dump({"feeds": []}), encoding="utf-8")
+    (config / "feeds.yaml").write_text(yaml.safe_dump({"replace_shipped": True, "feeds": []}), encoding="utf-8")
     return config
 
 

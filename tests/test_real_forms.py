@@ -309,3 +309,48 @@ def test_a_contact_dated_after_its_article_is_not_reported_held(classifier: Clas
 """
     contact = _classify(classifier, text).contact
     assert contact is None or contact.status == "planned"
+
+
+# A content-farm copy of a December 2023 story, stamped with the day it was copied (April 2025):
+# its headline and lead give the office only; a later sentence names the chairman of the day.
+REDATED_COPY = """ date 2025-04-12
+Home > Markets Joint Chiefs chairman calls his Chinese counterpart -FinanceDaily
+Posted: 2025-04-12 09:30:00
+America's top general talked by phone with his Chinese counterpart on Thursday morning, the first such talks between the two militaries in well over a year, officials said.
+Chairman of the Joint Chiefs of Staff Gen. Charles Q. Brown spoke by video with Gen. Liu Zhenli, the joint staff said in a readout.
+"""
+
+
+def test_a_re_dated_copy_keeps_the_named_chairman_and_dates_him_to_his_tenure(classifier: Classifier) -> None:
+    contact = _classify(classifier, REDATED_COPY).contact
+    assert contact is not None
+    # Not the chairman of the page's date: the text names him, and his term ended in 2025.
+    assert _names(contact) == ["Charles Q. Brown Jr.", "Liu Zhenli"]
+    # "Thursday", counted back from the copy's date, is not the call's day: only the tenure is known.
+    assert not contact.date_is_explicit
+    assert contact.date_window == (dt.date(2023, 10, 1), dt.date(2025, 2, 21))
+
+
+def test_a_former_holder_named_as_history_leaves_the_page_date_alone(classifier: Classifier) -> None:
+    text = REDATED_COPY.replace("Chairman of the Joint Chiefs of Staff Gen.", "Former Joint Chiefs chairman Gen.")
+    contact = _classify(classifier, text).contact
+    assert contact is not None and contact.date_window is None
+
+
+# A Chinese commentary page: a bare date line, then one paragraph of prose in which the visit's
+# days are given as 号 and the meeting's own sentence states none.
+HAO_RANGE = """ date 2024-09-25
+2024-09-25
+中国国防部23号发布消息说,应美方邀请,本月18号至20号,南部战区司令员吴亚男率团赴夏威夷出席印太地区国防军司令会议。
+国防部特别说明,吴亚男与美军印太司令部司令帕帕罗举行了会晤,双方就共同关心的问题交换了意见。
+"""
+
+
+def test_a_visits_days_in_hao_date_the_meeting_not_the_pages_date_line(classifier: Classifier) -> None:
+    contact = _classify(classifier, HAO_RANGE).contact
+    assert contact is not None and _names(contact) == ["Samuel Paparo", "Wu Yanan"]
+    assert (contact.date, contact.date_is_explicit) == (dt.date(2024, 9, 18), True)
+    # Without the days, the page's own date line is not the meeting's stated date.
+    undated_text = HAO_RANGE.replace(",本月18号至20号", "").replace("23号", "")
+    undated = _classify(classifier, undated_text).contact
+    assert undated is not None and not undated.date_is_explicit

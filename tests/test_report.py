@@ -213,6 +213,7 @@ def test_text_from_articles_and_feeds_is_escaped_and_only_http_links(
 
 def test_an_empty_database_gives_a_page_that_says_so(sqlite_url: str, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
+    open_database(sqlite_url)  # (`report` only reads: it creates no database)
     output, page = _report(sqlite_url, out)
     assert output == f"Report: {out} (0 events, 0 articles, 0 feeds)\n"
     parsed = assert_self_contained(page)
@@ -243,6 +244,7 @@ def test_since_and_days_limit_the_period(seeded_url: str, tmp_path: Path) -> Non
 
 def test_a_report_that_cannot_be_written_is_one_line(sqlite_url: str, tmp_path: Path) -> None:
     out = tmp_path / "missing-folder" / "report.html"
+    open_database(sqlite_url)
     result = runner.invoke(app, ["report", "--out", str(out), "--db", sqlite_url])
     assert result.exit_code == ExitStatus.ERROR
     assert result.output == f"newswatch: error: cannot write the report to {out}: No such file or directory\n"

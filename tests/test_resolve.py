@@ -116,3 +116,48 @@ def test_a_leader_put_in_an_officials_place_joins_the_officials_contact() -> Non
     # Two defence officials each: another contact, even on the same day.
     other = Report("lloyd-austin|zhang-youxia", _day("2024-08-29"), True, "meeting", None, "held")
     assert resolve(other, [event]) == NewEvent("held")
+
+
+# --- dates the report cannot state: its mode, or the window its text allows ---------------------------
+
+
+def test_an_undated_report_of_a_meeting_does_not_join_the_pairs_call_a_fortnight_before() -> None:
+    # A visit reported without its date, two weeks after the pair's video call: two contacts.
+    visit = _report("2024-04-29", "meeting", stated=False)
+    assert resolve(visit, [CALL]) == NewEvent("held")
+    # With a date stated near the call's, a "meeting" is the call misreported: it joins.
+    assert isinstance(resolve(_report("2024-04-16", "meeting"), [CALL]), Joins)
+
+
+def test_an_undated_report_joins_the_event_of_its_mode_among_the_pairs_recent_ones() -> None:
+    visit = _event(2, _report("2024-04-24", "meeting"))
+    analysis = _report("2024-04-30", "meeting", stated=False)
+    assert resolve(analysis, [CALL, visit]) == Joins(2, "reported")
+
+
+def _windowed(day: str, window: tuple[str, str], mode: str = "phone_call") -> Report:
+    return Report(
+        KEY,
+        _day(day),
+        False,
+        mode,
+        None,
+        "held",
+        "redated",
+        _day("2025-04-12"),
+        window=(
+            _day(window[0]),
+            _day(window[1]),
+        ),
+    )
+
+
+def test_a_re_dated_page_joins_the_pairs_event_within_the_window_its_text_allows() -> None:
+    # Its page says April 2025; its text says the call took place in the officials' tenure.
+    outcome = resolve(_windowed("2025-01-20", ("2023-10-01", "2025-01-20")), [CALL])
+    assert isinstance(outcome, Joins) and outcome.event_id == 1
+    assert outcome.settled is None  # the stated date stands: the window's end is no date
+
+
+def test_a_re_dated_page_with_no_known_event_in_its_window_is_recorded_without_an_alert() -> None:
+    assert resolve(_windowed("2025-01-20", ("2024-06-01", "2025-01-20")), [CALL]) == NewEvent("held", alert=False)

@@ -30,7 +30,9 @@ def test_serve_runs_the_monitor_and_the_digest_on_schedule_and_stops_on_sigterm(
         monitor={"allow_private_networks": True},
         digest={"enabled": True, "every_hours": 0.005},  # every 18 s
     )
-    (config / "feeds.yaml").write_text(yaml.safe_dump({"feeds": [{"url": feed, "name": "local"}]}), encoding="utf-8")
+    (config / "feeds.yaml").write_text(
+        yaml.safe_dump({"replace_shipped": True, "feeds": [{"url": feed, "name": "local"}]}), encoding="utf-8"
+    )
     env = {
         **os.environ,
         "NEWSWATCH_HOME": str(tmp_path / "home"),

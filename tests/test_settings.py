@@ -22,13 +22,13 @@ def test_shipped_configuration_is_valid() -> None:
     assert offices["us-secdef"].name_on(__import__("datetime").date(2025, 9, 5)) == "Secretary of War"
 
 
-def test_an_override_folder_replaces_only_the_files_it_has(tmp_path: Path) -> None:
+def test_an_override_folder_changes_only_what_its_files_name(tmp_path: Path) -> None:
     (tmp_path / "topics.yaml").write_text(
         "topics:\n  - id: korea\n    name: Korean Peninsula\n    threshold: 2\n    terms: {'North Korea': 2}\n",
         encoding="utf-8",
     )
-    settings = load_settings(tmp_path)
-    assert [t.id for t in settings.topics] == ["korea"]
+    settings = load_settings(tmp_path, {})
+    assert [t.id for t in settings.topics] == ["us-china-military", "taiwan", "south-china-sea", "korea"]
     assert "dong-jun" in {o.id for o in settings.officials.officials}  # officials.yaml still the shipped one
 
 
@@ -52,7 +52,7 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
             "offices: {}\nofficials:\n  - id: a\n    name: A\n    country: us\n    roles: [{office: nowhere, from: 2020-01-01}]\n",
             "unknown office 'nowhere'",
         ),
-        ("newswatch.yaml", "countries: {us: {name: US, names: [US]}}\ntracked_pair: [us, cn]\n", "not under countries"),
+        ("newswatch.yaml", "countries: {us: {name: US, names: [US]}}\ntracked_pair: [us, xx]\n", "not under countries"),
         ("newswatch.yaml", "countries: {us: {name: US, names: [US]}}\ntracked_pair: [us, us]\nbogus: 1\n", "bogus"),
     ],
 )
@@ -96,7 +96,9 @@ def test_flows_started_by_a_deployment_take_the_config_folder_from_the_environme
 ) -> None:
     from newswatch.flows.tasks import flow_settings
 
-    (tmp_path / "feeds.yaml").write_text("feeds:\n  - url: http://feeds.example/rss\n", encoding="utf-8")
+    (tmp_path / "feeds.yaml").write_text(
+        "replace_shipped: true\nfeeds:\n  - url: http://feeds.example/rss\n", encoding="utf-8"
+    )
     monkeypatch.setenv("NEWSWATCH_CONFIG_DIR", str(tmp_path))
     assert [f.url for f in flow_settings(None).feeds] == ["http://feeds.example/rss"]
     assert flow_settings(str(tmp_path.parent)).config_dir == tmp_path.parent  # a parameter wins

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
 
 from newswatch.dedup import is_near_duplicate, similarity, text_fingerprint
 from newswatch.seeds import read_seed_file, read_seed_files
-from newswatch.urls import canonical_url
-from tests.conftest import SEEDS
+from newswatch.urls import canonical_url, normal_path
+from tests.conftest import DEV_CORPUS, REPO, SEEDS
+
+CANONICAL_BEFORE = Path(__file__).parent / "canonical_urls.json"
+"""Every URL of the fixtures below and its canonical form before dot segments and escapes were
+normalised (issue 18): an article stored then must keep its ref."""
+FIXTURE_FOLDERS = [REPO / "tests", REPO / "benchmarks", REPO / "seeds", REPO / "config", REPO / "realpages", DEV_CORPUS]
+_URL_IN_TEXT = re.compile(r"https?://[^\s\[\]\"'<>(){}`|\\]+")
 
 
 @pytest.mark.parametrize(
@@ -23,6 +31,50 @@ from tests.conftest import SEEDS
 )
 def test_canonical_url(url: str, canonical: str) -> None:
     assert canonical_url(url) == canonical
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("https://example.com/a/./b/../c", "https://example.com/a/c"),
+        ("https://example.com/a/b/..", "https://example.com/a/"),
+        ("https://example.com/a/b/.?id=1", "https://example.com/a/b/?id=1"),
+        ("https://example.com/../a", "https://example.com/a"),
+        ("https://example.com/a//../b", "https://example.com/a/b"),
+        ("https://example.com/%7Euser/%41%2d%5F", "https://example.com/~user/A-_"),
+        ("https://example.com/a/%2E%2E/b", "https://example.com/b"),  # escaped dots are dots
+    ],
+)
+def test_two_spellings_of_one_path_are_one_url(url: str, canonical: str) -> None:
+    assert canonical_url(url) == canonical
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/a/%2F/b", "/%e6%96%b0", "/%E6%96%B0", "/新闻/1", "/a%20b", "/v1.2/x..y/.hidden", "/a/b/", "/a%3Ab", ""],
+)
+def test_a_path_in_normal_form_or_with_a_meaningful_escape_keeps_its_spelling(path: str) -> None:
+    assert normal_path(path) == (path or "/")
+
+
+def fixture_urls() -> set[str]:
+    """Every http(s) URL written in the test and benchmark fixtures, the seeds, the config and the
+    development corpus, with trailing punctuation dropped (but not this file's: its URLs are the
+    spellings meant to change)."""
+    urls: set[str] = set()
+    for folder in FIXTURE_FOLDERS:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file() and path not in (CANONICAL_BEFORE, Path(__file__)) and "__pycache__" not in path.parts:
+                text = path.read_text(encoding="utf-8", errors="replace")
+                urls.update(url.rstrip(".,;:") for url in _URL_IN_TEXT.findall(text))
+    return urls
+
+
+def test_the_canonical_form_of_every_fixture_url_is_what_it_was() -> None:
+    before: dict[str, str] = json.loads(CANONICAL_BEFORE.read_text(encoding="utf-8"))
+    urls = fixture_urls() & before.keys()
+    assert len(urls) >= 300, f"only {len(urls)} of the fixture URLs recorded in {CANONICAL_BEFORE.name}"
+    assert {url: canonical_url(url) for url in urls} == {url: before[url] for url in urls}
 
 
 def test_a_syndicated_copy_with_small_edits_is_a_near_duplicate() -> None:

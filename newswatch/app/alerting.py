@@ -1,16 +1,17 @@
 """Delivering the alert outbox: claim what is due, render it for each channel, send it, and
-record each outcome (retries with backoff, a dead-letter state, one resend of an unknown one)."""
+record each outcome (retries with backoff, a dead-letter state, one resend of an unknown one);
+and sending a sample alert to every channel (``newswatch notify test``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from newswatch.backoff import backoff_seconds
 from newswatch.digest import Digest
 from newswatch.errors import NotificationError, TemplateError
-from newswatch.messages import render_alert, render_digest
+from newswatch.messages import render_alert, render_digest, sample_event
 from newswatch.model import StoredEvent
 from newswatch.notify import Channel, DeliveryUnknown, send
 from newswatch.routing import Routing, routing_for
@@ -85,11 +86,9 @@ def deliver_alerts(
         error: str | None = None
         unknown = False
         try:
-            title, body = _render(subject, alert.kind, channel, settings, routing, templates)
-            if channel.is_console:
-                echo(f"{'DIGEST' if alert.kind == 'digest' else 'ALERT'} {title}\n{body}")
-            else:
-                send(channel, title, body, _web_link(subject) if isinstance(subject, StoredEvent) else None)
+            message = _render(subject, alert.kind, channel, settings, routing, templates)
+            title, body = message.title, message.body
+            _dispatch(channel, message, "DIGEST" if alert.kind == "digest" else "ALERT", echo)
         except DeliveryUnknown as exc:  # sent, no answer: not resent blindly (see above)
             error, unknown = str(exc), True
         except (NotificationError, TemplateError) as exc:  # a template fixed later lets the retry through
@@ -121,6 +120,17 @@ def deliver_alerts(
     return deliveries
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A message as one channel takes it: title, body in its style, and the plain-text part of
+    an HTML email (None for other styles)."""
+
+    title: str
+    body: str
+    text: str | None = None
+    link: str | None = None  # where to read on, when the body is cut to the channel's limit
+
+
 def _render(
     subject: StoredEvent | Digest,
     kind: str,
@@ -128,13 +138,74 @@ def _render(
     settings: Settings,
     routing: Routing,
     templates: Templates,
-) -> tuple[str, str]:
-    """A message's title and body for one channel, in its style."""
-    countries, pair = settings.core.countries, settings.core.tracked_pair
-    if isinstance(subject, Digest):
-        cut = subject.for_channel(lambda topics: routing.receives(channel, "digest", topics))
-        return render_digest(cut, countries, pair, settings.core.digest.timezone, channel.style, templates)
-    return render_alert(subject, countries, pair, channel.style, templates, planned=kind == "planned")
+) -> Rendered:
+    """A message for one channel, in its style (an HTML email with its own text part)."""
+    countries, pair, timezone = settings.core.countries, settings.core.tracked_pair, settings.core.digest.timezone
+
+    def in_style(style: str) -> tuple[str, str]:
+        if isinstance(subject, Digest):
+            cut = subject.for_channel(lambda topics: routing.receives(channel, "digest", topics))
+            return render_digest(cut, countries, pair, timezone, style, templates)
+        topic_names = {topic.id: topic.name for topic in settings.topics}
+        planned = kind == "planned"
+        return render_alert(
+            subject, countries, pair, style, templates, planned, topic_names=topic_names, timezone=timezone
+        )
+
+    title, body = in_style(channel.style)
+    text = in_style("text")[1] if channel.style == "html" else None
+    return Rendered(title, body, text, _web_link(subject) if isinstance(subject, StoredEvent) else None)
+
+
+def _dispatch(channel: Channel, message: Rendered, heading: str, echo: Callable[[str], None]) -> None:
+    """Send a message to its channel, or print it when the channel is the console.
+
+    Raises:
+        DeliveryUnknown, NotificationError: as ``notify.send``.
+    """
+    if channel.is_console:
+        echo(f"{heading} {message.title}\n{message.body}")
+    else:
+        send(channel, message.title, message.body, message.link, message.text)
+
+
+@dataclass(frozen=True)
+class SampleSend:
+    """How a test alert to one channel went: ``sent``, ``failed`` or ``unknown`` (sent, no answer)."""
+
+    channel: str  # its label: the URL masked
+    status: str
+    reason: str | None = None
+
+
+TEST_TITLE_PREFIX = "[newswatch test] "
+
+
+def send_test_alerts(
+    channels: Sequence[Channel], settings: Settings, echo: Callable[[str], None] = print
+) -> list[SampleSend]:
+    """Send the sample alert of ``samples.yaml`` (its title marked as a test) to each channel,
+    in its style, routes and mutes aside, and tell how each send went. Nothing is stored."""
+    folders = template_folders(settings.config_dir)
+    templates = templates_in(folders)
+    event = sample_event(folders)
+    routing = routing_for(settings)
+    outcomes: list[SampleSend] = []
+    for channel in channels:
+        try:
+            message = _render(event, "contact", channel, settings, routing, templates)
+            _dispatch(channel, replace(message, title=TEST_TITLE_PREFIX + message.title), "ALERT", echo)
+            outcomes.append(SampleSend(channel.label, "sent"))
+        except DeliveryUnknown as exc:
+            outcomes.append(SampleSend(channel.label, "unknown", _without_label(str(exc), channel)))
+        except (NotificationError, TemplateError) as exc:
+            outcomes.append(SampleSend(channel.label, "failed", _without_label(str(exc), channel)))
+    return outcomes
+
+
+def _without_label(error: str, channel: Channel) -> str:
+    """An error without the channel's label it starts with (the caller shows the label)."""
+    return error.removeprefix(f"{channel.label}: ")
 
 
 def _web_link(event: StoredEvent) -> str | None:

@@ -1,5 +1,5 @@
-"""The commands that show what is stored: ``contacts``, ``alerts``, ``feeds``, ``articles`` and
-``report``. They read through ``newswatch.app`` and never start Prefect."""
+"""The commands that show what is stored: ``contacts``, ``alerts``, ``articles`` and ``report``
+(``feeds`` has its own module). They read through ``newswatch.app`` and never start Prefect."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from newswatch.errors import NewswatchError
 from newswatch.model import StoredEvent
 
 if TYPE_CHECKING:
-    from newswatch.app.browse import AlertSummary, ArticleListing, FeedStatus, ListedEvent
+    from newswatch.app.browse import AlertSummary, ArticleListing, ListedEvent
 
 
 def _event_json(event: StoredEvent, first_seen: dt.datetime, alerted: bool) -> dict[str, Any]:
@@ -105,30 +105,6 @@ def alerts(ctx: typer.Context, as_json: JsonOption = False) -> None:
         text_of=_alert_line,
         empty="No alerts yet.",
         ensure_ascii=True,
-    )
-
-
-def _feed_line(feed: FeedStatus) -> str:
-    state = f"failing ×{feed.consecutive_failures}: {feed.last_error}" if feed.consecutive_failures else "ok"
-    return (
-        f"{feed.name}: {state}; last poll {when(feed.last_poll)}, HTTP {feed.status}, "
-        f"{feed.entries_seen} entries, {feed.new_items} new"
-    )
-
-
-@app.command()
-def feeds(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Show each polled feed's health: last poll and success, status, items, failures, last error.
-
-    Example: newswatch feeds --json
-    """
-    from newswatch.app.browse import list_feeds
-
-    show_list(
-        list_feeds(global_options(ctx).open_database()),
-        as_json=as_json,
-        text_of=_feed_line,
-        empty="No feed polled yet. Try: newswatch run",
     )
 
 

@@ -12,7 +12,8 @@ from newswatch.cli.core import app
 from newswatch.cli.options import JsonOption, PathsArgument, global_options
 from newswatch.cli.output import contact_text, echo, echo_json
 from newswatch.cli.status import ExitStatus
-from newswatch.model import Classification, Contact
+from newswatch.errors import SeedFileError
+from newswatch.model import Article, Classification, Contact, ReadFailure
 
 if TYPE_CHECKING:
     from newswatch.evaluate import Evaluation
@@ -60,6 +61,36 @@ def _classification_lines(result: Classification) -> str:
     return line
 
 
+def read_articles(paths: list[Path]) -> tuple[list[Article], list[ReadFailure]]:
+    """The articles of the seed files under ``paths``; each file that cannot be read is named on
+    stderr and skipped. Nothing to read is an error, not a partial success: a path that does not
+    exist, a folder without ``*.txt`` files, or files none of which can be read.
+
+    Raises:
+        SeedFileError: naming the path, or the one file, at fault.
+    """
+    from newswatch.seeds import check_seed_paths, read_seed_files
+
+    check_seed_paths(paths)
+    articles, failures = read_seed_files(paths)
+    unreadable(failures, read=len(articles))
+    return articles, failures
+
+
+def unreadable(failures: list[ReadFailure], *, read: int) -> None:
+    """Name each file that could not be read; when none could (``read`` is 0), that is the error.
+
+    Raises:
+        SeedFileError: no file could be read (one file: its own error).
+    """
+    if not read and len(failures) == 1:
+        raise SeedFileError(f"{failures[0].path}: {failures[0].reason}")
+    for failure in failures:
+        echo(f"skipped {failure.path}: {failure.reason}", err=True)
+    if not read:
+        raise SeedFileError(f"none of the {len(failures)} files is a readable seed file")
+
+
 @app.command()
 def classify(ctx: typer.Context, paths: PathsArgument, as_json: JsonOption = False) -> None:
     """Classify seed-format files without storing anything: topics and the contact, if any.
@@ -67,14 +98,13 @@ def classify(ctx: typer.Context, paths: PathsArgument, as_json: JsonOption = Fal
     Example: newswatch classify seeds/ --json
     """
     from newswatch.classify import Classifier, classify_each
-    from newswatch.seeds import read_seed_files
     from newswatch.settings import load_settings
 
     settings = load_settings(global_options(ctx).config)
+    articles, failures = read_articles(paths)
     classifier = Classifier(settings)
-    articles, failures = read_seed_files(paths)
     results, unclassified = classify_each(classifier.classify, articles)  # a failing article is its failure
-    for failure in [*failures, *unclassified]:
+    for failure in unclassified:
         echo(f"skipped {failure.path}: {failure.reason}", err=True)
     if as_json:
         echo_json([_classification_json(r, settings.core.alerts.min_level) for r in results])
@@ -114,14 +144,11 @@ def eval_command(
     from newswatch.app.evaluation import evaluate_corpus
     from newswatch.evaluate import load_labels
     from newswatch.progress import showing_progress
-    from newswatch.seeds import read_seed_files
     from newswatch.settings import load_settings
 
     settings = load_settings(global_options(ctx).config)
     expected = load_labels(labels)
-    articles, failures = read_seed_files(paths)
-    for failure in failures:
-        echo(f"skipped {failure.path}: {failure.reason}", err=True)
+    articles, _ = read_articles(paths)
     with showing_progress():
         result = evaluate_corpus(articles, expected, settings)
     checks = [

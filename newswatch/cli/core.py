@@ -23,6 +23,7 @@ from newswatch.cli.options import (
     DebugOption,
     GlobalOptions,
     global_options_first,
+    plain_help,
 )
 from newswatch.cli.output import echo
 from newswatch.cli.status import EPILOG
@@ -94,6 +95,7 @@ class NewswatchGroup(TyperGroup):
             param.expose_value = False
         for command in _subcommands(self):
             command.params.extend(listed)
+            plain_help(command)
 
     # (typer.Context is the Click context Typer hands commands; TyperGroup declares Click's own.)
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]

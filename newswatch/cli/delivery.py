@@ -12,6 +12,7 @@ from newswatch.cli.core import app
 from newswatch.cli.options import NotifyOption, export_secrets, global_options
 from newswatch.cli.output import echo, undelivered, when
 from newswatch.cli.status import ExitStatus
+from newswatch.errors import NewswatchError
 
 if TYPE_CHECKING:
     from newswatch.digest import Digest
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 def alerts_retry(
     ctx: typer.Context,
     alert_id: Annotated[
-        int | None, typer.Argument(metavar="[ID]", help="The alert to resend.", show_default=False)
+        int | None, typer.Argument(metavar="ID", help="The alert to resend.", show_default=False)
     ] = None,
     retry_all: Annotated[bool, typer.Option("--all", help="Resend every failed and dead-letter alert.")] = False,
     notify: NotifyOption = None,
@@ -39,9 +40,14 @@ def alerts_retry(
     options = global_options(ctx)
     settings = load_settings(options.config)
     export_secrets(options.db, notify)
+    db = options.open_database()  # (first: a missing database is told before apprise loads)
     channels = run_channels(settings)
-    db = options.open_database()
-    echo(f"Requeued {requeue_alerts(db, alert_id)} alert(s).")
+    requeued = requeue_alerts(db, alert_id)
+    if alert_id is not None and not requeued:
+        raise NewswatchError(
+            f"no alert {alert_id} to retry (only failed, dead or unknown ones are): see `newswatch alerts`"
+        )
+    echo(f"Requeued {requeued} alert(s).")
     deliveries = deliver_alerts(db, channels, settings)
     for delivery in deliveries:
         outcome = "sent" if delivery.delivered else f"{delivery.status}: {delivery.error}"
@@ -76,8 +82,8 @@ def digest_command(
     options = global_options(ctx)
     settings = load_settings(options.config)
     export_secrets(options.db, notify)
+    db = options.open_database(create=not dry_run)  # a dry run stores nothing, a database included
     channels = run_channels(settings)
-    db = options.open_database()
     plan = prepare_digest(db, channels, settings, dry_run=dry_run)
     since = when(plan.since)
     if dry_run:

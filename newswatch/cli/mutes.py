@@ -65,7 +65,7 @@ def mute_topic(
     if topic not in known:
         raise NewswatchError(f"no topic {topic!r} in topics.yaml (topics: {', '.join(known)})")
     end = _mute_end(until)
-    muting.mute_topic(options.open_database(), topic, end)
+    muting.mute_topic(options.open_database(create=True), topic, end)  # (a topic can be muted before a first run)
     echo(f"Muted topic {topic} {_until_text(end)}: it is still monitored; nothing is sent about it.")
 
 

@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
+
+from newswatch.environment import database_url, default_home
 
 if TYPE_CHECKING:
     from newswatch.app import Database
@@ -28,12 +31,33 @@ class GlobalOptions:
         """``config`` as the flows take it (their parameters are strings)."""
         return str(self.config) if self.config else None
 
-    def open_database(self) -> Database:
-        """The command's database, migrated to the latest schema."""
-        from newswatch.app import open_database
-        from newswatch.environment import database_url
+    @property
+    def database_url(self) -> str:
+        """The command's database URL: --db, else $NEWSWATCH_DATABASE_URL, else the default file."""
+        return database_url(self.db)
 
-        return open_database(database_url(self.db))
+    def open_database(self, *, create: bool = False) -> Database:
+        """The command's database, migrated to the latest schema. Only a command that writes what
+        the user asked for passes ``create``: one that reads (or finds nothing to do without a
+        database) meets a missing SQLite file with one line, and creates no file or folder.
+
+        Raises:
+            DatabaseMissing: no SQLite file at the URL's path, and not ``create``.
+        """
+        from newswatch.app import open_database
+        from newswatch.app.maintenance import open_existing_database
+
+        return open_database(self.database_url) if create else open_existing_database(self.database_url)
+
+    def check_database(self) -> None:
+        """Check the database URL without connecting (before a flow starts Prefect).
+
+        Raises:
+            StorageError: naming the URL and what is wrong with it.
+        """
+        from newswatch.app.maintenance import check_database_url
+
+        check_database_url(self.database_url)
 
 
 def global_options(ctx: typer.Context) -> GlobalOptions:
@@ -84,7 +108,8 @@ DbOption = Annotated[
         "--db",
         metavar="URL",
         envvar="NEWSWATCH_DATABASE_URL",
-        help="SQLAlchemy database URL [default: ~/.newswatch/newswatch.db].",
+        # (the default as it is for this run: $NEWSWATCH_HOME moves it)
+        help=f"SQLAlchemy database URL [default: sqlite:///{default_home() / 'newswatch.db'}].",
         show_envvar=True,
     ),
 ]
@@ -109,3 +134,42 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 PathsArgument = Annotated[
     list[Path], typer.Argument(help="Seed-format files, or folders of *.txt files.", show_default=False, metavar="PATH")
 ]
+
+
+class _PlainArgument(TyperArgument):
+    """An argument whose help shows its name only (Typer adds the Python type: ``PATH <list[Path]>``)."""
+
+    # (typer.Context is the context Typer hands its parameters; they declare its base, private.)
+    def display_type_rich(self, ctx: typer.Context) -> str | None:  # type: ignore[override]
+        return None
+
+
+# Typer's names of the options' types, as Click names them.
+CLICK_TYPE_NAMES = {
+    "<int>": "INTEGER",
+    "<int range>": "INTEGER",
+    "<float>": "FLOAT",
+    "<float range>": "FLOAT",
+    "<str>": "TEXT",
+    "<Path>": "PATH",
+}
+
+
+class _PlainOption(TyperOption):
+    """An option whose help shows its metavar, else Click's name of its type (``INTEGER``), never
+    Typer's Python type (``<int>``)."""
+
+    def display_type_rich(self, ctx: typer.Context) -> str | None:  # type: ignore[override]  # (as above)
+        if self.metavar is not None:
+            return self.metavar
+        shown = super().display_type_rich(ctx) or ""
+        return CLICK_TYPE_NAMES.get(shown, shown.strip("<>").upper())
+
+
+def plain_help(command: TyperCommand | TyperGroup) -> None:
+    """Show ``command``'s arguments and options in its help as Click does, without Python types."""
+    for param in command.params:
+        if type(param) is TyperArgument:
+            param.__class__ = _PlainArgument
+        elif type(param) is TyperOption:
+            param.__class__ = _PlainOption

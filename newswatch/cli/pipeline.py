@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from newswatch.cli.classification import unreadable
 from newswatch.cli.core import app
 from newswatch.cli.options import NotifyOption, PathsArgument, export_secrets, global_options
 from newswatch.cli.output import echo, event_line, undelivered
@@ -113,10 +114,16 @@ def replay(ctx: typer.Context, paths: PathsArgument, notify: NotifyOption = None
 
     Example: newswatch replay seeds/
     """
+    from newswatch.seeds import check_seed_files
     from newswatch.settings import load_settings
 
     options = global_options(ctx)
-    settings = load_settings(options.config)  # validate before starting Prefect: a config error costs nothing
+    # Every mistake is told before Prefect starts, in one line: the config, the database URL, the paths.
+    settings = load_settings(options.config)
+    options.check_database()
+    readable, failures = check_seed_files(paths)
+    if not readable:
+        unreadable(failures, read=0)
     export_secrets(options.db, notify)
     prefect_api = _start_prefect_api()
     _checked_channels(settings)
@@ -168,7 +175,8 @@ def run(
     from newswatch.settings import load_settings
 
     options = global_options(ctx)
-    settings = load_settings(options.config)
+    settings = load_settings(options.config)  # (the config and the database URL checked before Prefect starts)
+    options.check_database()
     export_secrets(options.db, notify)
     prefect_api = _start_prefect_api()
     _checked_channels(settings)
@@ -220,11 +228,13 @@ def serve(ctx: typer.Context, notify: NotifyOption = None) -> None:
     import signal
 
     from newswatch.environment import default_home
-    from newswatch.flows.serve import describe_digest_schedule, prefect_api, serve_flows
     from newswatch.settings import load_settings
 
     options = global_options(ctx)
-    settings = load_settings(options.config)
+    settings = load_settings(options.config)  # (the config and the database URL checked before Prefect loads)
+    options.check_database()
+    from newswatch.flows.serve import describe_digest_schedule, prefect_api, serve_flows
+
     export_secrets(options.db, notify)
     _checked_channels(settings)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)

@@ -10,7 +10,13 @@ class ExitStatus(IntEnum):
     """How a command ended; ``meaning`` is what ``--help`` says of it."""
 
     SUCCESS = 0, "success"
-    ERROR = 1, "error, nothing done (bad configuration, unreachable or unwritable database)"
+    ERROR = (
+        1,
+        (
+            "error, nothing done (a path that does not exist or holds nothing to read, bad configuration, "
+            "a bad, missing, unreachable or unwritable database)"
+        ),
+    )
     USAGE = 2, "usage error (unknown command or option, bad value)"
     PARTIAL = (
         3,

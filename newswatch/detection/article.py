@@ -11,12 +11,13 @@ down, as background, are not the article's contact.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from newswatch.dates import MONTH_NAMES, TIME_ZONE_SLACK, WEEKDAY_NAMES, DateMention
+from newswatch.dates import TIME_ZONE_SLACK, DateMention
 from newswatch.detection.candidates import Candidate, CandidateFinder, Group, add_to_groups, nearest_date
+from newswatch.detection.page_date import PastTitle, date_stands, find_past_titles, written_between
+from newswatch.detection.places import contact_location, strip_dateline
 from newswatch.detection.sentences import (
     LEAD_MIN_WORDS,
     SentenceFacts,
@@ -27,18 +28,10 @@ from newswatch.detection.sentences import (
     screen,
     words,
 )
-from newswatch.detection.vocabulary import DATELINE_CITIES, LOCATION_STOP
 from newswatch.gazetteer import Gazetteer, Mention
-from newswatch.matching import compile_guarded
 from newswatch.model import MODE_RANK, Article, Contact, Mode, Participant
 from newswatch.text import Sentence, split_article
 
-_IN_PLACE = compile_guarded(r"\b(?:in|at) (?P<place>(?:[A-Z][\w'’-]+)(?:\s+[A-Z][\w'’-]+){0,2})")
-_NOT_PLACES = frozenset([*MONTH_NAMES, *WEEKDAY_NAMES, "The", "A", "An", "His", "Her", "Their", "Its"])
-_DATELINE = re.compile(
-    r"\A(?P<city>[A-ZÀ-Ý][A-ZÀ-Ý.'’ -]{2,}?)(?:,\s*[A-Z][\w.]*(?:\s+\d{1,2})?)?\s*(?:\([^)]*\))?\s*[—–-]{1,2}\s"
-)
-_DATELINE_NOT_PLACES = frozenset({"ANALYSIS", "COMMENTARY", "OPINION", "EDITORIAL", "UPDATE", "EXCLUSIVE"})
 _HEADLINE_REACH = 6  # paragraphs before the lead that can be its headline and subheadline
 # A contact reported below the lead counts when its sentence dates it this close before the article.
 _LATER_CONTACT_REACH = dt.timedelta(days=3)
@@ -52,12 +45,6 @@ class Detection:
     names_both_sides: bool  # it refers to a defence official of each tracked country
 
 
-# "新华社北京4月17日电" / "新华社北京4月17日电（记者某某）": agency, city, date of filing.
-_CJK_DATELINE = re.compile(
-    r"\A(?:新华社|中新社|人民日报|央视新闻)?(?P<city>[\u4e00-\u9fff]{2,4}?)\d{1,2}月\d{1,2}日电(?:（[^）]*）)?\s*"
-)
-
-
 def _confidence(in_lead: bool, named: bool, exact_date: bool, mode_stated: bool, sentences: int) -> float:
     """How sure the detector is, from how directly the article states the contact."""
     score = 0.5 + 0.2 * in_lead + 0.1 * named + 0.1 * exact_date + 0.05 * mode_stated + 0.05 * (sentences > 1)
@@ -69,18 +56,6 @@ def _rules(candidates: Sequence[Candidate]) -> tuple[str, ...]:
     found = [f"predicate “{c.predicate_text}” ({c.mode})" for c in candidates]
     found += [reference for c in candidates for reference in c.references]
     return tuple(dict.fromkeys(found))
-
-
-def _strip_dateline(text: str) -> tuple[str, str | None]:
-    cjk = _CJK_DATELINE.match(text)
-    if cjk:
-        city = cjk.group("city").removeprefix("新华社")
-        return text[cjk.end() :], DATELINE_CITIES.get(city)
-    match = _DATELINE.match(text)
-    if not match:
-        return text, None
-    city = match.group("city").strip().title()
-    return text[match.end() :], None if city.upper() in _DATELINE_NOT_PLACES else city
 
 
 class ContactDetector:
@@ -108,7 +83,7 @@ class ContactDetector:
             The contact with its date, mode, participants, location and evidence sentences, and
             whether the article refers to a defence official of each tracked country.
         """
-        body, dateline_city = _strip_dateline(article.text)
+        body, dateline_city = strip_dateline(article.text)
         references = self.gazetteer.references(body)
         pair = set(self.gazetteer.pair)
         if not pair <= self.gazetteer.sides_referenced(references):
@@ -117,7 +92,9 @@ class ContactDetector:
         sentences = split_article(body)
         hits = self.gazetteer.scan(sentences, references)
         countries = [{code for _, _, code in h.countries} for h in hits]
-        mentions = find_mentions(self.gazetteer, sentences, hits, countries, article.published)
+        past_titles = find_past_titles(self.gazetteer, sentences, hits, article.published)
+        past_holders = {past.office_id: past.official_id for past in past_titles}
+        mentions = find_mentions(self.gazetteer, sentences, hits, countries, article.published, past_holders)
         if not pair <= {m.country for ms in mentions for m in ms}:
             return Detection(None, names_both_sides=False)
         officials = {m.official_id for ms in mentions for m in ms if m.official_id}
@@ -126,7 +103,15 @@ class ContactDetector:
             for o in officials
             if self.gazetteer.role_on(o, article.published)[1].defence
         }
-        contact = self._contact(article, sentences, mentions, countries, dateline_city, screen(body, sentences))
+        contact = self._contact(
+            article,
+            sentences,
+            mentions,
+            countries,
+            dateline_city,
+            screen(body, sentences),
+            past_titles,
+        )
         return Detection(contact, names_both_sides=pair <= defence_sides)
 
     def _contact(
@@ -137,7 +122,9 @@ class ContactDetector:
         countries: list[set[str]],
         dateline_city: str | None,
         screens: list[set[int]],
+        past_titles: Sequence[PastTitle] = (),
     ) -> Contact | None:
+        """The article's contact; ``past_titles``: see find_past_titles."""
         anchor = article.published
         facts = [
             read_sentence(sentence, sentence_mentions, sentence_countries, anchor, sentence_screen)
@@ -172,10 +159,15 @@ class ContactDetector:
         if day > anchor + TIME_ZONE_SLACK:
             # Dated after its article: it has not happened yet; announced, or nothing.
             return self._planned(facts, lead, anchor)
+        window = None
+        written = written_between(past_titles, group.participants)
+        if written is not None and not date_stands(date_mention, written):
+            # Resolved against a page date the text contradicts: only the window is known.
+            date_mention, day, window = None, written[1], written
         level = self.candidates.level(group.participants, day)
         if level is None:
             return None
-        if date_mention is None or date_mention.precision != "day":
+        if window is None and (date_mention is None or date_mention.precision != "day"):
             refined = self._supporting_date(group, facts, day)
             if refined is not None:
                 date_mention, day = refined, refined.date
@@ -185,7 +177,7 @@ class ContactDetector:
         # Sentences naming both participants first, then the lead sentences that framed the contact.
         evidence_sentences = [c.sentence for c in group.candidates] + [f.sentence for f in lead_support]
         evidence = tuple(dict.fromkeys(s.text for s in evidence_sentences))
-        location = self._location(group, sentences, mode, dateline_city, day, anchor)
+        location = contact_location(group, sentences, mode, dateline_city, day, anchor, self.venues)
         lead_indexes = {f.sentence.index for f in lead}
         confidence = _confidence(
             in_lead=any(c.sentence.index in lead_indexes for c in group.candidates),
@@ -201,6 +193,7 @@ class ContactDetector:
             location=location,
             evidence=evidence,
             date_is_explicit=date_mention is not None,
+            date_window=window,
             status="held",
             level=level,
             historical=(anchor - day).days > self.recency_days,
@@ -259,10 +252,13 @@ class ContactDetector:
 
     @staticmethod
     def _previous_day(earlier: Sequence[SentenceFacts], paragraph: int) -> DateMention | None:
-        """The last day-precise date of the sentences before, in the same paragraph."""
+        """The last day-precise date of the prose before, in the same paragraph: not a line of
+        page furniture ("2024-09-25", "Updated 10:42"), which dates the page, not the contact."""
         for fact in reversed(earlier):
             if fact.sentence.paragraph != paragraph:
                 break
+            if is_headline(fact.sentence.text):
+                continue
             day_dates = [d for d in fact.dates if d.precision == "day"]
             if day_dates:
                 return day_dates[-1]
@@ -392,35 +388,6 @@ class ContactDetector:
             if finer:
                 best = max(finer, key=lambda m: MODE_RANK[m])
         return "phone_call" if best == "call" else best  # type: ignore[return-value]
-
-    def _location(
-        self,
-        group: Group,
-        sentences: Sequence[Sentence],
-        mode: Mode,
-        dateline_city: str | None,
-        day: dt.date,
-        anchor: dt.date,
-    ) -> str | None:
-        if mode in ("phone_call", "video_call"):
-            return None
-        texts = [c.sentence.text for c in group.candidates]
-        for candidate in group.candidates:
-            text = candidate.sentence.text
-            stop = LOCATION_STOP.search(text, candidate.predicate_start)
-            for match in _IN_PLACE.finditer(text, candidate.predicate_start, stop.start() if stop else len(text)):
-                place = match.group("place")
-                if place.split()[0] not in _NOT_PLACES and not any(
-                    w in place for w in ("Command", "Ministry", "Department")
-                ):
-                    return place
-        lead_text = " ".join(s.text for s in sentences if s.paragraph <= sentences[0].paragraph + 1)
-        for venue, city in self.venues.items():
-            if venue.lower() in " ".join(texts).lower() or venue.lower() in lead_text.lower():
-                return city
-        if mode == "meeting" and dateline_city and abs((anchor - day).days) <= 2:
-            return dateline_city
-        return None
 
     def _participant(self, official_id: str, day: dt.date, other_id: str) -> Participant:
         official = self.gazetteer.officials[official_id]

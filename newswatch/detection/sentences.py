@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -245,19 +245,33 @@ def same_time(mention: DateMention, day: dt.date) -> bool:
     return abs(mention.date - day) <= slack
 
 
+def names_in(gazetteer: Gazetteer, sentence: Sentence, hits: SentenceHits) -> list[Mention]:
+    """The sentence's full names of officials, not those qualifying a government."""
+    text = sentence.text
+    return [m for m in gazetteer.find_names(text, hits) if not _GOVERNMENT_AFTER.match(text, m.end)]
+
+
 def find_mentions(
     gazetteer: Gazetteer,
     sentences: Sequence[Sentence],
     hits: Sequence[SentenceHits],
     countries: Sequence[set[str]],
     day: dt.date,
+    past_holders: Mapping[str, str] | None = None,
 ) -> list[list[Mention]]:
-    """Per sentence, the resolved references to officials (order of appearance)."""
+    """Per sentence, the resolved references to officials (order of appearance).
+
+    A title resolves to its holder on ``day``, unless the article gives that office to a named
+    official whose tenure had ended by then (``past_holders``: office id → official id, see
+    ``page_date``): the name says when the text was written, and the title is theirs."""
     # (most sentences refer to no one: no calls for them)
-    names = [
-        [m for m in gazetteer.find_names(s.text, h) if not _GOVERNMENT_AFTER.match(s.text, m.end)] if h.names else []
-        for s, h in zip(sentences, hits, strict=True)
-    ]
+    names = [names_in(gazetteer, s, h) if h.names else [] for s, h in zip(sentences, hits, strict=True)]
+    past_holders = past_holders or {}
+
+    def title_holder(title: Mention) -> str | None:
+        named = [past_holders[o] for o in title.office_ids if o in past_holders]
+        return named[0] if named else gazetteer.resolve_title(title, day)
+
     ranked = [
         gazetteer.find_ranked_surnames(s.text, day, h) if h.surnames else []
         for s, h in zip(sentences, hits, strict=True)
@@ -269,10 +283,7 @@ def find_mentions(
     resolved_titles: list[list[Mention]] = []
     for sentence_titles in titles:
         resolved_titles.append(
-            [
-                Mention(t.start, t.end, t.text, t.kind, t.country, gazetteer.resolve_title(t, day), t.office_ids)
-                for t in sentence_titles
-            ]
+            [Mention(t.start, t.end, t.text, t.kind, t.country, title_holder(t), t.office_ids) for t in sentence_titles]
         )
     article_countries = set().union(*countries)
     # Who is named where, for surnames: the nearest full reference before, else after.
