@@ -12,10 +12,10 @@ import typer
 
 from newswatch.cli.core import app
 from newswatch.cli.options import JsonOption, global_options
-from newswatch.cli.output import echo, event_line, show_list, when
+from newswatch.cli.output import Columns, echo, event_line, show_list, when
 from newswatch.cli.status import ExitStatus
 from newswatch.errors import NewswatchError
-from newswatch.model import StoredEvent
+from newswatch.model import MODE_LABELS, StoredEvent
 
 if TYPE_CHECKING:
     from newswatch.app.browse import AlertSummary, ArticleListing, ListedEvent
@@ -58,6 +58,20 @@ def _contact_lines(listed: ListedEvent) -> str:
     return f"{event_line(listed.event)}{'' if listed.alerted else '  (not alerted yet)'}{sources}"
 
 
+_CONTACT_COLUMNS: Columns[ListedEvent] = (
+    ("#", lambda listed: listed.event.id),
+    ("date", lambda listed: listed.event.date.isoformat()),
+    (
+        "contact",
+        lambda listed: MODE_LABELS[listed.event.mode] + (" (planned)" if listed.event.status == "planned" else ""),
+    ),
+    ("where", lambda listed: listed.event.location or "–"),
+    ("participants", lambda listed: "\n".join(f"{p.name} ({p.office})" for p in listed.event.participants)),
+    ("found", lambda listed: when(listed.first_seen)),
+    ("alerted", lambda listed: "yes" if listed.alerted else "not yet"),
+)
+
+
 @app.command()
 def contacts(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List the stored contact events, oldest first.
@@ -71,6 +85,7 @@ def contacts(ctx: typer.Context, as_json: JsonOption = False) -> None:
         as_json=as_json,
         json_of=lambda listed: _event_json(*listed),
         text_of=_contact_lines,
+        columns=_CONTACT_COLUMNS,
         empty="No contacts stored yet. Try: newswatch replay seeds/",
     )
 
@@ -88,6 +103,17 @@ def _alert_line(alert: AlertSummary) -> str:
     )
 
 
+_ALERT_COLUMNS: Columns[AlertSummary] = (
+    ("alert", lambda alert: alert.id),
+    ("kind", lambda alert: alert.kind),
+    ("about", lambda alert: f"digest {alert.digest}" if alert.digest else f"event #{alert.event_id}"),
+    ("channel", lambda alert: alert.channel),
+    ("status", lambda alert: alert.status),
+    ("attempts", lambda alert: alert.attempts),
+    ("last error", lambda alert: alert.last_error or ""),
+)
+
+
 @alerts_app.callback()
 def alerts(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List alerts and their delivery status: pending, sent, failed (retried with backoff) or dead
@@ -103,6 +129,7 @@ def alerts(ctx: typer.Context, as_json: JsonOption = False) -> None:
         list_alerts(global_options(ctx).open_database()),
         as_json=as_json,
         text_of=_alert_line,
+        columns=_ALERT_COLUMNS,
         empty="No alerts yet.",
         ensure_ascii=True,
     )
@@ -112,6 +139,15 @@ def _article_lines(article: ArticleListing) -> str:
     extra = f" (near-copy of {article.duplicate_of})" if article.duplicate_of else ""
     topics = ", ".join(article.topics) or "-"
     return f"{when(article.published)} {article.ref} [{article.text_source}] {topics}{extra}\n    {article.title}"
+
+
+_ARTICLE_COLUMNS: Columns[ArticleListing] = (
+    ("published", lambda article: when(article.published)),
+    ("title", lambda article: article.title),
+    ("topics", lambda article: ", ".join(article.topics) or "–"),
+    ("text", lambda article: article.text_source),
+    ("ref", lambda article: article.ref + (f"\n(near-copy of {article.duplicate_of})" if article.duplicate_of else "")),
+)
 
 
 @app.command()
@@ -126,7 +162,12 @@ def articles(
     """
     from newswatch.app.browse import list_articles
 
-    show_list(list_articles(global_options(ctx).open_database(), limit), as_json=as_json, text_of=_article_lines)
+    show_list(
+        list_articles(global_options(ctx).open_database(), limit),
+        as_json=as_json,
+        text_of=_article_lines,
+        columns=_ARTICLE_COLUMNS,
+    )
 
 
 @app.command("report")

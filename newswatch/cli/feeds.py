@@ -12,7 +12,7 @@ import typer
 
 from newswatch.cli.core import app
 from newswatch.cli.options import JsonOption, global_options
-from newswatch.cli.output import echo, row_json, show_list, when
+from newswatch.cli.output import Columns, echo, row_json, show_list, when
 from newswatch.cli.status import ExitStatus
 from newswatch.errors import NewswatchError
 
@@ -43,6 +43,31 @@ def _settings(ctx: typer.Context) -> Settings:
     from newswatch.settings import load_settings
 
     return load_settings(global_options(ctx).config)
+
+
+def _feed_state(feed: FeedOverview) -> str:
+    health = feed.health
+    state = (
+        "never polled"
+        if health is None
+        else f"failing ×{health.consecutive_failures}"
+        if health.consecutive_failures
+        else "ok"
+    )
+    if not feed.configured:
+        return f"{state}; not in feeds.yaml"
+    return state if feed.enabled else f"{state}; disabled"
+
+
+_OVERVIEW_COLUMNS: Columns[FeedOverview] = (
+    ("feed", lambda feed: f"{feed.name}\n{feed.url}"),
+    ("state", _feed_state),
+    ("last poll", lambda feed: when(feed.health.last_poll) if feed.health else "never"),
+    ("HTTP", lambda feed: feed.health.status if feed.health and feed.health.status is not None else "–"),
+    ("entries", lambda feed: feed.health.entries_seen if feed.health else "–"),
+    ("new", lambda feed: feed.health.new_items if feed.health else "–"),
+    ("last error", lambda feed: (feed.health.last_error or "") if feed.health else ""),
+)
 
 
 def _overview_line(feed: FeedOverview) -> str:
@@ -92,6 +117,7 @@ def feeds(ctx: typer.Context, as_json: JsonOption = False) -> None:
         as_json=as_json,
         json_of=_overview_json,
         text_of=_overview_line,
+        columns=_OVERVIEW_COLUMNS,
         empty="No feeds configured or polled. Try: newswatch feeds import subscriptions.opml",
     )
 

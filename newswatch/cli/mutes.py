@@ -10,7 +10,7 @@ import typer
 
 from newswatch.cli.core import app
 from newswatch.cli.options import JsonOption, global_options
-from newswatch.cli.output import echo, show_list, when
+from newswatch.cli.output import Columns, echo, show_list, when
 from newswatch.errors import NewswatchError
 
 if TYPE_CHECKING:
@@ -128,6 +128,15 @@ def _mute_line(mute: MuteListing) -> str:
     return f"{mute.kind} {target}: muted {_until_text(mute.until)}{'' if mute.active else ' (expired)'}"
 
 
+_MUTE_COLUMNS: Columns[MuteListing] = (
+    ("muted", lambda mute: mute.kind),
+    ("target", lambda mute: f"#{mute.target}" if mute.kind == "event" else mute.target),
+    ("since", lambda mute: when(mute.since)),
+    ("until", lambda mute: when(mute.until) if mute.until else "for good"),
+    ("state", lambda mute: "active" if mute.active else "expired"),
+)
+
+
 @app.command()
 def mutes(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List muted topics and events, with when each mute ends (expired ones are shown as such).
@@ -140,6 +149,7 @@ def mutes(ctx: typer.Context, as_json: JsonOption = False) -> None:
         list_mutes(global_options(ctx).open_database(), dt.datetime.now(dt.UTC)),
         as_json=as_json,
         text_of=_mute_line,
+        columns=_MUTE_COLUMNS,
         empty="Nothing is muted.",
         ensure_ascii=True,
     )

@@ -1,11 +1,12 @@
 """Everything the command line prints goes through here: text made safe for a terminal (control
-characters shown, not obeyed; no URL shows its credentials), JSON, the list commands' "JSON or
-one line per item", and the wording shared by several commands."""
+characters shown, not obeyed; no URL shows its credentials), JSON, the list commands' "JSON, a
+table on a terminal, or one line per item elsewhere", and the wording shared by several commands."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
     from newswatch.app.alerting import Delivery
 
 T = TypeVar("T")
+
+# A list command's table: each column's header and how an item fills its cell.
+Columns = Sequence[tuple[str, Callable[[T], object]]]
 
 
 def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
@@ -51,17 +55,41 @@ def show_list(
     as_json: bool,
     text_of: Callable[[T], str],
     json_of: Callable[[T], Any] = row_json,
+    columns: Columns[T] = (),
     empty: str | None = None,
     ensure_ascii: bool = False,
+    on_terminal: bool | None = None,
 ) -> None:
-    """What a list command prints: a JSON list, or each item's text (``empty`` when there are none)."""
+    """What a list command prints: a JSON list; on a terminal, a table of ``columns``; elsewhere
+    (a pipe, a file, a test) each item's text, one item per line as scripts expect (``empty``
+    when there are none). ``on_terminal`` defaults to whether stdout is one."""
     if as_json:
         echo_json([json_of(item) for item in items], ensure_ascii=ensure_ascii)
         return
     if not items and empty is not None:
         echo(empty)
+        return
+    if columns and (sys.stdout.isatty() if on_terminal is None else on_terminal):
+        _print_table(items, columns)
+        return
     for item in items:
         echo(text_of(item))
+
+
+def _print_table(items: Sequence[T], columns: Columns[T]) -> None:
+    """``items`` as a rich table as wide as the terminal, long cells folded. Cells are plain text
+    (rich markup in a title is shown, not obeyed) made safe like every other output."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    for header, _ in columns:
+        table.add_column(header, overflow="fold", min_width=len(header))  # (a header is never folded)
+    for item in items:
+        table.add_row(*(Text(terminal_safe(mask_credentials(str(cell(item))))) for _, cell in columns))
+    Console(file=sys.stdout, highlight=False).print(table)
 
 
 def contact_text(day: dt.date, mode: str, location: str | None, participants: Sequence[Participant]) -> str:
