@@ -67,6 +67,56 @@ class MonitorReport:
     def not_modified(self) -> list[FeedPoll]:
         return [p for p in self.polls if p.not_modified]
 
+    def counts(self) -> dict[str, int]:
+        """What the cycle found and sent, by name, for its summary line and artifact."""
+        delivered = sum(1 for d in self.run.deliveries if d.delivered)
+        return {
+            "feeds polled": len(self.polls),
+            "feeds failed": len(self.failed),
+            "new articles": self.run.new_articles,
+            "new contacts": len(self.run.new_events),
+            "alerts sent": delivered,
+            "alerts failed": len(self.run.deliveries) - delivered,
+        }
+
+
+def summary_line(report: MonitorReport, finished: dt.datetime, next_due: dt.datetime | None) -> str:
+    """One line on a served cycle: when it ended, what it found and sent, when the next is due."""
+    counts = report.counts()
+    found = (
+        f"feeds {counts['feeds polled']} polled, {counts['feeds failed']} failed; "
+        f"{counts['new articles']} new articles, {counts['new contacts']} new contacts; "
+        f"alerts {counts['alerts sent']} sent, {counts['alerts failed']} failed"
+    )
+    due = f"next run {next_due.astimezone(finished.tzinfo):%H:%M:%S}" if next_due else "no next run scheduled"
+    return f"{finished:%Y-%m-%d %H:%M:%S} monitor: {found}; {due}"
+
+
+def summary_markdown(report: MonitorReport) -> str:
+    """The cycle's summary as Markdown, for Prefect's dashboard: the counts and the new contacts."""
+    lines = ["| | |", "|---|---:|", *(f"| {name} | {count} |" for name, count in report.counts().items())]
+    if report.run.new_events:
+        lines += ["", "New contacts:", ""]
+        lines += [
+            f"- #{event.id} {event.date:%Y-%m-%d}: {' – '.join(p.name for p in event.participants)} ({event.mode})"
+            for event in report.run.new_events
+        ]
+    return "\n".join(lines)
+
+
+def publish_summary(report: MonitorReport) -> None:
+    """Publish the cycle's summary as a Prefect artifact; in a deployment's run (`serve`), print
+    its line, too (a served run's output reaches `serve`'s)."""
+    from prefect.artifacts import create_markdown_artifact
+    from prefect.runtime import deployment
+
+    from newswatch.flows.serve import next_run_due
+
+    create_markdown_artifact(markdown=summary_markdown(report), key="monitor-summary", description="monitor cycle")
+    if deployment.id:
+        finished = dt.datetime.now().astimezone()
+        print(summary_line(report, finished, next_run_due(deployment.id)), flush=True)
+
 
 @task(cache_policy=NO_CACHE)
 def poll_feed_group(
@@ -227,4 +277,6 @@ def monitor(
     )
     deliveries = send_alerts(db, quote(settings), channels)  # type: ignore[call-overload]  # Prefect unwraps quote()
     run = run_report(db, len(articles), unclassified, stored, deliveries, channels)
-    return MonitorReport(polls, run, notices, page_failures)
+    report = MonitorReport(polls, run, notices, page_failures)
+    publish_summary(report)
+    return report

@@ -21,12 +21,23 @@ SERVER_START_TIMEOUT_SECONDS = 120
 
 
 @contextmanager
-def prefect_api(log_path: Path) -> Iterator[str]:
+def prefect_api(log_path: Path, *, port: int = 0, dashboard: bool = True) -> Iterator[str]:
     """The Prefect API to use: the configured one, else a local server (with the scheduler and
-    Prefect's other services) started here, tied to this process, and stopped on exit; its output
-    goes to ``log_path``."""
-    with local_prefect_api(log_path, timeout=SERVER_START_TIMEOUT_SECONDS, services=True) as api_url:
+    Prefect's other services, and its dashboard unless ``dashboard`` is false) started here on
+    ``port``, tied to this process, and stopped on exit; its output goes to ``log_path``.
+
+    Raises:
+        PortInUseError: ``port`` is taken.
+    """
+    with local_prefect_api(
+        log_path, timeout=SERVER_START_TIMEOUT_SECONDS, services=True, port=port, ui=dashboard
+    ) as api_url:
         yield api_url
+
+
+def dashboard_url(api_url: str) -> str:
+    """Prefect's dashboard at the server of ``api_url`` (its API lives under ``/api``)."""
+    return api_url.rstrip("/").removesuffix("/api")
 
 
 def digest_schedule(options: DigestSettings) -> Any:
@@ -50,8 +61,18 @@ def serve_flows(
     monitor_minutes: float, deliver_minutes: float, config_dir: str | None, digest: DigestSettings | None = None
 ) -> None:
     """Serve the monitor and deliver-alerts flows on their intervals, and the digest flow on its
-    schedule when ``digest.enabled``, until interrupted."""
-    from prefect import serve
+    schedule when ``digest.enabled``, until interrupted; the monitor runs once at start, too.
+
+    The first monitor cycle is a run of the same deployment, created before the runner starts;
+    the schedule's first run falls one interval later. The runner runs one flow run at a time, so
+    a cycle that outlasts its interval delays the next instead of overlapping it (a deployment
+    concurrency limit would do that too, but its slot outlives a killed `serve` and holds the
+    next one's first cycle back).
+    """
+    import asyncio
+
+    from prefect.exceptions import TerminationSignal
+    from prefect.runner import Runner
 
     from newswatch.flows.deliver import deliver
     from newswatch.flows.digest import digest as digest_flow
@@ -59,11 +80,63 @@ def serve_flows(
 
     parameters = {"config_dir": config_dir} if config_dir else {}
     deployments = [
-        monitor.to_deployment(name="monitor", interval=monitor_minutes * 60, parameters=parameters),
+        monitor.to_deployment(name="monitor", schedule=_interval_from_next(monitor_minutes), parameters=parameters),
         deliver.to_deployment(name="deliver-alerts", interval=deliver_minutes * 60, parameters=parameters),
     ]
     if digest is not None and digest.enabled:
         deployments.append(
             digest_flow.to_deployment(name="digest", schedule=digest_schedule(digest), parameters=parameters)
         )
-    serve(*deployments, print_starting_message=False)  # type: ignore[arg-type]  # to_deployment gives a coroutine only in async code
+    runner = Runner(pause_on_shutdown=True, limit=1)
+    deployment_ids = [runner.add_deployment(deployment) for deployment in deployments]  # type: ignore[arg-type]  # to_deployment gives a coroutine only in async code
+    _run_now(deployment_ids[0])
+    try:
+        asyncio.run(runner.start())
+    except TerminationSignal as signal:
+        raise KeyboardInterrupt from signal
+
+
+def _interval_from_next(minutes: float) -> Any:
+    """Every ``minutes``, the first scheduled run one interval from now (the run at start is
+    :func:`_run_now`'s), whatever time `serve` starts at."""
+    from prefect.schedules import Interval
+
+    every = dt.timedelta(minutes=minutes)
+    return Interval(every, anchor_date=dt.datetime.now(dt.UTC) + every, timezone="UTC")
+
+
+def _run_now(deployment_id: Any) -> None:
+    """Schedule a run of the deployment for now (the runner picks it up as it starts), unless one
+    is already due (a `serve` stopped before running its first cycle left it)."""
+    from prefect.client.orchestration import get_client
+
+    due = next_run_due(deployment_id)
+    if due is not None and due <= dt.datetime.now(dt.UTC):
+        return
+    with get_client(sync_client=True) as client:
+        client.create_flow_run_from_deployment(deployment_id)
+
+
+def next_run_due(deployment_id: Any) -> dt.datetime | None:
+    """When the deployment's next scheduled run is due, as the Prefect API knows it."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
+            ),
+            sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+            limit=1,
+        )
+    return runs[0].expected_start_time if runs else None

@@ -159,20 +159,44 @@ class LocalServer:
             _use_api_url(self.previous_api_url)
 
 
-def start_server(log_path: Path, *, services: bool = False) -> LocalServer:
+class PortInUseError(NewswatchError):
+    """The port asked for the local Prefect server is taken."""
+
+
+def _listening_socket(port: int) -> socket.socket:
+    """A socket listening on 127.0.0.1:``port`` (0: any free port).
+
+    Raises:
+        PortInUseError: another process listens there.
+    """
+    listener = socket.socket()
+    try:
+        listener.bind(("127.0.0.1", port))
+        listener.listen(128)
+    except OSError as error:
+        listener.close()
+        raise PortInUseError(f"port {port} on 127.0.0.1 is in use ({error.strerror}); choose another") from error
+    return listener
+
+
+def start_server(log_path: Path, *, services: bool = False, port: int = 0, ui: bool = False) -> LocalServer:
     """Start a local Prefect server tied to this process; return without waiting for it.
 
     ``services``: run Prefect's background services (the scheduler `serve` needs); without them
-    the server is like Prefect's temporary one. PREFECT_API_URL is set for this process at once;
-    the server stops when this process exits, after Prefect has flushed its logs and events.
+    the server is like Prefect's temporary one. ``port``: where it listens (0: any free port);
+    ``ui``: serve Prefect's dashboard too. PREFECT_API_URL is set for this process at once; the
+    server stops when this process exits, after Prefect has flushed its logs and events.
+
+    Raises:
+        PortInUseError: ``port`` is taken.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    listener = socket.socket()
+    listener = _listening_socket(port)
     try:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(128)
         port = int(listener.getsockname()[1])
-        mode = {"PREFECT__SERVER_FINAL": "1", "PREFECT_SERVER_UI_ENABLED": "false"}
+        mode = {"PREFECT__SERVER_FINAL": "1", "PREFECT_SERVER_UI_ENABLED": "true" if ui else "false"}
+        if ui:  # the dashboard calls the API at the address Prefect's settings name, not where it is served
+            mode["PREFECT_UI_API_URL"] = f"http://127.0.0.1:{port}/api"
         if not services:
             mode["PREFECT__SERVER_EPHEMERAL"] = "1"
         command = [sys.executable, "-m", "newswatch.prefect_server", "--fd", str(listener.fileno())]
@@ -225,14 +249,21 @@ def start_prefect_api(log_path: Path) -> PrefectApi:
 
 
 @contextlib.contextmanager
-def prefect_api(log_path: Path, *, timeout: float, services: bool = False) -> Iterator[str]:
+def prefect_api(
+    log_path: Path, *, timeout: float, services: bool = False, port: int = 0, ui: bool = False
+) -> Iterator[str]:
     """The Prefect API URL to use for the duration of the block: the configured one, else a
-    local server started here, ready, and stopped at the end (its output goes to ``log_path``)."""
+    local server started here (on ``port``, with the dashboard if ``ui``), ready, and stopped at
+    the end (its output goes to ``log_path``).
+
+    Raises:
+        PortInUseError: ``port`` is taken.
+    """
     configured = configured_api_url()
     if configured:
         yield configured
         return
-    server = start_server(log_path, services=services)
+    server = start_server(log_path, services=services, port=port, ui=ui)
     try:
         server.wait_ready(timeout)
         yield server.api_url

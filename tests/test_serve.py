@@ -3,12 +3,19 @@ sends the digest when enabled, and stops cleanly on SIGTERM, taking the server w
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -65,3 +72,99 @@ def test_serve_runs_the_monitor_and_the_digest_on_schedule_and_stops_on_sigterm(
     port = int(api_url[2].split("/", 1)[0])
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0, "the local Prefect server outlived serve"
+
+
+def test_serve_polls_at_start_prints_a_line_per_run_and_its_dashboard(
+    feed_site: FeedSite, json_receiver: JsonReceiver, tmp_path: Path
+) -> None:
+    article = read_seed_file(SEEDS / "004_ec52301a8b636dd9.txt")
+    feed_site.add_article("brown-liu", article.title, article.published, article.text.split("\n\n"))
+    feed = feed_site.add_feed("world", "rss2", ["brown-liu"])
+    config = config_folder(
+        tmp_path / "config",
+        schedule={"monitor_every_minutes": 60, "deliver_every_minutes": 60},  # only the first cycle falls in the test
+        monitor={"allow_private_networks": True},
+    )
+    (config / "feeds.yaml").write_text(
+        yaml.safe_dump({"replace_shipped": True, "feeds": [{"url": feed, "name": "local"}]}), encoding="utf-8"
+    )
+    env = {
+        **os.environ,
+        "NEWSWATCH_HOME": str(tmp_path / "home"),
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "NEWSWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "NEWSWATCH_NOTIFY": json_receiver.url,
+    }
+    env.pop("PREFECT_API_URL", None)
+    (tmp_path / "prefect").mkdir()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "newswatch", "serve", "--config", str(config), "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(server.stdout or []), daemon=True)
+    reader.start()
+    try:
+        messages = json_receiver.wait_for(1, timeout=180)  # the interval is an hour: this is the first cycle
+        assert messages[0]["title"].startswith("US–China military contact: Charles Q. Brown Jr. – Liu Zhenli")
+        dashboard = next(line for line in lines if line.startswith("Prefect dashboard: ")).split(": ", 1)[1].strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", dashboard)
+        no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with no_proxy.open(dashboard, timeout=30) as page:
+            assert page.status == 200 and "<html" in page.read().decode("utf-8", "replace").lower()
+        deadline = time.monotonic() + 60
+        while not any(" monitor: " in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        artifacts = _monitor_summaries(no_proxy, dashboard)
+        assert len(artifacts) == 1 and "| new contacts | 1 |" in artifacts[0]["data"], artifacts
+        assert "Charles Q. Brown Jr. – Liu Zhenli" in artifacts[0]["data"]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=60)
+        reader.join(timeout=10)
+    assert server.returncode == 0, stderr
+    run_lines = [line for line in lines if " monitor: " in line]
+    assert len(run_lines) == 1, lines
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d monitor: feeds 1 polled, 0 failed; 1 new articles, 1 new contacts; "
+        r"alerts 1 sent, 0 failed; next run \d\d:\d\d:\d\d\n",
+        run_lines[0],
+    ), run_lines[0]
+    finished, due = (dt.datetime.strptime(t, "%H:%M:%S") for t in re.findall(r"\d\d:\d\d:\d\d", run_lines[0]))
+    assert (due - finished) % dt.timedelta(days=1) > dt.timedelta(minutes=55), (
+        "the next run is the schedule's, an hour on"
+    )
+    assert "Traceback" not in stderr
+
+
+def _monitor_summaries(opener: urllib.request.OpenerDirector, server: str) -> list[dict[str, Any]]:
+    """The monitor runs' summary artifacts, as the Prefect API at ``server`` lists them."""
+    query = json.dumps({"artifacts": {"key": {"any_": ["monitor-summary"]}}}).encode()
+    request = urllib.request.Request(
+        f"{server}/api/artifacts/filter", data=query, headers={"Content-Type": "application/json"}
+    )
+    with opener.open(request, timeout=30) as response:
+        return list(json.load(response))
+
+
+def test_serve_on_a_taken_port_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "NEWSWATCH_HOME": str(tmp_path / "home"), "PREFECT_HOME": str(tmp_path / "prefect")}
+    env.pop("PREFECT_API_URL", None)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "newswatch", "serve", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        f"newswatch: error: port {port} on 127.0.0.1 is in use (Address already in use); choose another"
+    ]

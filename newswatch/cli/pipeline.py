@@ -8,6 +8,9 @@ import os
 import re
 import warnings
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -214,16 +217,36 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+DEFAULT_DASHBOARD_PORT = 4200  # Prefect's own
+
+
 @app.command()
-def serve(ctx: typer.Context, notify: NotifyOption = None) -> None:
-    """Run the flows on their schedules until stopped: monitor every schedule.monitor_every_minutes,
-    deliver pending alerts every schedule.deliver_every_minutes, and send the digest on its
-    schedule when digest.enabled is true.
+def serve(
+    ctx: typer.Context,
+    notify: NotifyOption = None,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port",
+            min=0,
+            max=65535,
+            help=f"Port of the local Prefect server and its dashboard [default: {DEFAULT_DASHBOARD_PORT}, "
+            "or a free one if taken].",
+        ),
+    ] = None,
+    dashboard: Annotated[
+        bool, typer.Option("--dashboard/--no-dashboard", help="Serve Prefect's dashboard from the local server.")
+    ] = True,
+) -> None:
+    """Run the flows on their schedules until stopped: monitor at start and every
+    schedule.monitor_every_minutes, deliver pending alerts every schedule.deliver_every_minutes,
+    and send the digest on its schedule when digest.enabled is true. Prints a line per monitor run.
 
     Uses the Prefect server at PREFECT_API_URL; without one, starts a local Prefect server
-    (SQLite, in PREFECT_HOME) and stops it on exit. Stops cleanly on Ctrl-C or SIGTERM.
+    (SQLite, in PREFECT_HOME) on 127.0.0.1:--port with Prefect's dashboard, and stops it on exit.
+    Stops cleanly on Ctrl-C or SIGTERM.
 
-    Example: newswatch serve
+    Example: newswatch serve --port 4200
     """
     import signal
 
@@ -233,16 +256,16 @@ def serve(ctx: typer.Context, notify: NotifyOption = None) -> None:
     options = global_options(ctx)
     settings = load_settings(options.config)  # (the config and the database URL checked before Prefect loads)
     options.check_database()
-    from newswatch.flows.serve import describe_digest_schedule, prefect_api, serve_flows
+    from newswatch.flows.serve import describe_digest_schedule, serve_flows
 
     export_secrets(options.db, notify)
     _checked_channels(settings)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     schedule = settings.core.schedule
     digest = settings.core.digest
-    with prefect_api(default_home() / "prefect-server.log") as api_url:
+    with _served_prefect_api(default_home() / "prefect-server.log", port, dashboard) as api_url:
         echo(
-            f"Serving on {api_url}: monitor every {schedule.monitor_every_minutes:g} min, "
+            f"Serving on {api_url}: monitor now and every {schedule.monitor_every_minutes:g} min, "
             f"deliver alerts every {schedule.deliver_every_minutes:g} min"
             f"{', digest ' + describe_digest_schedule(digest) if digest.enabled else ''}. Ctrl-C stops."
         )
@@ -256,3 +279,28 @@ def serve(ctx: typer.Context, notify: NotifyOption = None) -> None:
         except (KeyboardInterrupt, SystemExit):
             # Nothing in flight is lost: a run cut short leaves work the next run finishes.
             echo("Stopped.")
+
+
+@contextmanager
+def _served_prefect_api(log_path: Path, port: int | None, dashboard: bool) -> Iterator[str]:
+    """`serve`'s Prefect API (see flows.serve.prefect_api), its dashboard's address printed: on
+    --port, else on Prefect's usual port, or a free one (said) when that is taken."""
+    from newswatch.flows.serve import dashboard_url, prefect_api
+    from newswatch.prefect_server import PortInUseError, configured_api_url
+
+    local = configured_api_url() is None
+    with ExitStack() as stack:
+        try:
+            api_url = stack.enter_context(
+                prefect_api(log_path, port=DEFAULT_DASHBOARD_PORT if port is None else port, dashboard=dashboard)
+            )
+        except PortInUseError:
+            if port is not None:
+                raise
+            echo(
+                f"Port {DEFAULT_DASHBOARD_PORT} is taken (another Prefect server?): using a free one; --port sets one."
+            )
+            api_url = stack.enter_context(prefect_api(log_path, port=0, dashboard=dashboard))
+        if dashboard or not local:
+            echo(f"Prefect dashboard: {dashboard_url(api_url)}")
+        yield api_url
