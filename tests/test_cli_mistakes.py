@@ -87,6 +87,14 @@ def test_a_database_url_that_is_not_one_fails_before_prefect(tmp_path: Path, com
     _one_line_before_prefect(outcome, tmp_path, ExitStatus.ERROR, "newswatch: error: not a database URL: 'notaurl'")
 
 
+@pytest.mark.parametrize("command", ["replay", "run", "serve"])
+def test_a_notification_url_apprise_does_not_understand_fails_before_prefect(tmp_path: Path, command: str) -> None:
+    arguments = [str(SEEDS)] if command == "replay" else []
+    outcome = _newswatch(tmp_path, command, *arguments, "--notify", "bogus://nothing")
+    expected = "newswatch: error: notification URL not understood by apprise: bogus://… (check its syntax)"
+    _one_line_before_prefect(outcome, tmp_path, ExitStatus.ERROR, expected)
+
+
 @pytest.mark.parametrize("command", [["replay", str(SEEDS)], ["contacts"]], ids=["replay", "contacts"])
 def test_a_file_path_given_as_database_url_is_answered_with_the_sqlite_url(tmp_path: Path, command: list[str]) -> None:
     path = tmp_path / "file.db"

@@ -41,8 +41,17 @@ def _start_prefect_api() -> PrefectApi:
     return start_prefect_api(default_home() / "prefect-server.log")
 
 
+def _check_channel_urls(settings: Settings) -> None:
+    """The notification URLs of the configuration, the environment and ``--notify``, checked
+    before Prefect loads: a malformed one is one line, not a started server."""
+    from newswatch.app.channels import configured_channels
+
+    configured_channels(settings)
+
+
 def _checked_channels(settings: Settings) -> None:
-    """Build the notification channels once before a run: a malformed URL is an error before it starts."""
+    """Build the notification channels once before a run, those of a Prefect Secret block
+    included (which needs Prefect's API): a malformed URL is an error before the run starts."""
     from newswatch.flows.secrets import run_channels
 
     run_channels(settings)
@@ -128,6 +137,7 @@ def replay(ctx: typer.Context, paths: PathsArgument, notify: NotifyOption = None
     if not readable:
         unreadable(failures, read=0)
     export_secrets(options.db, notify)
+    _check_channel_urls(settings)
     prefect_api = _start_prefect_api()
     _checked_channels(settings)
     from newswatch.flows.replay import replay as replay_flow
@@ -181,10 +191,11 @@ def run(
     settings = load_settings(options.config)  # (the config and the database URL checked before Prefect starts)
     options.check_database()
     export_secrets(options.db, notify)
-    prefect_api = _start_prefect_api()
-    _checked_channels(settings)
     if not feed and not any(f.enabled for f in settings.feeds):
         raise NewswatchError("no feeds to poll: enable some in feeds.yaml or give --feed URL")
+    _check_channel_urls(settings)
+    prefect_api = _start_prefect_api()
+    _checked_channels(settings)
     from newswatch.flows.monitor import monitor
     from newswatch.progress import showing_progress
 
@@ -256,9 +267,10 @@ def serve(
     options = global_options(ctx)
     settings = load_settings(options.config)  # (the config and the database URL checked before Prefect loads)
     options.check_database()
+    export_secrets(options.db, notify)
+    _check_channel_urls(settings)
     from newswatch.flows.serve import describe_digest_schedule, serve_flows
 
-    export_secrets(options.db, notify)
     _checked_channels(settings)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     schedule = settings.core.schedule
