@@ -25,19 +25,21 @@ from tests.feed_site import FeedSite
 from tests.notifier_servers import JsonReceiver
 
 
-def test_serve_runs_the_monitor_and_the_digest_on_schedule_and_stops_on_sigterm(
-    feed_site: FeedSite, json_receiver: JsonReceiver, tmp_path: Path
-) -> None:
+def _serve_one_local_feed(
+    feed_site: FeedSite,
+    json_receiver: JsonReceiver,
+    tmp_path: Path,
+    schedule: dict[str, float],
+    *arguments: str,
+    **config: Any,
+) -> subprocess.Popen[str]:
+    """`newswatch serve` in a child process on one local feed holding the Brown–Liu seed, alerting
+    the JSON receiver, with its own homes and database under ``tmp_path``."""
     article = read_seed_file(SEEDS / "004_ec52301a8b636dd9.txt")
     feed_site.add_article("brown-liu", article.title, article.published, article.text.split("\n\n"))
     feed = feed_site.add_feed("world", "rss2", ["brown-liu"])
-    config = config_folder(
-        tmp_path / "config",
-        schedule={"monitor_every_minutes": 0.25, "deliver_every_minutes": 0.25},
-        monitor={"allow_private_networks": True},
-        digest={"enabled": True, "every_hours": 0.005},  # every 18 s
-    )
-    (config / "feeds.yaml").write_text(
+    folder = config_folder(tmp_path / "config", schedule=schedule, monitor={"allow_private_networks": True}, **config)
+    (folder / "feeds.yaml").write_text(
         yaml.safe_dump({"replace_shipped": True, "feeds": [{"url": feed, "name": "local"}]}), encoding="utf-8"
     )
     env = {
@@ -49,12 +51,24 @@ def test_serve_runs_the_monitor_and_the_digest_on_schedule_and_stops_on_sigterm(
     }
     env.pop("PREFECT_API_URL", None)
     (tmp_path / "prefect").mkdir()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "newswatch", "serve", "--config", str(config)],
+    return subprocess.Popen(
+        [sys.executable, "-m", "newswatch", "serve", "--config", str(folder), *arguments],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+    )
+
+
+def test_serve_runs_the_monitor_and_the_digest_on_schedule_and_stops_on_sigterm(
+    feed_site: FeedSite, json_receiver: JsonReceiver, tmp_path: Path
+) -> None:
+    server = _serve_one_local_feed(
+        feed_site,
+        json_receiver,
+        tmp_path,
+        {"monitor_every_minutes": 0.25, "deliver_every_minutes": 0.25},
+        digest={"enabled": True, "every_hours": 0.005},  # every 18 s
     )
     try:
         messages = json_receiver.wait_for(2, timeout=240)
@@ -77,32 +91,13 @@ def test_serve_runs_the_monitor_and_the_digest_on_schedule_and_stops_on_sigterm(
 def test_serve_polls_at_start_prints_a_line_per_run_and_its_dashboard(
     feed_site: FeedSite, json_receiver: JsonReceiver, tmp_path: Path
 ) -> None:
-    article = read_seed_file(SEEDS / "004_ec52301a8b636dd9.txt")
-    feed_site.add_article("brown-liu", article.title, article.published, article.text.split("\n\n"))
-    feed = feed_site.add_feed("world", "rss2", ["brown-liu"])
-    config = config_folder(
-        tmp_path / "config",
-        schedule={"monitor_every_minutes": 60, "deliver_every_minutes": 60},  # only the first cycle falls in the test
-        monitor={"allow_private_networks": True},
-    )
-    (config / "feeds.yaml").write_text(
-        yaml.safe_dump({"replace_shipped": True, "feeds": [{"url": feed, "name": "local"}]}), encoding="utf-8"
-    )
-    env = {
-        **os.environ,
-        "NEWSWATCH_HOME": str(tmp_path / "home"),
-        "PREFECT_HOME": str(tmp_path / "prefect"),
-        "NEWSWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
-        "NEWSWATCH_NOTIFY": json_receiver.url,
-    }
-    env.pop("PREFECT_API_URL", None)
-    (tmp_path / "prefect").mkdir()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "newswatch", "serve", "--config", str(config), "--port", "0"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    server = _serve_one_local_feed(
+        feed_site,
+        json_receiver,
+        tmp_path,
+        {"monitor_every_minutes": 60, "deliver_every_minutes": 60},  # only the first cycle falls in the test
+        "--port",
+        "0",
     )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(server.stdout or []), daemon=True)

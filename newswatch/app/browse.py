@@ -1,16 +1,15 @@
-"""What the list commands show: stored events, alerts, feeds and articles, each read in one
+"""What the list commands show: stored events, alerts and articles (feeds: ``app.feeds``), each read in one
 transaction and returned as the typed rows of its storage module."""
 
 from __future__ import annotations
 
-from newswatch.model import FeedStatus
-from newswatch.storage import articles, events, feeds, outbox
+from newswatch.storage import articles, events, outbox
 from newswatch.storage.articles import ArticleListing
 from newswatch.storage.database import Database
 from newswatch.storage.events import ListedEvent
 from newswatch.storage.outbox import AlertSummary
 
-__all__ = ["AlertSummary", "ArticleListing", "FeedStatus", "ListedEvent", "list_alerts", "list_articles"]
+__all__ = ["AlertSummary", "ArticleListing", "ListedEvent", "list_alerts", "list_articles", "list_contacts"]
 
 
 def list_contacts(db: Database) -> list[ListedEvent]:
@@ -24,12 +23,6 @@ def list_alerts(db: Database) -> list[AlertSummary]:
     """Every alert and its delivery status, oldest first."""
     with db.transaction() as session:
         return outbox.alert_summary(session)
-
-
-def list_feeds(db: Database) -> list[FeedStatus]:
-    """Each polled feed's health."""
-    with db.transaction() as session:
-        return feeds.list_feeds(session)
 
 
 def list_articles(db: Database, limit: int) -> list[ArticleListing]:
