@@ -40,6 +40,7 @@ class Suite:
 
 SUITES = {
     "classify": Suite("benchmarks.bench_classify", ("classify",)),
+    "first-result": Suite("benchmarks.bench_first_result", ("warm-replay",)),
     "replay": Suite("benchmarks.bench_replay", ("orchestration", "memory-replay")),
     "feeds": Suite("benchmarks.bench_feeds", ("feed-cycle", "idle-cycle", "memory-feed-cycle")),
     "scale": Suite("benchmarks.bench_scale", ("scale-sqlite", "scale-postgresql")),
@@ -48,6 +49,7 @@ SUITES = {
 # The names --only accepts, and the rows each one reports.
 BENCHMARKS = {
     "classify": ("classify",),
+    "warm-replay": ("warm-replay",),
     "orchestration": ("orchestration",),
     "feed-cycle": ("feed-cycle",),
     "idle-cycle": ("idle-cycle",),

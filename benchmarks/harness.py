@@ -56,6 +56,7 @@ class Budget:
 
 BUDGETS: dict[str, Budget] = {
     "classify": Budget(max_ratio=5, min_throughput=2000),
+    "warm-replay": Budget(max_seconds=4),
     "orchestration": Budget(max_ratio=1.25),
     "feed-cycle": Budget(max_ratio=1.5),
     "idle-cycle": Budget(max_seconds=2, max_ratio=0.05),

@@ -141,6 +141,31 @@ def test_migrations_build_exactly_the_models_schema(database_url: str) -> None:
     assert diff == []
 
 
+def test_the_schema_head_constant_is_alembics_head(sqlite_url: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    from newswatch.storage.database import SCHEMA_HEAD, _alembic_config, _recorded_revision
+
+    engine = create_db_engine(sqlite_url)
+    assert ScriptDirectory.from_config(_alembic_config(engine)).get_heads() == [SCHEMA_HEAD]
+    assert _recorded_revision(engine) is None  # a new file: no table yet
+    open_database(sqlite_url)
+    assert _recorded_revision(engine) == SCHEMA_HEAD
+    engine.dispose()
+
+
+def test_a_database_behind_the_head_is_migrated_on_open(sqlite_url: str) -> None:
+    from alembic import command
+
+    from newswatch.storage.database import SCHEMA_HEAD, _alembic_config, _recorded_revision
+
+    engine = create_db_engine(sqlite_url)
+    command.upgrade(_alembic_config(engine), "0008")
+    open_database(sqlite_url)
+    assert _recorded_revision(engine) == SCHEMA_HEAD
+    engine.dispose()
+
+
 def test_an_unreachable_database_is_one_clear_error() -> None:
     from newswatch.errors import StorageError
 

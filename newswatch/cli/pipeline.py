@@ -32,13 +32,26 @@ PAGE_FAILURES_SHOWN = 10
 
 
 def _start_prefect_api() -> PrefectApi:
-    """The configured Prefect API, else a local server that ends with this process (however it
-    ends), started now so that it starts while the flow's modules load; its log is in the
-    newswatch home."""
-    from newswatch.environment import default_home
+    """The configured Prefect API; else the local server `newswatch server start` (or a running
+    `serve`) left up, said so; else a temporary local server that ends with this process (however
+    it ends), started now so that it starts while the flow's modules load."""
+    from newswatch.cli.server import server_log
     from newswatch.prefect_server import start_prefect_api
 
-    return start_prefect_api(default_home() / "prefect-server.log")
+    api = start_prefect_api(server_log())
+    if api.reused is not None:
+        echo(f"Using the local Prefect server at {api.reused.address} (started by `{api.reused.started_by}`).")
+    return api
+
+
+def _wait_for_prefect(api: PrefectApi) -> None:
+    """Wait for a temporary server; say what is awaited when it takes more than a moment."""
+    api.wait_ready(
+        on_wait=lambda: echo(
+            "Waiting for Prefect's temporary local server to start (a first start creates its database); "
+            "`newswatch server start` keeps one running, so that runs start at once …"
+        )
+    )
 
 
 def _check_channel_urls(settings: Settings) -> None:
@@ -144,7 +157,7 @@ def replay(ctx: typer.Context, paths: PathsArgument, notify: NotifyOption = None
     from newswatch.progress import showing_progress
 
     echo(f"Replaying {', '.join(str(p) for p in paths)} …")
-    prefect_api.wait_ready()
+    _wait_for_prefect(prefect_api)
     with showing_progress():
         report = replay_flow([str(p) for p in paths], options.config_dir)
     for failure in report.failures:
@@ -199,7 +212,7 @@ def run(
     from newswatch.flows.monitor import monitor
     from newswatch.progress import showing_progress
 
-    prefect_api.wait_ready()
+    _wait_for_prefect(prefect_api)
     with showing_progress():
         report = monitor(_feed_parameters(feed), options.config_dir, ignore_intervals=poll_all)
     for poll in report.failed:
@@ -261,7 +274,7 @@ def serve(
     """
     import signal
 
-    from newswatch.environment import default_home
+    from newswatch.cli.server import server_log
     from newswatch.settings import load_settings
 
     options = global_options(ctx)
@@ -275,7 +288,7 @@ def serve(
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     schedule = settings.core.schedule
     digest = settings.core.digest
-    with _served_prefect_api(default_home() / "prefect-server.log", port, dashboard) as api_url:
+    with _served_prefect_api(server_log(), port, dashboard) as api_url:
         echo(
             f"Serving on {api_url}: monitor now and every {schedule.monitor_every_minutes:g} min, "
             f"deliver alerts every {schedule.deliver_every_minutes:g} min"
@@ -298,9 +311,17 @@ def _served_prefect_api(log_path: Path, port: int | None, dashboard: bool) -> It
     """`serve`'s Prefect API (see flows.serve.prefect_api), its dashboard's address printed: on
     --port, else on Prefect's usual port, or a free one (said) when that is taken."""
     from newswatch.flows.serve import dashboard_url, prefect_api
-    from newswatch.prefect_server import PortInUseError, configured_api_url
+    from newswatch.prefect_server import PortInUseError, configured_api_url, running_server, use_server
 
     local = configured_api_url() is None
+    recorded = running_server(log_path) if local else None
+    if recorded is not None:  # `newswatch server start`'s, which has the scheduler serve needs
+        use_server(recorded)
+        echo(f"Using the local Prefect server at {recorded.address} (started by `{recorded.started_by}`).")
+        if recorded.dashboard:
+            echo(f"Prefect dashboard: {recorded.address}")
+        yield recorded.api_url
+        return
     with ExitStack() as stack:
         try:
             api_url = stack.enter_context(
