@@ -39,7 +39,7 @@ from benchmarks.harness import (
 )
 from benchmarks.sites import NetworkSpec, NetworkUrls, serve_network
 from newswatch.config_schema import MonitorSettings
-from newswatch.environment import ENV_ALLOW_PRIVATE, ENV_DATABASE_URL, monitor_settings
+from newswatch.environment import ENV_DATABASE_URL
 from newswatch.flows.monitor import MonitorReport, monitor
 from newswatch.flows.runners import parallel_runs
 from newswatch.settings import load_settings
@@ -106,14 +106,14 @@ def cores_used(options: MonitorSettings) -> int:
 def run(smoke: bool, repeat: int) -> list[Result]:
     spec = SPECS[smoke]
     memory = PeakMemory()
-    settings = load_settings()
     with (
         tempfile.TemporaryDirectory(prefix="nw-bench-feeds-") as tmp,
         serve_network(spec) as urls,
         prefect_server(),
-        environment(**{ENV_ALLOW_PRIVATE: "1"}),
+        environment(NEWSWATCH_MONITOR__ALLOW_PRIVATE_NETWORKS="true"),  # the feeds are served on 127.0.0.1
     ):
-        options = monitor_settings(settings)
+        settings = load_settings()
+        options = settings.core.monitor
         cores = cores_used(options)
         captured = capture(urls, Path(tmp) / "captured")
         sizes = captured.page_bytes

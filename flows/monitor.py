@@ -15,7 +15,7 @@ from newswatch.app import Database, open_database
 from newswatch.app.feed_health import FeedNotice, record_feed_health
 from newswatch.app.monitoring import feed_validators, feeds_due, unstored_items
 from newswatch.config_schema import FeedConfig, MonitorSettings
-from newswatch.environment import database_url, feed_credentials, monitor_settings
+from newswatch.environment import database_url, feed_credentials
 from newswatch.fetch import Fetcher
 from newswatch.flows.runners import map_task, parallel_runs, task_runner_for
 from newswatch.flows.secrets import run_channels
@@ -253,7 +253,7 @@ def monitor(
         ignore_intervals: poll every enabled feed, even one polled less than its interval ago.
     """
     settings = flow_settings(config_dir)
-    options = monitor_settings(settings)
+    options = settings.core.monitor
     channels = run_channels(settings)
     db = open_database(database_url(None))
     configured = {f.url: f for f in settings.feeds}

@@ -147,6 +147,15 @@ def _merge_keyed(
 # --- the environment ------------------------------------------------------------------------
 
 
+# Older names of three monitor settings, kept working: each stands for the setting it names (which
+# wins when both are set), and an error about it names the variable the user set.
+ENV_ALIASES = {
+    "NEWSWATCH_TASK_RUNNER": "NEWSWATCH_MONITOR__TASK_RUNNER",
+    "NEWSWATCH_DASK_ADDRESS": "NEWSWATCH_MONITOR__DASK_ADDRESS",
+    "NEWSWATCH_ALLOW_PRIVATE_NETWORKS": "NEWSWATCH_MONITOR__ALLOW_PRIVATE_NETWORKS",
+}
+
+
 def environment_layers(environ: Mapping[str, str], model: type[BaseModel]) -> list[Layer]:
     """One layer per ``NEWSWATCH_<KEY>`` or ``NEWSWATCH_<SECTION>__<KEY>[__…]`` variable that names
     a field of ``model`` (the schema of newswatch.yaml), shortest first so that a whole section
@@ -159,12 +168,13 @@ def environment_layers(environ: Mapping[str, str], model: type[BaseModel]) -> li
     Raises:
         ConfigError: naming a variable whose key is unknown or whose value cannot be read.
     """
-    layers: list[tuple[int, str, Layer]] = []
+    layers: list[tuple[int, bool, str, Layer]] = []
     for name, text in environ.items():
         if not name.startswith(ENV_PREFIX):
             continue
-        keys = name[len(ENV_PREFIX) :].lower().split(ENV_SEPARATOR)
-        if ENV_SEPARATOR not in name and keys[0] not in model.model_fields:
+        setting = ENV_ALIASES.get(name, name)
+        keys = setting[len(ENV_PREFIX) :].lower().split(ENV_SEPARATOR)
+        if ENV_SEPARATOR not in setting and keys[0] not in model.model_fields:
             continue
         annotation = _annotation_at(name, keys, model)
         value: Any = text
@@ -175,8 +185,8 @@ def environment_layers(environ: Mapping[str, str], model: type[BaseModel]) -> li
         data: Any = value
         for key in reversed(keys):
             data = {key: data}
-        layers.append((len(keys), name, Layer(f"${name}", data)))
-    return [layer for _, _, layer in sorted(layers, key=lambda item: item[:2])]
+        layers.append((len(keys), setting == name, name, Layer(f"${name}", data)))
+    return [layer for *_, layer in sorted(layers, key=lambda item: item[:3])]
 
 
 def _annotation_at(name: str, keys: list[str], model: type[BaseModel]) -> Any:

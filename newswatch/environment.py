@@ -13,22 +13,17 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from newswatch.errors import ConfigError
 from newswatch.urls import masked_url
 
 if TYPE_CHECKING:  # (imported where used: the command line reads the database's default for its help)
-    from newswatch.config_schema import MonitorSettings
     from newswatch.settings import Settings
 
 ENV_CONFIG_DIR = "NEWSWATCH_CONFIG_DIR"
 ENV_NOTIFY = "NEWSWATCH_NOTIFY"
 ENV_DATABASE_URL = "NEWSWATCH_DATABASE_URL"
 ENV_HOME = "NEWSWATCH_HOME"
-ENV_ALLOW_PRIVATE = "NEWSWATCH_ALLOW_PRIVATE_NETWORKS"
-ENV_TASK_RUNNER = "NEWSWATCH_TASK_RUNNER"
-ENV_DASK_ADDRESS = "NEWSWATCH_DASK_ADDRESS"
 ENV_FEED_CREDENTIALS = "NEWSWATCH_FEED_CREDENTIALS"  # `run --feed` URLs with credentials, for the flow
 
 
@@ -79,30 +74,3 @@ def database_url(cli_url: str | None, environ: Mapping[str, str] | None = None) 
     if environ.get(ENV_DATABASE_URL):
         return environ[ENV_DATABASE_URL]
     return f"sqlite:///{default_home(environ) / 'newswatch.db'}"
-
-
-def monitor_settings(settings: Settings, environ: Mapping[str, str] | None = None) -> MonitorSettings:
-    """The monitor settings, with the environment's overrides.
-
-    ``$NEWSWATCH_ALLOW_PRIVATE_NETWORKS=1`` allows private addresses; ``$NEWSWATCH_TASK_RUNNER``
-    and ``$NEWSWATCH_DASK_ADDRESS`` choose the fan-out on one worker machine without editing config.
-    """
-    from pydantic import ValidationError
-
-    from newswatch.config_schema import MonitorSettings
-    from newswatch.settings import describe_validation_error
-
-    environ = os.environ if environ is None else environ
-    update: dict[str, Any] = {}
-    if environ.get(ENV_ALLOW_PRIVATE, "").strip().lower() in ("1", "true", "yes"):
-        update["allow_private_networks"] = True
-    if runner := environ.get(ENV_TASK_RUNNER, "").strip():
-        update["task_runner"] = runner
-    if address := environ.get(ENV_DASK_ADDRESS, "").strip():
-        update["dask_address"] = address
-    if not update:
-        return settings.core.monitor
-    try:
-        return MonitorSettings.model_validate(settings.core.monitor.model_dump() | update)
-    except ValidationError as exc:
-        raise ConfigError(describe_validation_error(exc, Path(f"${ENV_TASK_RUNNER} / ${ENV_DASK_ADDRESS}"))) from None

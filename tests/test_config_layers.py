@@ -13,7 +13,6 @@ import pytest
 import yaml
 
 from newswatch.config_layers import Layer, merge_layers
-from newswatch.environment import monitor_settings
 from newswatch.errors import ConfigError
 from newswatch.settings import load_settings
 from tests.conftest import SEEDS
@@ -197,13 +196,17 @@ def test_a_bad_variable_is_an_error_naming_it_and_the_key(environ: dict[str, str
     assert expected in str(info.value)
 
 
-def test_the_older_variables_keep_working() -> None:
-    settings = load_settings(None, {"NEWSWATCH_HOME": "/x", "NEWSWATCH_TASK_RUNNER": "dask"})
-    environ = {"NEWSWATCH_TASK_RUNNER": "dask", "NEWSWATCH_ALLOW_PRIVATE_NETWORKS": "1"}
-    monitor = monitor_settings(settings, environ)
+def test_the_older_variables_are_the_settings_they_name() -> None:
+    environ = {"NEWSWATCH_HOME": "/x", "NEWSWATCH_TASK_RUNNER": "dask", "NEWSWATCH_ALLOW_PRIVATE_NETWORKS": "1"}
+    monitor = load_settings(None, environ).core.monitor
     assert (monitor.task_runner, monitor.allow_private_networks) == ("dask", True)
     same = load_settings(None, {"NEWSWATCH_MONITOR__TASK_RUNNER": "dask"}).core.monitor
     assert same.task_runner == "dask"
+    both = {"NEWSWATCH_TASK_RUNNER": "dask", "NEWSWATCH_MONITOR__TASK_RUNNER": "processes"}
+    assert load_settings(None, both).core.monitor.task_runner == "processes"  # the setting's own name wins
+    assert load_settings(None, {"NEWSWATCH_ALLOW_PRIVATE_NETWORKS": "no"}).core.monitor.allow_private_networks is False
+    with pytest.raises(ConfigError, match=r"^\$NEWSWATCH_TASK_RUNNER: monitor.task_runner"):
+        load_settings(None, {"NEWSWATCH_TASK_RUNNER": "fibers"})
 
 
 def test_a_bad_variable_stops_a_command_with_one_line_before_any_work(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from newswatch.environment import database_url, monitor_settings, notification_urls
+from newswatch.environment import database_url, notification_urls
 from newswatch.errors import ConfigError
 from newswatch.settings import load_settings
 
@@ -83,12 +83,12 @@ def test_database_url_precedence(tmp_path: Path) -> None:
 
 
 def test_the_environment_chooses_the_task_runner_and_a_bad_choice_is_named() -> None:
-    settings = load_settings()
-    assert monitor_settings(settings, {}).task_runner == "threads"
-    chosen = monitor_settings(settings, {"NEWSWATCH_TASK_RUNNER": "dask", "NEWSWATCH_DASK_ADDRESS": "tcp://d:8786"})
+    assert load_settings(None, {}).core.monitor.task_runner == "threads"
+    environ = {"NEWSWATCH_TASK_RUNNER": "dask", "NEWSWATCH_DASK_ADDRESS": "tcp://d:8786"}
+    chosen = load_settings(None, environ).core.monitor
     assert (chosen.task_runner, chosen.dask_address) == ("dask", "tcp://d:8786")
     with pytest.raises(ConfigError, match=r"NEWSWATCH_TASK_RUNNER.*task_runner"):
-        monitor_settings(settings, {"NEWSWATCH_TASK_RUNNER": "fibers"})
+        load_settings(None, {"NEWSWATCH_TASK_RUNNER": "fibers"})
 
 
 def test_flows_started_by_a_deployment_take_the_config_folder_from_the_environment(

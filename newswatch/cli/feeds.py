@@ -191,14 +191,13 @@ def check(
     Example: newswatch feeds check https://www.example.com/
     """
     from newswatch.app.feed_check import check_feeds
-    from newswatch.environment import monitor_settings
 
     settings = _settings(ctx)
     chosen = _feeds_to_check(settings, urls or [])
     if not chosen:
         raise NewswatchError("no enabled feed in feeds.yaml to check; name one: newswatch feeds check URL")
     # A site's page given by hand stands for its feeds; a configured feed that is a page is a mistake.
-    checks = check_feeds(chosen, monitor_settings(settings), discover=bool(urls))
+    checks = check_feeds(chosen, settings.core.monitor, discover=bool(urls))
     show_list(checks, as_json=as_json, json_of=_check_json, text_of=_check_line)
     failed = sum(not c.ok for c in checks)
     if not as_json:
