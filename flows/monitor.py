@@ -41,6 +41,7 @@ from newswatch.polling import (
 )
 from newswatch.progress import step_counter
 from newswatch.routing import Routing, routing_for
+from newswatch.settings import Settings
 from newswatch.templates import Templates, template_folders, templates_in
 from newswatch.terminal import make_log_records_safe
 from newswatch.urls import mask_credentials, masked_url, without_credentials
@@ -116,6 +117,31 @@ def publish_summary(report: MonitorReport) -> None:
     if deployment.id:
         finished = dt.datetime.now().astimezone()
         print(summary_line(report, finished, next_run_due(deployment.id)), flush=True)
+
+
+def refresh_report(db: Database, settings: Settings) -> None:
+    """Rewrite the HTML report at ``report.path``, if set: a report that cannot be written is one
+    warning line, never a failed cycle."""
+    import logging
+
+    from prefect import get_run_logger
+
+    from newswatch.app.reporting import configured_report_path, write_configured_report
+    from newswatch.environment import default_home
+    from newswatch.errors import NewswatchError
+
+    if settings.core.report.path is None:
+        return
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)  # "building the font cache": not the user's concern
+    try:
+        write_configured_report(db, settings, default_home(), dt.datetime.now(dt.UTC))
+    except NewswatchError as exc:
+        get_run_logger().warning("%s", exc)
+    except Exception as exc:  # whatever fails, the cycle's work is done and stays done
+        reason = next(iter(str(exc).splitlines()), "") or type(exc).__name__
+        get_run_logger().warning(
+            "report not written to %s: %s", configured_report_path(settings, default_home()), reason
+        )
 
 
 @task(cache_policy=NO_CACHE)
@@ -279,4 +305,5 @@ def monitor(
     run = run_report(db, len(articles), unclassified, stored, deliveries, channels)
     report = MonitorReport(polls, run, notices, page_failures)
     publish_summary(report)
+    refresh_report(db, settings)
     return report

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -163,6 +164,16 @@ class ScheduleSettings(StrictModel):
     deliver_every_minutes: float = Field(default=5, gt=0, description="retry pending alerts this often")
 
 
+class ReportSettings(StrictModel):
+    """The HTML report the monitor flow keeps current (`newswatch report` writes one on demand)."""
+
+    path: Path | None = Field(
+        default=None,
+        description="rewrite this HTML file after each monitor cycle; relative to the newswatch home; none: no report",
+    )
+    days: int = Field(default=90, ge=1, description="the contacts first seen, and articles stored, in the last N days")
+
+
 class CoreSettings(StrictModel):
     countries: dict[str, Country]
     tracked_pair: tuple[str, str]
@@ -172,6 +183,7 @@ class CoreSettings(StrictModel):
     monitor: MonitorSettings = MonitorSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     digest: DigestSettings = DigestSettings()
+    report: ReportSettings = ReportSettings()
 
     @model_validator(mode="after")
     def _pair_is_defined(self) -> CoreSettings:

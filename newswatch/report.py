@@ -1,69 +1,39 @@
-"""The HTML report: a timeline of contacts, the events table, topic volume per week and feed health.
+"""The HTML report: a timeline of contacts, the events table, topic volume per week or month and
+feed health.
 
-One self-contained page: inline CSS and inline SVG charts drawn by matplotlib, no script and no
-external resource, so it opens offline and can be mailed or archived as a single file.
-Everything here is pure: ``newswatch.app.reporting`` reads the data it renders.
+One self-contained page: inline CSS and inline SVG charts drawn by matplotlib
+(``newswatch.report_charts``), no script and no external resource, so it opens offline and can
+be mailed or archived as a single file. Long text (sources, evidence, a feed's error) sits in
+``<details>`` elements, closed until a reader opens them. Everything here is pure:
+``newswatch.app.reporting`` reads the data it renders.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
-import io
-import itertools
-import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from newswatch.model import MODE_LABELS, FeedStatus, StoredEvent
+from newswatch.model import FeedStatus, StoredEvent
+from newswatch.report_charts import MODE_COLOURS, OTHER_MODE_COLOUR, mode_label, timeline_svg, topic_volume_svg
 
 if TYPE_CHECKING:
     from jinja2 import Environment
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-    from matplotlib.text import Annotation
-    from matplotlib.transforms import Bbox
 
-# Okabe–Ito colours: distinguishable with the common colour-vision deficiencies, and in greyscale print.
-MODE_COLOURS = {
-    "meeting": "#0072B2",
-    "video_call": "#E69F00",
-    "phone_call": "#009E73",
-    "unspecified": "#CC79A7",
-}
-OTHER_MODE_COLOUR = "#7F7F7F"
-# Marker shape and area (pt²) per level: a senior contact is the big round dot.
-LEVEL_MARKERS = {"senior": ("o", 150.0), "working": ("D", 60.0)}
-# Where a marker's label goes, in points from the marker: above it, else below it.
-LABEL_OFFSETS = ((0.0, 10.0), (0.0, -18.0))
-TOPIC_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
-CHART_WIDTH_INCHES = 10.0
 MAX_EVIDENCE = 5
-# Text stays text in the SVG (svg.fonttype none): no glyph outlines, no font file, and the browser
-# draws it with a local font. Matplotlib lays the text out with DejaVu Sans, so it is named first.
-CHART_STYLE: dict[str, Any] = {
-    "svg.fonttype": "none",
-    "svg.hashsalt": "newswatch",  # reproducible ids (scoped per chart by _svg)
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"],
-    "font.size": 10,
-    "axes.edgecolor": "#9aa1ab",
-    "axes.labelcolor": "#39414d",
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "xtick.color": "#39414d",
-    "ytick.color": "#39414d",
-    "grid.color": "#e3e6ea",
-    "grid.linewidth": 0.8,
-}
-# No creation date or generator URL in the SVG: the same data gives the same chart.
-SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
-_SVG_ID = re.compile(r'(\bid="|href="#|url\(#)([^")]+)')
+# A feed's error longer than this is clamped to two lines, whole once its <details> is opened.
+LONG_TEXT_CHARS = 120
+# Weekly bars up to about six months of articles; beyond, monthly (five years of weeks are hairlines).
+WEEKLY_BINS_UP_TO_DAYS = 183
+# What a report's period counts from: the day newswatch first saw a contact (and stored an
+# article), or the contact's own date (and the article's publication).
+PeriodBasis = Literal["first-seen", "contact-date"]
+PERIOD_BASES: tuple[PeriodBasis, ...] = ("first-seen", "contact-date")
+BinUnit = Literal["week", "month"]
 
 
 @dataclass(frozen=True)
@@ -81,7 +51,8 @@ class ReportEvent:
 
 @dataclass(frozen=True)
 class TopicDay:
-    """How many stored articles published on one day matched one topic."""
+    """How many stored articles of one day (published, or stored: see ``ReportData.basis``)
+    matched one topic."""
 
     topic_id: str
     day: dt.date
@@ -99,10 +70,34 @@ class ReportData:
     topic_days: tuple[TopicDay, ...]
     feeds: tuple[FeedStatus, ...]
     topic_names: Mapping[str, str] = field(default_factory=dict)
+    basis: PeriodBasis = "first-seen"
 
     def summary(self) -> str:
         """What the page contains, e.g. ``2 events, 2 articles, 0 feeds``."""
         return f"{_plural(len(self.events), 'event')}, {_plural(self.articles, 'article')}, {_plural(len(self.feeds), 'feed')}"
+
+    def period(self) -> str:
+        """The period covered, in words, for the page's header."""
+        if self.since is None:
+            return "everything stored"
+        if self.basis == "contact-date":
+            return f"contacts dated and articles published on or after {self.since.isoformat()}"
+        return f"contacts first seen and articles stored on or after {self.since.isoformat()}"
+
+
+@dataclass(frozen=True)
+class TopicBins:
+    """Articles per topic per week (from Monday) or per calendar month, empty bins as 0."""
+
+    unit: BinUnit
+    starts: list[dt.date]
+    series: dict[str, list[int]]  # per topic, most articles first: its count in each bin
+
+    def next_start(self, start: dt.date) -> dt.date:
+        """The first day of the bin after the one starting on ``start``."""
+        if self.unit == "week":
+            return start + dt.timedelta(weeks=1)
+        return dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -131,224 +126,39 @@ def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def weekly_topic_counts(topic_days: Iterable[TopicDay]) -> tuple[list[dt.date], dict[str, list[int]]]:
-    """Articles per topic per week, every week from the first to the last, empty weeks as 0.
+def bin_start(day: dt.date, unit: BinUnit) -> dt.date:
+    """The first day of ``day``'s week (Monday) or month."""
+    return week_start(day) if unit == "week" else day.replace(day=1)
+
+
+def topic_counts(topic_days: Iterable[TopicDay], unit: BinUnit | None = None) -> TopicBins:
+    """Articles per topic per bin, every bin from the first to the last.
+
+    Args:
+        topic_days: articles per topic and day.
+        unit: the bin; by default weeks when the days span at most ``WEEKLY_BINS_UP_TO_DAYS``,
+            else months.
 
     Returns:
-        The weeks (their Mondays) and, per topic, its count for each week; topics with the most
-        articles first.
+        The bins, with the topics that have the most articles first.
     """
+    days = list(topic_days)
+    if not days:
+        return TopicBins(unit or "week", [], {})
+    if unit is None:
+        span = (max(item.day for item in days) - min(item.day for item in days)).days
+        unit = "week" if span <= WEEKLY_BINS_UP_TO_DAYS else "month"
     counts: dict[str, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
-    for item in topic_days:
-        counts[item.topic_id][week_start(item.day)] += item.articles
-    if not counts:
-        return [], {}
-    first = min(week for per_week in counts.values() for week in per_week)
-    last = max(week for per_week in counts.values() for week in per_week)
-    weeks = [first + dt.timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
+    for item in days:
+        counts[item.topic_id][bin_start(item.day, unit)] += item.articles
+    bins = TopicBins(unit, [], {})
+    start, last = min(bin_start(item.day, unit) for item in days), max(bin_start(item.day, unit) for item in days)
+    while start <= last:
+        bins.starts.append(start)
+        start = bins.next_start(start)
     order = sorted(counts, key=lambda topic: (-sum(counts[topic].values()), topic))
-    return weeks, {topic: [counts[topic].get(week, 0) for week in weeks] for topic in order}
-
-
-def _plain(text: str) -> str:
-    """Text for a matplotlib label, shown as is: a ``$`` would start mathtext."""
-    return text.replace("$", r"\$")
-
-
-def _mode_label(mode: str) -> str:
-    return MODE_LABELS.get(mode, mode.replace("_", " "))
-
-
-# --- charts --------------------------------------------------------------------------------
-
-
-@contextmanager
-def _chart_style() -> Iterator[None]:
-    """Matplotlib's settings for the report's charts, for this block only (no global state)."""
-    import matplotlib
-
-    with matplotlib.rc_context(CHART_STYLE):  # type: ignore[arg-type]  # matplotlib's stubs want literal keys
-        yield
-
-
-def _svg(figure: Figure, scope: str, label: str) -> str:
-    """The figure as an inline ``<svg>`` element, its ids prefixed with ``scope`` so that two
-    charts in one page never share an id."""
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata=SVG_METADATA)
-    svg = buffer.getvalue()
-    svg = svg[svg.index("<svg") :]  # drop the XML declaration and DOCTYPE: not allowed inline in HTML
-    svg = _SVG_ID.sub(lambda m: f"{m.group(1)}{scope}-{m.group(2)}", svg)
-    return svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(label)}" class="chart" ', 1)
-
-
-def timeline_svg(events: Sequence[ReportEvent], today: dt.date | None = None) -> str | None:
-    """A timeline of contacts: one row per pair of participants, colour for the mode, marker
-    for the level, hollow for a planned meeting, each labelled with its event number.
-
-    Returns:
-        An ``<svg>`` element, or None when there is no event.
-    """
-    if not events:
-        return None
-    import matplotlib.dates as mdates
-    from matplotlib.figure import Figure
-
-    # The pair most recently in contact on top.
-    latest: dict[str, dt.date] = {}
-    for item in events:
-        latest[item.pair] = max(latest.get(item.pair, item.event.date), item.event.date)
-    lanes = sorted(latest, key=lambda pair: (latest[pair], pair))
-    row = {pair: index for index, pair in enumerate(lanes)}
-
-    with _chart_style():
-        height = min(1.9 + 0.5 * len(lanes), 9.0)
-        figure = Figure(figsize=(CHART_WIDTH_INCHES, height), layout="constrained")
-        axes = figure.add_subplot()
-        labels: list[tuple[tuple[int, dt.date], Annotation, str, str]] = []
-        for item in events:
-            event = item.event
-            colour = MODE_COLOURS.get(event.mode, OTHER_MODE_COLOUR)
-            marker, size = LEVEL_MARKERS.get(event.level, LEVEL_MARKERS["senior"])
-            planned = event.status == "planned"
-            axes.scatter(
-                [event.date],  # type: ignore[arg-type]  # matplotlib converts dates (its date units)
-                [row[item.pair]],
-                s=size,
-                marker=marker,
-                facecolors="white" if planned else colour,
-                edgecolors=colour,
-                linewidths=2.0,
-                zorder=3,
-            )
-            label = axes.annotate(
-                "",
-                (mdates.date2num(event.date), row[item.pair]),
-                xytext=LABEL_OFFSETS[0],
-                textcoords="offset points",
-                ha="center",
-                fontsize=8.5,
-                color="#4a5260",
-            )
-            label.set_in_layout(False)  # placed once the layout is known, below
-            labels.append(
-                ((row[item.pair], event.date), label, f"#{event.id} · {event.date.isoformat()}", f"#{event.id}")
-            )
-        first = min(item.event.date for item in events)
-        last = max(item.event.date for item in events)
-        padding = dt.timedelta(days=max(14, (last - first).days // 10))
-        axes.set_xlim(first - padding, last + padding)  # type: ignore[arg-type]  # matplotlib converts dates
-        if today is not None and first - padding < today < last + padding:
-            axes.axvline(today, color="#9aa1ab", linestyle="--", linewidth=1, zorder=1)  # type: ignore[arg-type]  # matplotlib converts dates
-            axes.annotate(
-                "today",
-                (mdates.date2num(today), 1.0),
-                xycoords=axes.get_xaxis_transform(),  # above the plot, where no label goes
-                ha="center",
-                va="bottom",
-                fontsize=8,
-                color="#6b7280",
-            )
-        axes.set_ylim(-0.6, len(lanes) - 0.4)
-        axes.set_yticks(range(len(lanes)), [_plain(pair) for pair in lanes])
-        axes.tick_params(axis="y", length=0)
-        axes.grid(axis="x")
-        for index in range(len(lanes)):
-            axes.axhline(index, color="#eef0f3", linewidth=1, zorder=0)
-        locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
-        axes.xaxis.set_major_locator(locator)
-        axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-        axes.spines["left"].set_visible(False)
-
-        handles, legend = _timeline_legend(events)
-        figure.legend(handles, legend, loc="outside lower center", ncols=min(len(handles), 7), frameon=False)
-        _place_labels(figure, [label[1:] for label in sorted(labels, key=lambda label: label[0])])
-        return _svg(figure, "timeline", "Timeline of contacts by date, coloured by mode")
-
-
-def _timeline_legend(events: Sequence[ReportEvent]) -> tuple[list[Line2D], list[str]]:
-    """Legend entries for the modes, levels and statuses present."""
-    from matplotlib.lines import Line2D
-
-    handles, labels = [], []
-    for mode in _present(events, lambda e: e.mode, MODE_COLOURS):
-        colour = MODE_COLOURS.get(mode, OTHER_MODE_COLOUR)
-        handles.append(Line2D([], [], linestyle="", marker="o", markersize=9, color=colour))
-        labels.append(_plain(_mode_label(mode)))
-    for level in _present(events, lambda e: e.level, LEVEL_MARKERS):
-        marker, size = LEVEL_MARKERS.get(level, LEVEL_MARKERS["senior"])
-        handles.append(Line2D([], [], linestyle="", marker=marker, markersize=size**0.5 * 0.75, color="#6b7280"))
-        labels.append(_plain(f"{level} level"))
-    if any(item.event.status == "planned" for item in events):
-        handles.append(Line2D([], [], linestyle="", marker="o", markersize=9, markerfacecolor="white", color="#6b7280"))
-        labels.append("planned (not yet held)")
-    return handles, labels
-
-
-def _place_labels(figure: Figure, labels: Sequence[tuple[Annotation, str, str]]) -> None:
-    """Put each marker's label where it overlaps no label placed before it: above the marker,
-    else below, else the event number alone above or below; in a crowd, no label at all rather
-    than an unreadable one."""
-    figure.draw_without_rendering()  # lays the figure out, so that text extents are final
-    placed: list[Bbox] = []
-    for annotation, full, short in labels:
-        for text, offset in itertools.product((full, short), LABEL_OFFSETS):
-            annotation.set_text(text)
-            annotation.xyann = offset
-            extent = annotation.get_window_extent()
-            if not any(extent.overlaps(other) for other in placed):
-                placed.append(extent)
-                break
-        else:
-            annotation.set_visible(False)
-
-
-def _present(events: Sequence[ReportEvent], key: Any, known: Mapping[str, Any]) -> list[str]:
-    """The values of ``key`` among the events, in ``known``'s order, unknown ones after."""
-    values = {key(item.event) for item in events}
-    return [v for v in known if v in values] + sorted(values - set(known))
-
-
-def topic_volume_svg(
-    weeks: Sequence[dt.date], series: Mapping[str, Sequence[int]], topic_names: Mapping[str, str]
-) -> str | None:
-    """Articles per topic per week: one small bar chart per topic, on a shared time axis, so
-    that topics with the same counts do not hide one another.
-
-    Returns:
-        An ``<svg>`` element, or None when no article matched a topic.
-    """
-    if not weeks or not series:
-        return None
-    import matplotlib.dates as mdates
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    with _chart_style():
-        figure = Figure(figsize=(CHART_WIDTH_INCHES, min(0.7 + 1.15 * len(series), 14.0)), layout="constrained")
-        panels = figure.subplots(len(series), 1, sharex=True, squeeze=False)[:, 0]
-        top = max(max(counts) for counts in series.values())
-        for index, (panel, (topic, counts)) in enumerate(zip(panels, series.items(), strict=True)):
-            colour = TOPIC_COLOURS[index % len(TOPIC_COLOURS)]
-            # A bar spans the middle of its week, narrower than the week so that neighbours stay apart.
-            panel.bar([week + dt.timedelta(days=3) for week in weeks], counts, width=5.5, color=colour)
-            panel.set_title(
-                _plain(f"{topic_names.get(topic, topic)} · {sum(counts)}"),
-                loc="left",
-                fontsize=10,
-                fontweight="bold",
-                color="#1d2330",
-            )
-            panel.set_ylim(0, top * 1.1)
-            panel.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
-            panel.grid(axis="y")
-            panel.set_axisbelow(True)
-        panels[0].set_xlim(weeks[0] - dt.timedelta(days=4), weeks[-1] + dt.timedelta(days=11))
-        locator = mdates.AutoDateLocator(minticks=4, maxticks=12)
-        panels[-1].xaxis.set_major_locator(locator)
-        panels[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-        figure.supylabel("articles per week", fontsize=9.5, color="#39414d")
-        return _svg(figure, "topics", "Articles per topic per week")
+    bins.series.update({topic: [counts[topic].get(start, 0) for start in bins.starts] for topic in order})
+    return bins
 
 
 # --- the page ------------------------------------------------------------------------------
@@ -367,11 +177,22 @@ def _environment() -> Environment:
     )
     environment.filters.update(
         link=safe_link,
-        mode_label=_mode_label,
+        mode_label=mode_label,
         moment=_moment,
-        host=lambda url: urlsplit(url).hostname or url,
+        host=_host,
+        hosts=_hosts,
     )
     return environment
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or url
+
+
+def _hosts(articles: Iterable[tuple[str, str, dt.date]]) -> str:
+    """Where the articles come from, each site once: ``news.usni.org, apnews.com``."""
+    names = ((_host(link) if (link := safe_link(ref)) else ref) for ref, _, _ in articles)
+    return ", ".join(dict.fromkeys(names))
 
 
 def _moment(value: dt.datetime | None) -> str:
@@ -382,9 +203,9 @@ def render_report(data: ReportData) -> str:
     """The report as one self-contained HTML page."""
     from markupsafe import Markup
 
-    weeks, series = weekly_topic_counts(data.topic_days)
+    bins = topic_counts(data.topic_days)
     timeline = timeline_svg(data.events, data.generated_at.date())
-    topics = topic_volume_svg(weeks, series, data.topic_names)
+    topics = topic_volume_svg(bins, data.topic_names)
     events = sorted(data.events, key=lambda item: (item.event.date, item.event.id), reverse=True)
     feeds = sorted(data.feeds, key=lambda feed: ({"failing": 0, "warning": 1}.get(feed.state, 2), feed.name, feed.url))
     template = _environment().get_template("report.html.j2")
@@ -398,8 +219,10 @@ def render_report(data: ReportData) -> str:
         failing=sum(1 for feed in data.feeds if feed.state == "failing"),
         timeline=Markup(timeline) if timeline else None,
         topics=Markup(topics) if topics else None,
-        topics_matched=len(series),
-        weeks=weeks,
+        topics_matched=len(bins.series),
+        bins=bins,
+        last_bin_end=bins.next_start(bins.starts[-1]) - dt.timedelta(days=1) if bins.starts else None,
         mode_colours={**MODE_COLOURS, "other": OTHER_MODE_COLOUR},
         max_evidence=MAX_EVIDENCE,
+        long_text=LONG_TEXT_CHARS,
     )

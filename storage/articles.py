@@ -9,6 +9,7 @@ twice, or two processes storing it at once, leaves one row.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, cast
 
@@ -50,7 +51,7 @@ class ArticleListing(NamedTuple):
 
 
 class TopicDay(NamedTuple):
-    """How many stored articles published on one day matched one topic."""
+    """How many stored articles of one day (the day they were published, or stored) matched one topic."""
 
     topic_id: str
     day: dt.date
@@ -310,11 +311,14 @@ def list_articles(session: Session, limit: int) -> list[ArticleListing]:
 # --- report --------------------------------------------------------------------------------
 
 
-def count_articles(session: Session, since: dt.date | None = None) -> int:
-    """How many articles are stored (published on or after ``since``, if given)."""
+def count_articles(session: Session, since: dt.date | None = None, *, stored_since: dt.datetime | None = None) -> int:
+    """How many articles are stored (published on or after ``since`` and stored at or after
+    ``stored_since``, each if given)."""
     query = select(func.count()).select_from(ArticleRow)
     if since is not None:
         query = query.where(ArticleRow.published >= since)
+    if stored_since is not None:
+        query = query.where(ArticleRow.ingested_at >= stored_since)
     return session.scalar(query) or 0
 
 
@@ -329,6 +333,18 @@ def topic_articles_by_day(session: Session, since: dt.date | None = None) -> lis
     if since is not None:
         query = query.where(ArticleRow.published >= since)
     return [TopicDay(topic, day, count) for topic, day, count in session.execute(query)]
+
+
+def topic_articles_by_stored_day(session: Session, stored_since: dt.datetime | None = None) -> list[TopicDay]:
+    """Articles per topic and the day (UTC) they were stored, oldest first; the days are counted
+    here, not in SQL, where a timestamp's day depends on the backend and its time zone."""
+    query = select(TopicMatchRow.topic_id, ArticleRow.ingested_at).join(
+        ArticleRow, TopicMatchRow.article_id == ArticleRow.id
+    )
+    if stored_since is not None:
+        query = query.where(ArticleRow.ingested_at >= stored_since)
+    counts = Counter((topic, stored.astimezone(dt.UTC).date()) for topic, stored in session.execute(query))
+    return [TopicDay(topic, day, counts[topic, day]) for topic, day in sorted(counts, key=lambda key: (key[1], key[0]))]
 
 
 def topic_volumes(session: Session, since: dt.datetime, until: dt.datetime) -> dict[str, int]:

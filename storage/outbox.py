@@ -28,6 +28,9 @@ class AlertSummary(NamedTuple):
     status: str
     attempts: int
     last_error: str | None
+    queued_at: dt.datetime
+    sent_at: dt.datetime | None
+    next_attempt_at: dt.datetime | None  # a failed alert's retry, after its backoff
 
 
 def queue_alerts(session: Session, event_id: int, channels: Sequence[tuple[str, str]], kind: str = "contact") -> None:
@@ -113,8 +116,12 @@ def mark_alert(
     retry_at: dt.datetime | None = None,
     max_attempts: int | None = None,
     unknown: bool = False,
+    channel_label: str | None = None,
 ) -> str:
     """Record one delivery attempt's outcome; returns the alert's new status.
+
+    ``channel_label``: the channel's label as the attempt used it (a named channel's URL may have
+    changed since the alert was queued: ``alerts`` then shows the one it went to).
 
     A failure is retried at ``retry_at``; after ``max_attempts`` it goes to the dead-letter
     state (``dead``), from which ``newswatch alerts retry`` brings it back. An ``unknown``
@@ -125,6 +132,8 @@ def mark_alert(
     assert alert is not None
     alert.attempts += 1
     alert.claimed_until = None
+    if channel_label is not None:
+        alert.channel_label = channel_label
     if delivered:
         alert.status, alert.sent_at, alert.last_error, alert.next_attempt_at = "sent", utcnow(), None, None
     elif unknown:
@@ -160,6 +169,9 @@ def alert_summary(session: Session) -> list[AlertSummary]:
             AlertRow.status,
             AlertRow.attempts,
             AlertRow.last_error,
+            AlertRow.created_at,
+            AlertRow.sent_at,
+            AlertRow.next_attempt_at,
         )
         .outerjoin(DigestRow, AlertRow.digest_id == DigestRow.id)
         .order_by(AlertRow.id)

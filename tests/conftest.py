@@ -68,8 +68,8 @@ def _is_integration(item: pytest.Item) -> bool:
 
 @functools.cache
 def _tests_starting_processes(path: Path) -> frozenset[str]:
-    """The test functions of a module that use ``subprocess``, directly or through a module-level
-    helper function that does."""
+    """The test functions of a module that use ``subprocess``, directly or through module-level
+    helper functions that do (a helper calling such a helper counts too)."""
     source = path.read_text(encoding="utf-8")
     functions = [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.FunctionDef)]
 
@@ -77,7 +77,12 @@ def _tests_starting_processes(path: Path) -> frozenset[str]:
         return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
 
     starting = {"subprocess"}
-    helpers = {f.name for f in functions if not f.name.startswith("test") and uses(f, starting)}
+    helpers: set[str] = set()
+    while True:  # until no more helper is found that calls one found so far
+        found = {f.name for f in functions if not f.name.startswith("test") and uses(f, starting | helpers)}
+        if found == helpers:
+            break
+        helpers = found
     return frozenset(f.name for f in functions if f.name.startswith("test") and uses(f, starting | helpers))
 
 

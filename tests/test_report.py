@@ -1,14 +1,15 @@
 """The HTML report on a real SQLite file filled by the pipeline: the seed contacts, escaping of
-everything that comes from articles and feeds, an empty database, and the page as headless
-Chromium renders it (a screenshot is kept in tests/output/report.png for a human to look at)."""
+everything that comes from articles and feeds, an empty database, the period (by when newswatch
+first saw a contact, or by its date), weekly or monthly bins, and the report the monitor flow
+rewrites after each cycle. How Chromium renders the page: tests/test_report_browser.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+import logging
 import os
 import re
-import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -21,23 +22,14 @@ from newswatch.app.storing import store_classifications
 from newswatch.classify import Classifier
 from newswatch.cli import ExitStatus, app
 from newswatch.model import Article, Mode, Participant, Status, StoredEvent
-from newswatch.report import (
-    MODE_COLOURS,
-    ReportEvent,
-    TopicDay,
-    safe_link,
-    timeline_svg,
-    topic_volume_svg,
-    weekly_topic_counts,
-)
+from newswatch.report import ReportEvent, TopicBins, TopicDay, safe_link, topic_counts
+from newswatch.report_charts import MODE_COLOURS, timeline_svg, topic_volume_svg
 from newswatch.seeds import read_seed_files
 from newswatch.storage import feeds
 from newswatch.storage.database import open_database
-from tests.conftest import REPO, SEEDS
+from tests.conftest import SEEDS, config_folder
 
 runner = CliRunner()
-OUTPUT = REPO / "tests" / "output"
-CHROMIUM_TIMEOUT_SECONDS = 120
 HOSTILE = "<script>alert(1)</script>"
 
 
@@ -202,8 +194,9 @@ def test_text_from_articles_and_feeds_is_escaped_and_only_http_links(
     assert_self_contained(page)
     assert HOSTILE not in page and "<img" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # shown, as text: in the title and the evidence
-    # as text three times: the source's title, the evidence, and the title again as its source
-    assert html.unescape(page).count(f"Dong Jun on Tuesday {HOSTILE}, the Pentagon said.") == 3
+    # as text four times: the source's title, the evidence's excerpt (in its closed <details>'
+    # summary) and the evidence itself, and the title again as the evidence's source
+    assert html.unescape(page).count(f"Dong Jun on Tuesday {HOSTILE}, the Pentagon said.") == 4
     assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in page
     anchors = [attrs["href"] for attrs in _Page(page).tags("a")]
     assert "https://news.example.org/austin-dong?a=1&b=2" in anchors
@@ -224,22 +217,71 @@ def test_an_empty_database_gives_a_page_that_says_so(sqlite_url: str, tmp_path: 
     assert page.rstrip().endswith("</html>")
 
 
-def test_since_and_days_limit_the_period(seeded_url: str, tmp_path: Path) -> None:
+def _backdate_the_2023_contact(url: str, days: int) -> dt.date:
+    """Make newswatch have first seen the 2023 seed contact, and stored its article, ``days``
+    days ago (the seeds are all stored today); returns that day."""
+    from sqlalchemy import update
+
+    from newswatch.storage.models import ArticleRow, ContactEventRow
+
+    then = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    with open_database(url).transaction() as session:
+        moved = session.execute(
+            update(ContactEventRow).where(ContactEventRow.date < dt.date(2024, 1, 1)).values(first_seen=then)
+        )
+        assert moved.rowcount == 1  # type: ignore[attr-defined]  # a CursorResult
+        moved = session.execute(
+            update(ArticleRow).where(ArticleRow.published < dt.date(2024, 1, 1)).values(ingested_at=then)
+        )
+        assert moved.rowcount == 1  # type: ignore[attr-defined]  # a CursorResult
+    return then.date()
+
+
+def test_the_period_counts_from_when_newswatch_first_saw_a_contact(seeded_url: str, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
-    output, page = _report(seeded_url, out, "--since", "2024-01-01")
+    # Both contacts took place in 2023-2024, but newswatch found them today: they are in the last week.
+    output, page = _report(seeded_url, out, "--days", "7")
+    assert output == f"Report: {out} (2 events, 2 articles, 2 feeds)\n"
+    week_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(days=7)).date().isoformat()
+    assert f"contacts first seen and articles stored on or after {week_ago}" in page
+
+    found = _backdate_the_2023_contact(seeded_url, days=40)
+    output, page = _report(seeded_url, out, "--days", "30")
     assert output == f"Report: {out} (1 event, 1 article, 2 feeds)\n"
     assert [row.split()[1] for row in _event_rows(page).values()] == ["2024-04-16"]
-    assert "on or after 2024-01-01" in page
+    output, page = _report(seeded_url, out, "--since", found.isoformat())
+    assert output == f"Report: {out} (2 events, 2 articles, 2 feeds)\n"
+    first_seen = {row.split()[1]: row.split()[2] for row in _event_rows(page).values()}
+    assert first_seen == {"2024-04-16": dt.datetime.now(dt.UTC).date().isoformat(), "2023-12-21": found.isoformat()}
+    # The topic chart counts articles by the day they were stored: two days, 40 days apart.
+    assert "articles counted by the day newswatch stored them" in page
+    output, page = _report(seeded_url, out, "--since", (found + dt.timedelta(days=1)).isoformat())
+    assert output == f"Report: {out} (1 event, 1 article, 2 feeds)\n"
+
+
+def test_by_contact_date_the_period_counts_from_the_contact_itself(seeded_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    output, page = _report(seeded_url, out, "--by", "contact-date", "--since", "2024-01-01")
+    assert output == f"Report: {out} (1 event, 1 article, 2 feeds)\n"
+    assert [row.split()[1] for row in _event_rows(page).values()] == ["2024-04-16"]
+    assert "contacts dated and articles published on or after 2024-01-01" in page
+    assert "articles counted by their publication date" in page
 
     days = (dt.datetime.now(dt.UTC).date() - dt.date(2023, 12, 21)).days
-    output, page = _report(seeded_url, out, "--days", str(days))
+    output, page = _report(seeded_url, out, "--by", "contact-date", "--days", str(days))
     assert output == f"Report: {out} (2 events, 2 articles, 2 feeds)\n"
-    output, page = _report(seeded_url, out, "--days", str(days - 200))
-    assert output.startswith(f"Report: {out} (0 events, 0 articles")
+    output, page = _report(seeded_url, out, "--by", "contact-date", "--days", "7")
+    assert output == f"Report: {out} (0 events, 0 articles, 2 feeds)\n"
+    week_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(days=7)).date().isoformat()
+    assert f"No contact dated on or after {week_ago}, so there is nothing to chart." in page
 
+
+def test_since_and_days_together_are_a_usage_error(seeded_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
     both = runner.invoke(app, ["report", "--out", str(out), "--db", seeded_url, "--since", "2024-01-01", "--days", "3"])
     assert both.exit_code == ExitStatus.USAGE
     assert both.output == "newswatch: error: give --since or --days, not both\n"
+    assert not out.exists()
 
 
 def test_a_report_that_cannot_be_written_is_one_line(sqlite_url: str, tmp_path: Path) -> None:
@@ -256,18 +298,46 @@ def test_report_help_has_an_example() -> None:
     assert "Example: newswatch report" in result.output
 
 
-def test_weekly_topic_counts_fill_empty_weeks_from_monday() -> None:
+def test_topic_counts_fill_empty_weeks_from_monday() -> None:
     days = [
         TopicDay("taiwan", dt.date(2024, 4, 17), 2),  # Wednesday
         TopicDay("taiwan", dt.date(2024, 4, 21), 1),  # Sunday, same week
         TopicDay("south-china-sea", dt.date(2024, 4, 1), 1),
         TopicDay("taiwan", dt.date(2024, 4, 22), 4),  # Monday, next week
     ]
-    weeks, series = weekly_topic_counts(days)
-    assert weeks == [dt.date(2024, 4, 1), dt.date(2024, 4, 8), dt.date(2024, 4, 15), dt.date(2024, 4, 22)]
-    assert series == {"taiwan": [0, 0, 3, 4], "south-china-sea": [1, 0, 0, 0]}
-    assert list(series) == ["taiwan", "south-china-sea"]  # most articles first
-    assert weekly_topic_counts([]) == ([], {})
+    bins = topic_counts(days)
+    assert bins.unit == "week"
+    assert bins.starts == [dt.date(2024, 4, 1), dt.date(2024, 4, 8), dt.date(2024, 4, 15), dt.date(2024, 4, 22)]
+    assert bins.series == {"taiwan": [0, 0, 3, 4], "south-china-sea": [1, 0, 0, 0]}
+    assert list(bins.series) == ["taiwan", "south-china-sea"]  # most articles first
+    assert topic_counts([]) == TopicBins("week", [], {})
+
+
+def test_more_than_six_months_of_articles_are_counted_per_month() -> None:
+    # 2022-12-31 to 2023-07-02: 183 days, still weekly; one more day and the bins are months.
+    weekly = [TopicDay("taiwan", dt.date(2022, 12, 31), 1), TopicDay("taiwan", dt.date(2023, 7, 2), 2)]
+    assert topic_counts(weekly).unit == "week" and len(topic_counts(weekly).starts) == 27
+    days = [
+        TopicDay("taiwan", dt.date(2022, 11, 30), 1),
+        TopicDay("taiwan", dt.date(2022, 12, 1), 2),
+        TopicDay("taiwan", dt.date(2022, 12, 31), 1),
+        TopicDay("south-china-sea", dt.date(2023, 7, 2), 5),
+    ]
+    bins = topic_counts(days)
+    assert bins.unit == "month"
+    assert bins.starts == [dt.date(2022, 11, 1), dt.date(2022, 12, 1), *(dt.date(2023, m, 1) for m in range(1, 8))]
+    assert bins.series == {"south-china-sea": [0, 0, 0, 0, 0, 0, 0, 0, 5], "taiwan": [1, 3, 0, 0, 0, 0, 0, 0, 0]}
+    assert bins.next_start(dt.date(2023, 12, 1)) == dt.date(2024, 1, 1)
+
+    five_years = [TopicDay("taiwan", dt.date(2020, 1, 1) + dt.timedelta(days=7 * n), 1) for n in range(261)]
+    bins = topic_counts(five_years)
+    assert bins.unit == "month" and len(bins.starts) == 60 and sum(bins.series["taiwan"]) == 261
+    svg = topic_volume_svg(bins, {"taiwan": "Taiwan"})
+    assert svg is not None and 'aria-label="Articles per topic per month"' in svg and ">articles per month<" in svg
+    # one bar per month, each about three weeks wide: not the hairlines of 261 weekly bars
+    bars = re.findall(r'<g id="topics-patch_\d+">\s*<path d="M ([\d.]+) [\d.]+\s+L ([\d.]+) ', svg)
+    widths = [width for left, right in bars if 0 < (width := float(right) - float(left)) < 100]  # not the axes
+    assert len(widths) == 60 and min(widths) > 6, widths
 
 
 def _event(event_id: int, day: str, mode: Mode, status: Status = "held", level: str = "senior") -> ReportEvent:
@@ -302,7 +372,7 @@ def test_the_timeline_shows_planned_and_working_level_contacts_and_is_reproducib
     assert ">today<" in svg and ">#1 · 2025-03-01<" in svg
     assert re.findall(r'\bid="(?!timeline-)', svg) == []
     assert timeline_svg(events, today=dt.date(2025, 3, 2)) == svg  # no date, no random id
-    assert timeline_svg([]) is None and topic_volume_svg([], {}, {}) is None
+    assert timeline_svg([]) is None and topic_volume_svg(TopicBins("week", [], {}), {}) is None
 
 
 @pytest.mark.parametrize(
@@ -342,58 +412,115 @@ def test_the_command_prints_one_line_and_no_noise(seeded_url: str, tmp_path: Pat
     assert result.stdout == f"Report: {out} (2 events, 2 articles, 2 feeds)\n"
 
 
-def _chromium(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """Run headless Chromium on its own profile, with every host name unresolvable: the page
-    must render from the file alone."""
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Chromium is not installed; apt-get install chromium (needed to check how the report renders)")
-    profile = tmp_path / f"chromium-profile-{len(list(tmp_path.glob('chromium-profile-*')))}"
-    command = [
-        chromium,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--hide-scrollbars",
-        "--host-resolver-rules=MAP * ~NOTFOUND",
-        f"--user-data-dir={profile}",
-        *arguments,
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=CHROMIUM_TIMEOUT_SECONDS, check=False)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result
+def test_sources_evidence_and_long_errors_are_closed_details(seeded_url: str, tmp_path: Path) -> None:
+    long_error = "HTTP 502 Bad Gateway: " + "upstream-connect-error/reset-before-headers " * 12
+    long_url = "https://wire.example.org/" + "a-very-long-path-segment/" * 20 + "feed.xml"
+    with open_database(seeded_url).transaction() as session:
+        feeds.record_feed_poll(session, long_url, "Long Wire", status=502, error=long_error)
+    _, page = _report(seeded_url, tmp_path / "report.html")
+    parsed = assert_self_contained(page)
+
+    details = parsed.tags("details")
+    assert len(details) == 2 * 2 + 1  # sources and evidence of each event, and the long error
+    assert all("open" not in attrs for attrs in details), "a <details> is open by default"
+    assert sorted(attrs["class"] or "" for attrs in details) == ["error", "evidence", "evidence", "sources", "sources"]
+    for event_id, row in re.findall(r'<tr data-event-id="(\d+)">(.*?)</tr>', page, re.S):
+        sources = row[row.index('<details class="sources">') : row.index("</details>")]
+        assert "000_fa17d5cd43c4c00b.txt" in sources or "004_ec52301a8b636dd9.txt" in sources, event_id
+        assert "<summary" in sources and "independent</span></summary>" in sources
+        evidence = row[row.index('<details class="evidence">') :]
+        assert re.search(r"<summary><span class=\"clamp\">\d+ (quote|sentence)s?<span class=\"excerpt\">", evidence)
+    # The long error: clamped in its summary, whole in the summary's title; the short one is plain text.
+    feeds_section = page[page.index('<section id="feeds">') :]
+    assert f'<summary title="{html.escape(long_error)}"><span class="clamp whole">' in feeds_section
+    assert '<span class="error">HTTP 503 Service Unavailable &lt;script&gt;' in feeds_section
+    assert f'<span class="url clamp" title="{long_url}">' in feeds_section
+    # Nothing can widen the tables: fixed layout, every cell wraps anywhere.
+    css = " ".join(parsed.styles)
+    assert "table-layout: fixed" in css and "overflow-wrap: anywhere" in css
 
 
-def test_the_page_renders_in_headless_chromium(seeded_url: str, tmp_path: Path) -> None:
-    from PIL import Image  # matplotlib's own dependency
+def _write_config(folder: Path, **report: object) -> Path:
+    return config_folder(folder, report=report)
 
-    out = tmp_path / "report.html"
-    _report(seeded_url, out)
 
-    dom = _Page(_chromium(tmp_path, "--dump-dom", out.as_uri()).stdout)
-    charts = [attrs for attrs in dom.tags("svg") if attrs.get("class") == "chart"]
-    assert len(charts) == 2, "the rendered DOM lacks the two inline SVG charts"
-    assert sorted(attrs["data-event-id"] or "" for attrs in dom.tags("tr") if "data-event-id" in attrs) == ["1", "2"]
-    assert dom.tags("script") == []
+def test_the_configured_report_lives_in_the_newswatch_home_unless_absolute(seeded_url: str, tmp_path: Path) -> None:
+    from newswatch.app.reporting import configured_report_path, write_configured_report
+    from newswatch.settings import load_settings
 
-    OUTPUT.mkdir(exist_ok=True)
-    screenshot = OUTPUT / "report.png"
-    screenshot.unlink(missing_ok=True)
-    _chromium(tmp_path, f"--screenshot={screenshot}", "--window-size=1280,2000", out.as_uri())
-    print(f"\nscreenshot of the report: {screenshot}")
-    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert screenshot.stat().st_size > 50_000
-    with Image.open(screenshot) as image:
-        assert image.size == (1280, 2000)
-        colours = dict((colour, count) for count, colour in image.convert("RGB").getcolors(maxcolors=1 << 20) or [])
-    assert len(colours) > 200, "the screenshot is nearly blank"
-    assert max(colours.values()) < 0.9 * 1280 * 2000, "the screenshot is nearly one colour"
-    # The timeline's markers and legend, drawn in the modes' exact colours (about 550 pixels per
-    # mode at this size): the table's small mode dots alone make about 60.
-    for mode in ("video_call", "unspecified"):
-        rgb = tuple(int(MODE_COLOURS[mode][i : i + 2], 16) for i in (1, 3, 5))
-        assert colours.get(rgb, 0) > 250, f"the timeline's {mode} markers are not on screen ({colours.get(rgb, 0)} px)"
+    home = tmp_path / "home"
+    shipped = load_settings()
+    assert shipped.core.report.path is None and shipped.core.report.days == 90
+    assert configured_report_path(shipped, home) is None
+    assert write_configured_report(open_database(seeded_url), shipped, home, dt.datetime.now(dt.UTC)) is None
+    assert not home.exists()
+
+    settings = load_settings(_write_config(tmp_path / "relative", path="reports/newswatch.html", days=30))
+    found = _backdate_the_2023_contact(seeded_url, days=40)
+    out = write_configured_report(open_database(seeded_url), settings, home, dt.datetime.now(dt.UTC))
+    assert out == home / "reports" / "newswatch.html"
+    page = out.read_text(encoding="utf-8")
+    assert len(_event_rows(page)) == 1 and "Lloyd Austin" in page  # the 2023 contact was found 40 days ago
+    assert list(out.parent.iterdir()) == [out]  # no temporary file left beside it
+
+    absolute = tmp_path / "elsewhere" / "report.html"
+    settings = load_settings(_write_config(tmp_path / "absolute", path=str(absolute), days=50))
+    assert configured_report_path(settings, home) == absolute
+    write_configured_report(open_database(seeded_url), settings, home, dt.datetime.now(dt.UTC))
+    assert len(_event_rows(absolute.read_text(encoding="utf-8"))) == 2, found
+
+
+def _run_monitor_once(feed_site: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, config: Path):
+    """One monitor cycle over a local feed of the Austin–Dong seed article, as `serve` runs it."""
+    from newswatch.flows.monitor import monitor
+    from newswatch.seeds import read_seed_file
+
+    article = read_seed_file(SEEDS / "000_fa17d5cd43c4c00b.txt")
+    feed_site.add_article("austin-dong", article.title, article.published, article.text.split("\n\n"))  # type: ignore[attr-defined]
+    feed = feed_site.add_feed("report", "rss2", ["austin-dong"])  # type: ignore[attr-defined]
+    monkeypatch.setenv("NEWSWATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'monitor.db'}")
+    monkeypatch.setenv("NEWSWATCH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("NEWSWATCH_ALLOW_PRIVATE_NETWORKS", "1")
+    return monitor([feed], str(config)), feed
+
+
+def test_each_monitor_cycle_rewrites_the_configured_report(
+    prefect_server: str, feed_site: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = _write_config(tmp_path / "config", path="report.html")
+    report, feed = _run_monitor_once(feed_site, monkeypatch, tmp_path, config)
+    assert len(report.run.new_events) == 1
+    page = (tmp_path / "home" / "report.html").read_text(encoding="utf-8")
+    assert_self_contained(page)
+    assert [row.split()[1] for row in _event_rows(page).values()] == ["2024-04-16"]
+    assert f'title="{feed}"' in page  # the polled feed's health, as recorded in this cycle
+
+
+class _Warnings(logging.Handler):
+    """The warnings a logger emits, kept."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_a_report_that_cannot_be_written_is_one_warning_and_the_cycle_completes(
+    prefect_server: str, feed_site: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    taken = tmp_path / "report.html"
+    taken.mkdir()  # a folder where the report should be
+    config = _write_config(tmp_path / "config", path=str(taken))
+    handler = _Warnings()
+    logger = logging.getLogger("prefect.flow_runs")
+    logger.addHandler(handler)
+    try:
+        report, _ = _run_monitor_once(feed_site, monkeypatch, tmp_path, config)
+    finally:
+        logger.removeHandler(handler)
+    assert len(report.run.new_events) == 1  # the cycle's work is done
+    lines = [record.getMessage() for record in handler.records if "report" in record.getMessage()]
+    assert lines == [f"cannot write the report to {taken}: Is a directory"]
+    assert [path.name for path in tmp_path.glob(".report.html.*")] == []  # its temporary file removed

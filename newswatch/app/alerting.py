@@ -113,6 +113,7 @@ def deliver_alerts(
                 retry_at=retry_at,
                 max_attempts=options.max_attempts,
                 unknown=unknown,
+                channel_label=channel.label,
             )
         deliveries.append(
             Delivery(alert.id, alert.event_id, channel.label, error is None, title, body, error, status, alert.kind)

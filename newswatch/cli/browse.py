@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,11 +15,11 @@ from newswatch.cli.core import app
 from newswatch.cli.options import JsonOption, global_options
 from newswatch.cli.output import Columns, echo, event_line, show_list, when
 from newswatch.cli.status import ExitStatus
-from newswatch.errors import NewswatchError
 from newswatch.model import MODE_LABELS, StoredEvent
 
 if TYPE_CHECKING:
     from newswatch.app.browse import AlertSummary, ArticleListing, ListedEvent
+    from newswatch.report import PeriodBasis
 
 
 def _event_json(event: StoredEvent, first_seen: dt.datetime, alerted: bool) -> dict[str, Any]:
@@ -94,22 +95,37 @@ alerts_app = typer.Typer(invoke_without_command=True)
 app.add_typer(alerts_app, name="alerts")
 
 
+def _alert_about(alert: AlertSummary) -> str:
+    return f"digest {alert.digest}" if alert.digest else f"event #{alert.event_id}"
+
+
+def _alert_when(alert: AlertSummary) -> str:
+    """When it went; else when it was queued, and when it is retried."""
+    if alert.sent_at is not None:
+        return f"sent {when(alert.sent_at)}"
+    retry = f", next attempt {when(alert.next_attempt_at)}" if alert.next_attempt_at is not None else ""
+    return f"queued {when(alert.queued_at)}{retry}"
+
+
 def _alert_line(alert: AlertSummary) -> str:
-    about = f"digest {alert.digest}" if alert.digest else f"event #{alert.event_id}"
-    error = f" ({alert.last_error})" if alert.last_error else ""
-    return (
-        f"alert {alert.id} ({alert.kind}): {about} → {alert.channel}: {alert.status} "
-        f"after {alert.attempts} attempt(s){error}"
-    )
+    attempts = f"{alert.attempts} attempt{'' if alert.attempts == 1 else 's'}"
+    if alert.sent_at is not None and alert.status == "sent":
+        outcome = f"{_alert_when(alert)} after {attempts}"
+    else:
+        error = f" ({alert.last_error})" if alert.last_error else ""
+        tried = f" after {attempts}" if alert.attempts else ""
+        outcome = f"{alert.status}{tried}{error}, {_alert_when(alert)}"
+    return f"alert {alert.id} ({alert.kind}): {_alert_about(alert)} → {alert.channel}: {outcome}"
 
 
 _ALERT_COLUMNS: Columns[AlertSummary] = (
     ("alert", lambda alert: alert.id),
     ("kind", lambda alert: alert.kind),
-    ("about", lambda alert: f"digest {alert.digest}" if alert.digest else f"event #{alert.event_id}"),
+    ("about", _alert_about),
     ("channel", lambda alert: alert.channel),
     ("status", lambda alert: alert.status),
     ("attempts", lambda alert: alert.attempts),
+    ("when", _alert_when),
     ("last error", lambda alert: alert.last_error or ""),
 )
 
@@ -170,6 +186,13 @@ def articles(
     )
 
 
+class ReportBasis(StrEnum):
+    """What ``report --days/--since`` counts from."""
+
+    first_seen = "first-seen"
+    contact_date = "contact-date"
+
+
 @app.command("report")
 def report_command(
     ctx: typer.Context,
@@ -178,21 +201,31 @@ def report_command(
     ),
     since: Annotated[
         dt.datetime | None,
-        typer.Option(
-            "--since", metavar="DATE", formats=["%Y-%m-%d"], help="Only contacts and articles from this day on."
-        ),
+        typer.Option("--since", metavar="DATE", formats=["%Y-%m-%d"], help="Only from this day on (see --by)."),
     ] = None,
     days: Annotated[
         int | None, typer.Option("--days", metavar="N", min=1, help="Only the last N days (instead of --since).")
     ] = None,
+    by: Annotated[
+        ReportBasis,
+        typer.Option(
+            "--by",
+            metavar="first-seen|contact-date",
+            help="What --days and --since count from: first-seen, the day newswatch first saw a contact (and "
+            "stored an article), so that a contact found today that took place last year is in --days 7; or "
+            "contact-date, the day the contact took place (and the article was published).",
+        ),
+    ] = ReportBasis.first_seen,
 ) -> None:
     """Write an HTML report: a timeline of contacts, the events with their sources and evidence,
-    articles per topic per week, and each feed's health.
+    articles per topic per week (per month over more than about six months), and each feed's
+    health.
 
     The page is self-contained (inline CSS and SVG charts, no script, nothing loaded from the
-    network), so it opens offline and can be mailed as one file.
+    network), so it opens offline and can be mailed as one file. Set report.path in
+    newswatch.yaml to have each monitor cycle (run, serve) rewrite one.
 
-    Example: newswatch report --out report.html --days 90
+    Example: newswatch report --out report.html --days 90 --by contact-date
     """
     if since is not None and days is not None:
         echo("newswatch: error: give --since or --days, not both", err=True)
@@ -201,18 +234,13 @@ def report_command(
     if not options.debug:
         # "Matplotlib is building the font cache" and the like: not the user's concern.
         logging.getLogger("matplotlib").setLevel(logging.ERROR)
-    from newswatch.app.reporting import gather_report
-    from newswatch.report import render_report
+    from newswatch.app.reporting import write_report
     from newswatch.settings import load_settings
 
     settings = load_settings(options.config)
     now = dt.datetime.now(dt.UTC)
     first_day = since.date() if since else (now.date() - dt.timedelta(days=days) if days else None)
     topic_names = {topic.id: topic.name for topic in settings.topics}
-    data = gather_report(options.open_database(), now, first_day, topic_names)
-    page = render_report(data)
-    try:
-        out.write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise NewswatchError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
+    basis: PeriodBasis = "contact-date" if by is ReportBasis.contact_date else "first-seen"
+    data = write_report(options.open_database(), out, now, first_day, topic_names, basis)
     echo(f"Report: {out} ({data.summary()})")

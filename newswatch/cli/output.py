@@ -37,7 +37,12 @@ def echo_json(value: Any, *, ensure_ascii: bool = False) -> None:
 
 def row_json(row: Any) -> dict[str, Any]:
     """A stored row (a named tuple) as JSON values: its dates and times in ISO 8601."""
-    return {name: value.isoformat() if isinstance(value, dt.date) else value for name, value in row._asdict().items()}
+    return {name: _iso(value) if isinstance(value, dt.date) else value for name, value in row._asdict().items()}
+
+
+def _iso(moment: dt.date) -> str:
+    """ISO 8601, a time to the second (stored microseconds are noise to a reader)."""
+    return moment.isoformat(timespec="seconds") if isinstance(moment, dt.datetime) else moment.isoformat()
 
 
 def when(moment: dt.datetime | dt.date | None) -> str:
