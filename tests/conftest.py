@@ -26,7 +26,8 @@ from tests.notifier_servers import json_receiver, smtp_receiver  # noqa: F401 - 
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
-DEV_CORPUS = REPO.parent / "shared" / "corpus" / "dev"
+# The labelled development corpus ships beside the checkout; NEWSWATCH_TEST_DEV_CORPUS points elsewhere.
+DEV_CORPUS = Path(os.environ.get("NEWSWATCH_TEST_DEV_CORPUS") or REPO.parent / "shared" / "corpus" / "dev")
 POSTGRES_URL = os.environ.get("NEWSWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 # A test is an integration test (`make test-unit` leaves it out) when it uses one of these fixtures,
