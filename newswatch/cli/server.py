@@ -36,8 +36,14 @@ def server_log() -> Path:
 @server_app.command("start")
 def start(
     port: Annotated[
-        int, typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free one).")
-    ] = DEFAULT_PORT,
+        int | None,
+        typer.Option(
+            "--port",
+            min=0,
+            max=65535,
+            help=f"Port on 127.0.0.1 (0: any free one) [default: {DEFAULT_PORT}, or a free one if taken].",
+        ),
+    ] = None,
     dashboard: Annotated[
         bool, typer.Option("--dashboard/--no-dashboard", help="Serve Prefect's dashboard too.")
     ] = True,
@@ -50,7 +56,7 @@ def start(
 
     Example: newswatch server start && newswatch replay seeds/
     """
-    from newswatch.prefect_server import configured_api_url, running_server, start_detached_server
+    from newswatch.prefect_server import PortInUseError, configured_api_url, running_server, start_detached_server
 
     configured = configured_api_url()
     if configured:
@@ -62,10 +68,16 @@ def start(
     if running is not None:
         echo(f"A local Prefect server is already running at {running.address} (pid {running.pid}).")
         return
-    echo(
-        f"Starting a local Prefect server on 127.0.0.1:{port or 'any free port'} (a first start creates its database) …"
-    )
-    server = start_detached_server(log, port=port, ui=dashboard, started_by="newswatch server start")
+    echo("Starting a local Prefect server (a first start creates its database) …")
+    try:
+        server = start_detached_server(
+            log, port=DEFAULT_PORT if port is None else port, ui=dashboard, started_by="newswatch server start"
+        )
+    except PortInUseError:
+        if port is not None:
+            raise
+        echo(f"Port {DEFAULT_PORT} is taken (another Prefect server?): using a free one; --port sets one.")
+        server = start_detached_server(log, port=0, ui=dashboard, started_by="newswatch server start")
     echo(
         f"Prefect server running at {server.address} (pid {server.pid}"
         f"{'; its dashboard is there' if server.dashboard else ''}); its log: {log}."
