@@ -22,7 +22,7 @@ class Classifier:
 
     def __init__(self, settings: Settings) -> None:
         self.gazetteer = Gazetteer(settings)
-        self.topics = TopicScorer(settings.topics)
+        self.topics = TopicScorer(settings.topics, settings.core.tracked_pair)
         alerts = settings.core.alerts
         self.contacts = ContactDetector(self.gazetteer, settings.core.venues, alerts.recency_days)
 

@@ -264,7 +264,18 @@ class Topic(StrictModel):
     officials_weight: float = Field(
         default=0, description="added when the article names defence officials of both tracked countries"
     )
+    pairs: list[tuple[str, str]] = Field(
+        default=[],
+        description=(
+            "the pairs of countries (ids under countries) this topic follows: contact_weight and officials_weight "
+            "count only while tracked_pair is one of them; empty: whatever pair is tracked"
+        ),
+    )
     enabled: bool = Field(default=True, description="false leaves the topic out (e.g. a shipped one, from an override)")
+
+    def follows(self, pair: tuple[str, str]) -> bool:
+        """Whether contacts between ``pair`` (in either order) count for this topic."""
+        return not self.pairs or any({first, second} == set(pair) for first, second in self.pairs)
 
     @field_validator("terms", "exclude")
     @classmethod

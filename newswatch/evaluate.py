@@ -133,6 +133,12 @@ def load_labels(path: Path) -> dict[str, dict[str, Any]]:
     return data
 
 
+def label_participants(contact: dict[str, Any]) -> list[str]:
+    """A contact label's participants: the names under each country's id, whichever two countries
+    they are (``{"us": [...], "cn": [...]}``, ``{"us": [...], "ru": [...]}``), in label order."""
+    return [name for value in contact.values() if isinstance(value, list) for name in value]
+
+
 def _add(score: Score, found: bool, expected: bool) -> Score:
     return Score(
         score.true_positive + (found and expected),
@@ -189,7 +195,7 @@ def evaluate(
             continue
         if expected is not None and contact is None:
             result.errors.append(
-                f"{ref}: missed contact {' – '.join(expected['us'] + expected['cn'])} on {expected['date']}"
+                f"{ref}: missed contact {' – '.join(label_participants(expected))} on {expected['date']}"
             )
             continue
         if expected is None or contact is None:
@@ -204,10 +210,11 @@ def evaluate(
             result.errors.append(f"{ref}: date {contact.date} (label {expected_date})")
         result.dates_exact += contact.date == expected_date
         found_names = sorted(p.name for p in contact.participants)
-        if found_names == sorted(expected["us"] + expected["cn"]):
+        expected_names = sorted(label_participants(expected))
+        if found_names == expected_names:
             result.participants_exact += 1
         else:
-            result.errors.append(f"{ref}: participants {found_names} (label {sorted(expected['us'] + expected['cn'])})")
+            result.errors.append(f"{ref}: participants {found_names} (label {expected_names})")
         if contact.mode == expected.get("mode"):
             result.modes_exact += 1
         else:

@@ -71,6 +71,7 @@ class ReportData:
     feeds: tuple[FeedStatus, ...]
     topic_names: Mapping[str, str] = field(default_factory=dict)
     basis: PeriodBasis = "first-seen"
+    pair: str = ""  # the tracked pair as alert titles name it, e.g. "US–China"
 
     def summary(self) -> str:
         """What the page contains, e.g. ``2 events, 2 articles, 0 feeds``."""

@@ -64,6 +64,11 @@ class Settings(StrictModel):
         for office_id, office in self.officials.offices.items():
             if office.country not in self.core.countries:
                 raise ValueError(f"officials.yaml: office {office_id} has unknown country {office.country!r}")
+        for followed in self.topics:
+            for pair in followed.pairs:
+                unknown = [code for code in pair if code not in self.core.countries]
+                if unknown:
+                    raise ValueError(f"topics.yaml: topic {followed.id}: pairs: {unknown[0]!r} is not under countries")
         topic_ids = {t.id for t in self.topics}
         for key in self.core.notifications.routes:
             topic = key.partition(".")[2]

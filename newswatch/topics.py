@@ -46,15 +46,26 @@ def check_terms(topics: Sequence[Topic], path: Path) -> None:
 
 class TopicScorer:
     """Scores texts against the configured topics; every term of every topic is found in one
-    pass over the text (see TermMatcher)."""
+    pass over the text (see TermMatcher).
 
-    def __init__(self, topics: list[Topic]) -> None:
+    ``tracked_pair``: the countries whose contacts are detected; a topic that follows other pairs
+    (its ``pairs``) gets nothing from a reported contact or from naming both sides' officials.
+    """
+
+    def __init__(self, topics: list[Topic], tracked_pair: tuple[str, str] | None = None) -> None:
         patterns: list[str] = []
 
         def add(pattern: str) -> int:
             patterns.append(pattern)
             return len(patterns) - 1
 
+        if tracked_pair is not None:  # a topic about another pair: the pair's evidence is not its own
+            topics = [
+                topic
+                if topic.follows(tracked_pair)
+                else topic.model_copy(update={"contact_weight": 0, "officials_weight": 0})
+                for topic in topics
+            ]
         self._topics = [
             _CompiledTopic(
                 topic,

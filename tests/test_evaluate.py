@@ -70,6 +70,20 @@ def test_metrics_count_errors_splits_and_merges() -> None:
     assert any(e.startswith("e: missed contact") for e in result.errors)
 
 
+def test_labels_may_name_any_two_countries() -> None:
+    """Labels are keyed by the pair's country ids, whichever they are."""
+    shoigu = Participant("sergei-shoigu", "Sergei Shoigu", "ru", "Minister of Defence", "ru-defmin")
+    article = Article(ref="r", published=dt.date(2022, 5, 14), text="x")
+    found = [Classification(article, (), Contact(dt.date(2022, 5, 13), "phone_call", (AUSTIN, shoigu)))]
+    label = {"date": "2022-05-13", "mode": "phone_call", "us": ["Lloyd Austin"], "ru": ["Sergei Shoigu"]}
+    result = evaluate(found, {"r": {"contact": label | {"location": None}, "event": "call"}}, {"r": 1})
+    assert result.participants_exact == 1 and result.contacts.true_positive == 1, result.errors
+    wrong = {"r": {"contact": label | {"ru": ["Valery Gerasimov"]}, "event": "call"}}
+    assert evaluate(found, wrong, {"r": 1}).errors == [
+        "r: participants ['Lloyd Austin', 'Sergei Shoigu'] (label ['Lloyd Austin', 'Valery Gerasimov'])"
+    ]
+
+
 @pytest.mark.parametrize("corpus", [DEV_CORPUS, OWN_CORPUS], ids=["dev", "own"])
 def test_corpora_meet_the_thresholds(corpus: Path) -> None:
     if not (corpus / "labels.json").is_file():

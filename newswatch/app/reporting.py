@@ -26,6 +26,7 @@ def gather_report(
     since: dt.date | None = None,
     topic_names: Mapping[str, str] | None = None,
     basis: PeriodBasis = "first-seen",
+    pair: str = "",
 ) -> ReportData:
     """Read what the report shows, and every feed's health. Nothing is written.
 
@@ -65,19 +66,21 @@ def gather_report(
         feeds=tuple(feed_rows),
         topic_names=dict(topic_names or {}),
         basis=basis,
+        pair=pair,
     )
 
 
 def write_report(
     db: Database,
     out: Path,
+    settings: Settings,
     generated_at: dt.datetime,
     since: dt.date | None = None,
-    topic_names: Mapping[str, str] | None = None,
     basis: PeriodBasis = "first-seen",
 ) -> ReportData:
-    """Gather the report, render it and write it to ``out`` (see ``gather_report``). The file is
-    replaced whole, so that a browser reloading it never reads half a page.
+    """Gather the report, render it and write it to ``out`` (see ``gather_report``), its topics
+    and tracked pair named as ``settings`` name them. The file is replaced whole, so that a
+    browser reloading it never reads half a page.
 
     Returns:
         The report's data.
@@ -85,7 +88,11 @@ def write_report(
     Raises:
         NewswatchError: the file cannot be written.
     """
-    data = gather_report(db, generated_at, since, topic_names, basis)
+    from newswatch.messages import pair_label
+
+    topic_names = {topic.id: topic.name for topic in settings.topics}
+    pair = pair_label(settings.core.countries, settings.core.tracked_pair)
+    data = gather_report(db, generated_at, since, topic_names, basis, pair)
     page = render_report(data)
     try:
         _replace_file(out, page)
@@ -136,5 +143,5 @@ def write_configured_report(db: Database, settings: Settings, home: Path, now: d
     except OSError as exc:
         raise NewswatchError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
     since = now.astimezone(dt.UTC).date() - dt.timedelta(days=settings.core.report.days)
-    write_report(db, out, now, since, {topic.id: topic.name for topic in settings.topics})
+    write_report(db, out, settings, now, since)
     return out

@@ -240,7 +240,6 @@ def report_command(
     settings = load_settings(options.config)
     now = dt.datetime.now(dt.UTC)
     first_day = since.date() if since else (now.date() - dt.timedelta(days=days) if days else None)
-    topic_names = {topic.id: topic.name for topic in settings.topics}
     basis: PeriodBasis = "contact-date" if by is ReportBasis.contact_date else "first-seen"
-    data = write_report(options.open_database(), out, now, first_day, topic_names, basis)
+    data = write_report(options.open_database(), out, settings, now, first_day, basis)
     echo(f"Report: {out} ({data.summary()})")

@@ -133,7 +133,8 @@ def newswatch(
         bool, typer.Option("--version", is_eager=True, callback=_show_version, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    """Watch the news for high-level US–China military contacts and alert on new ones."""
+    """Watch the news for high-level military contacts between two countries (tracked_pair in
+    newswatch.yaml) and alert on new ones."""
     configure_output(debug)
     ctx.obj = GlobalOptions(db, config, debug)
 
