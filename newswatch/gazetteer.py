@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
 from newswatch.config_schema import Office, Official, Role
+from newswatch.lexicon import load_lexicon
 from newswatch.matching import per_span, per_text
 from newswatch.matching import spaced as spaced_text
 from newswatch.model import LEVEL_RANK
@@ -26,16 +27,24 @@ from newswatch.text import Sentence, verbatim_spans
 MentionKind = Literal["name", "surname", "title", "counterpart"]
 _ROLE_CACHE_SIZE = 50_000  # (official, day, preferred offices) → role: a long-running monitor's bound
 
-# Ranks and honorifics that may stand between a title and a name, or before a surname.
-RANK_WORDS = (
-    r"(?:Air Force |Navy |Army |Marine |Chinese |PLA |U\.S\. )?"
-    r"(?:Gen|Adm|Lt|Col|Maj|Capt|Vice Adm|Rear Adm|Lt\. Gen|Maj\. Gen|Senior Col|Sen|Rep|Mr|Ms|Mrs|Dr)\.?"
-    r"|General|Admiral|Colonel|Secretary|Minister|Chairman|President|Ambassador|Commander"
-    r"|general|almirante|secretario|ministro|jefe|comandante"
+# Capital letters of the alphabets names are written in here (Latin, Latin-1's, Cyrillic).
+_UPPER = "A-ZÀ-ÖØ-ÞА-ЯЁ"
+# A name as text writes it after a title: capitalised words, initials before ("В.В. Герасимов")
+# or inside ("Charles Q. Brown").
+_CAPITALISED_NAME = (
+    rf"(?:[{_UPPER}]\.\s*){{0,2}}[{_UPPER}][\w'’-]+(?:\s+[{_UPPER}]\.)*(?:\s+[{_UPPER}][\w'’-]+)+"
+    rf"|(?:[{_UPPER}]\.\s*){{1,2}}[{_UPPER}][\w'’-]+"
 )
-_CAPITALISED_NAME = r"[A-Z][\w'’-]+(?:\s+[A-Z]\.)*(?:\s+[A-Z][\w'’-]+)+"
-_FOLLOWING_NAME = re.compile(rf"\A,?\s*(?:(?:{RANK_WORDS})\s+)*(?P<name>{_CAPITALISED_NAME})")
-_RANK_BEFORE = re.compile(rf"(?:{RANK_WORDS})\s+$")
+
+
+def rank_words(ranks: str, country_words: Iterable[str]) -> str:
+    """Ranks and honorifics that may stand between a title and a name, or before a surname: the
+    lexicons' ``ranks`` ("Gen.", "генерал армии"), each perhaps after a country's word ("Russian
+    Gen.", "PLA Gen.", "U.S. Army Gen.")."""
+    words = "|".join(re.escape(word) for word in sorted(set(country_words), key=len, reverse=True))
+    return rf"(?:(?:{words})\s+)?(?:{ranks})" if words else rf"(?:{ranks})"
+
+
 _CLAUSE_BREAK = re.compile(r"[,;:(—–，、；：（]|\band\b|\bwith\b|\bby\b|\bfrom\b|\by\b|\bcon\b|与|和|同")
 # A country adjective after the title, as Spanish puts it: "el ministro de Defensa chino".
 _POSTNOMINAL_WINDOW = 16
@@ -95,6 +104,13 @@ class Gazetteer:
         self.countries = settings.core.countries
         self.pair = settings.core.tracked_pair
         self._roles: dict[tuple[str, dt.date, frozenset[str]], tuple[Role, Office]] = {}
+        ranks = rank_words(
+            load_lexicon(settings.config_dir).alternation("ranks"),
+            (word for country in self.countries.values() for word in country.names),
+        )
+        self._following_name = re.compile(rf"\A,?\s*(?:(?:{ranks})\s+)*(?P<name>{_CAPITALISED_NAME})")
+        self._rank_before = re.compile(rf"(?:{ranks})\s+$")
+        self._ranks_only = re.compile(rf",?\s*(?:(?:{ranks})\s*)*")
 
     # --- lookups ---------------------------------------------------------------------------
 
@@ -307,7 +323,7 @@ class Gazetteer:
         """ "Gen. Liu", "Adm. Dong", "Secretary Austin": a rank plus the surname of one office holder on ``day``."""
         mentions = []
         for start, end, surname in hits.surnames:
-            if not _RANK_BEFORE.search(text, max(0, start - 30), start):
+            if not self._rank_before.search(text, max(0, start - 30), start):
                 continue
             holders = [o for o in self._by_surname[surname] if any(role.held_on(day) for role in o.roles)]
             if len(holders) == 1:
@@ -376,12 +392,10 @@ class Gazetteer:
                 found.append(Mention(start, end, word, "counterpart", qualifier))
         return found
 
-    @staticmethod
-    def _next_to_a_name(text: str, start: int, end: int, names: list[Mention]) -> bool:
-        return bool(_FOLLOWING_NAME.match(text[end:])) or Gazetteer.described_name(text, start, end, names) is not None
+    def _next_to_a_name(self, text: str, start: int, end: int, names: list[Mention]) -> bool:
+        return bool(self._following_name.match(text[end:])) or self.described_name(text, start, end, names) is not None
 
-    @staticmethod
-    def described_name(text: str, start: int, end: int, names: list[Mention]) -> Mention | None:
+    def described_name(self, text: str, start: int, end: int, names: list[Mention]) -> Mention | None:
         """The named official a title at ``start:end`` describes, if any: right before it, in
         apposition ("Robert Salesses, the U.S. defense secretary"), or right after it, past ranks."""
         for name in names:
@@ -390,7 +404,7 @@ class Gazetteer:
                 return name
             if 0 <= start - name.end <= 30 and _APPOSITIVE.fullmatch(gap):
                 return name
-            if 0 <= name.start - end <= 20 and re.fullmatch(rf",?\s*(?:(?:{RANK_WORDS})\s*)*", text[end : name.start]):
+            if 0 <= name.start - end <= 20 and self._ranks_only.fullmatch(text, end, name.start):
                 return name
         return None
 

@@ -29,6 +29,9 @@ Categories (a file may leave one out, or give it an empty list):
     location_stops   after these, a place is no longer the contact's
     background_tail  after these, predicates and officials speak of an earlier contact
     reported_on      right before a date, they make it the date of the report
+    ranks            ranks and honorifics between a title and a name, or before a surname
+                     ("Gen.", "генерал армии"; case-sensitive; newswatch.gazetteer lets any
+                     country's word of newswatch.yaml precede one: "Russian Gen.")
     dateline_cities  (a mapping, not fragments) dateline city → its English name
 
 The detector (newswatch.detection.vocabulary) joins every language's fragments of a category into one
@@ -77,6 +80,7 @@ CATEGORIES = (
     "location_stops",
     "background_tail",
     "reported_on",
+    "ranks",
 )
 MAPPINGS = ("dateline_cities",)
 LEADING_LANGUAGES = ("en", "es", "zh")  # then the others, by code

@@ -77,10 +77,11 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _BOUNDARY = re.compile(r"""([.!?]["'”’)\]]*)(\s+)(?=["'“‘(\[]?(?:[A-Z0-9]|[^\x00-\x7f]))""")
 _CJK_ENDS = "。！？"
 _CJK_BOUNDARY = re.compile(rf"(?<=[{_CJK_ENDS}])")
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
-_WORD_BEFORE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
+# Words and initials of any alphabet ("Gen.", "В.В. Герасимов", "S. Shoigu"): letters, not digits.
+_LETTER = r"[^\W\d_]"
+_WORD_BEFORE = re.compile(rf"({_LETTER}(?:{_LETTER}|\.)*)$")
 _ABBREVIATION_WINDOW = 16
-_INITIALS = re.compile(r"[A-Z](?:\.[A-Z])+")
+_INITIALS = re.compile(rf"{_LETTER}(?:\.{_LETTER})+")
 
 
 @dataclass(frozen=True)
@@ -109,14 +110,14 @@ def _is_abbreviation(text: str, start: int, end: int) -> bool:
     # Only the last few characters matter: searching a whole sentence for "…$" tries every position.
     window = max(start, end - _ABBREVIATION_WINDOW)
     match = _WORD_BEFORE.search(text, window, end)
-    if match and match.start() == window > start and text[window - 1] in _WORD_BEFORE_CHARS:
+    if match and match.start() == window > start and (text[window - 1].isalpha() or text[window - 1] == "."):
         match = _WORD_BEFORE.search(text, start, end)  # a word longer than the window: no abbreviation, but be exact
     if not match:
         return False
     word = match.group(1).rstrip(".")
     if len(word) == 1 and word.isupper():  # an initial, as in "Charles Q. Brown"
         return True
-    if _INITIALS.fullmatch(word):  # initials, as in "CAMP H.M. SMITH" or "J.R. Smith"
+    if _INITIALS.fullmatch(word) and word.isupper():  # initials, as in "CAMP H.M. SMITH", "J.R. Smith", "В.В."
         return True
     return word.lower() in ABBREVIATIONS
 

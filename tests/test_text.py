@@ -43,3 +43,15 @@ def test_a_page_with_one_paragraph_a_line_keeps_its_headline_out_of_the_lead() -
     ]
     assert texts[3].endswith("seventy characters and goes on here.")  # a wrapped line is folded
     assert {s.paragraph for s in split_article(page)} == {0}  # still one paragraph: blank lines part them
+
+
+def test_initials_of_any_alphabet_do_not_end_a_sentence() -> None:
+    assert split_sentences("Начальник Генштаба В.В. Герасимов провёл переговоры. Стороны обсудили.") == [
+        "Начальник Генштаба В.В. Герасимов провёл переговоры.",
+        "Стороны обсудили.",
+    ]
+    assert split_sentences("Министр С. Шойгу поговорил с Л. Остином. Об этом сообщили.") == [
+        "Министр С. Шойгу поговорил с Л. Остином.",
+        "Об этом сообщили.",
+    ]
+    assert split_sentences("Они говорили долго. Потом ушли.") == ["Они говорили долго.", "Потом ушли."]
