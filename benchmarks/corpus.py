@@ -708,7 +708,7 @@ class CorpusWriter:
         readout = rng.sample(_CONTACT_READOUTS, rng.randint(2, 4))
         paragraphs = [self._paragraph(rng, lead, fixed), self._paragraph(rng, readout, fixed)]
         paragraphs += self._body(rng, _Deck(rng, _SECURITY_SENTENCES), fixed, paragraphs)
-        us_name, cn_name = self.gazetteer.officials[us.id].surname, self.gazetteer.officials[cn.id].surname
+        us_name, cn_name = self.gazetteer.officials[us.id].main_surname, self.gazetteer.officials[cn.id].main_surname
         title = rng.choice(
             (
                 f"{us_name} and {cn_name} hold {_MODE_TITLES[mode]} as militaries keep channels open",
@@ -765,8 +765,8 @@ class CorpusWriter:
         return {
             "US": _full_name(rng, us_official.name, us.title_key(day), "U.S."),
             "CN": _full_name(rng, cn_official.name, cn.title_key(day), rng.choice(("Chinese", "China's"))),
-            "us": us_official.surname or us_official.name,
-            "cn": cn_official.surname or cn_official.name,
+            "us": us_official.main_surname or us_official.name,
+            "cn": cn_official.main_surname or cn_official.name,
             "cp": counterpart,
         }
 

@@ -344,9 +344,27 @@ class Official(StrictModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
     country: str
-    surname: str | None = None
+    surname: str | list[str] | None = Field(
+        default=None,
+        description=(
+            "the surname text may use alone (after a rank, or once the full name was given): one, or one per "
+            "script ([Gerasimov, Герасимов]); a Cyrillic one is declined (Герасимова, Герасимовым)"
+        ),
+    )
     aliases: list[str] = []
     roles: list[Role] = Field(min_length=1)
+
+    @property
+    def surnames(self) -> tuple[str, ...]:
+        """Every surname given, the first one first."""
+        if self.surname is None:
+            return ()
+        return (self.surname,) if isinstance(self.surname, str) else tuple(self.surname)
+
+    @property
+    def main_surname(self) -> str | None:
+        """The first surname given (the one in the official's ``name``'s script)."""
+        return self.surnames[0] if self.surnames else None
 
 
 class OfficialsFile(StrictModel):

@@ -300,17 +300,18 @@ class Gazetteer:
     @cached_property
     def _surname_index(self) -> PhraseIndex[str]:
         index: PhraseIndex[str] = PhraseIndex()
-        for surname in {o.surname for o in self.officials.values() if o.surname}:
+        for surname in {surname for o in self.officials.values() for surname in o.surnames}:
             # Not the first word of a longer name ("Li" in "Li Shangfu" is a full name, found elsewhere).
-            index.add(surname, re.escape(surname) + r"(?!\s+[A-Z][a-z])", surname)
+            for form in name_variants(surname):  # Герасимов: Герасимова, Герасимовым…
+                index.add(form, re.escape(form) + rf"(?!\s+[{_UPPER}][a-zа-яё])", surname)
         return index
 
     @cached_property
     def _by_surname(self) -> dict[str, list[Official]]:
         by_surname: dict[str, list[Official]] = {}
         for official in self.officials.values():
-            if official.surname:
-                by_surname.setdefault(official.surname, []).append(official)
+            for surname in official.surnames:
+                by_surname.setdefault(surname, []).append(official)
         return by_surname
 
     def find_surnames(self, hits: SentenceHits) -> list[tuple[int, int, str, set[str]]]:

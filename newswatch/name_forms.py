@@ -28,31 +28,48 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _VOWELS = "аеёиоуыэюя"
 
 
+_RUSSIAN_SURNAME_ENDINGS = ("ов", "ев", "ёв", "ин", "ын")
+_INSTRUMENTAL = 2
+
+
 def _russian_cases(word: str) -> tuple[str, ...]:
-    """A foreign name's word as Russian declines it: genitive, dative, instrumental,
-    prepositional (Остин → Остина, Остину, Остином, Остине; Цзюнь → Цзюня, Цзюню, Цзюнем)."""
+    """A name's word as Russian declines it: genitive, dative, instrumental, prepositional
+    (Остин → Остина, Остину, Остином, Остине; Цзюнь → Цзюня, Цзюню, Цзюнем); a word ending
+    like a Russian surname has its own instrumental too (Белоусов → … Белоусовым), since the
+    spelling does not tell "Путиным" from "Остином"."""
     stem, last = word[:-1], word[-1:]
     if last in "ьй":
-        return (stem + "я", stem + "ю", stem + "ем", stem + "е")
+        return (stem + "я", stem + "ю", stem + "ем", stem + ("и" if word.endswith("ий") else "е"))  # Валерии
     if last == "а":
         return (stem + ("и" if stem[-1:] in "гкхжшчщ" else "ы"), stem + "е", stem + "ой", stem + "е")
     if last == "я":
         return (stem + "и", stem + "е", stem + "ей", stem + "е")
     if last in _VOWELS or not last.isalpha():
-        return ()  # Ли, Хэ: not declined
-    return (word + "а", word + "у", word + "ом", word + "е")
+        return ()  # Ли, Хэ, Шойгу: not declined
+    cases = (word + "а", word + "у", word + "ом", word + "е")
+    return (*cases, word + "ым") if word.endswith(_RUSSIAN_SURNAME_ENDINGS) else cases
 
 
 def name_variants(alias: str) -> list[str]:
     """The forms a full name takes in text: itself, and in Cyrillic its case forms, with every
-    word declined ("Ллойдом Остином") or the last only (Chinese names: "Дун Цзюнем")."""
+    word declined ("Ллойдом Остином", "Андреем Белоусовым") or the last only (Chinese names:
+    "Дун Цзюнем"); an undeclined surname keeps its form after a declined first name ("Сергеем
+    Шойгу")."""
     if not _CYRILLIC.search(alias):
         return [alias]
     words = alias.split()
+    forms = [_russian_cases(w) for w in words]
     variants = [alias]
-    for case in range(4):
-        forms = [_russian_cases(w) for w in words]
+    for case in range(max(len(f) for f in forms)):
+        declined = [_declined(f, word, case) for f, word in zip(forms, words, strict=True)]
         if forms[-1]:
-            variants.append(" ".join([*words[:-1], forms[-1][case]]))
-            variants.append(" ".join(f[case] if f else w for f, w in zip(forms, words, strict=True)))
+            variants.append(" ".join([*words[:-1], declined[-1]]))
+        variants.append(" ".join(declined))
     return list(dict.fromkeys(variants))
+
+
+def _declined(forms: tuple[str, ...], word: str, case: int) -> str:
+    """``word`` in ``case`` (a case it lacks, the extra instrumental, is its instrumental)."""
+    if not forms:
+        return word
+    return forms[case] if case < len(forms) else forms[_INSTRUMENTAL]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import pytest
+import yaml
 
 from newswatch.gazetteer import Gazetteer, rank_words
 from newswatch.settings import load_settings
@@ -44,3 +48,35 @@ def test_a_rank_before_a_surname_may_follow_any_countrys_word(gazetteer: Gazette
 def test_rank_words_without_country_words_are_the_ranks_alone() -> None:
     assert rank_words("Gen\\.?", []) == "(?:Gen\\.?)"
     assert rank_words("Gen\\.?", ["U.S.", "US"]) == "(?:(?:U\\.S\\.|US)\\s+)?(?:Gen\\.?)"
+
+
+def test_a_surname_in_each_script_is_found_declined_after_a_rank(tmp_path: Path) -> None:
+    folder = tmp_path / "config"
+    folder.mkdir()
+    officials = {
+        "officials": [
+            {
+                "id": "valery-gerasimov",
+                "name": "Valery Gerasimov",
+                "country": "ru",
+                "surname": ["Gerasimov", "Герасимов"],
+                "roles": [{"office": "ru-cgs", "from": "2012-11-09"}],
+            }
+        ],
+        "offices": {
+            "ru-cgs": {
+                "country": "ru",
+                "name": "Chief of the General Staff",
+                "level": "senior",
+                "defence": True,
+                "counterparts": [],
+                "aliases": ["Chief of the General Staff"],
+            }
+        },
+    }
+    (folder / "officials.yaml").write_text(yaml.safe_dump(officials, allow_unicode=True))
+    gazetteer = Gazetteer(load_settings(folder))
+    text = "Остин поговорил с генералом Герасимовым."
+    hits = gazetteer.references(text)
+    mentions = gazetteer.find_ranked_surnames(text, dt.date(2022, 5, 13), hits)
+    assert [(m.text, m.official_id) for m in mentions] == [("Герасимов", "valery-gerasimov")]

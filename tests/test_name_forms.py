@@ -12,3 +12,12 @@ def test_russian_declines_a_foreign_name_and_its_last_word() -> None:
     assert {"Дун Цзюнем", "Дун Цзюня"} <= set(name_variants("Дун Цзюнь"))
     assert name_variants("Ли Шанфу") == ["Ли Шанфу"]  # ends in a vowel: not declined
     assert name_variants("Lloyd Austin") == ["Lloyd Austin"]
+
+
+def test_russian_surnames_have_their_own_instrumental_and_an_undeclined_surname_keeps_its_form() -> None:
+    belousov = name_variants("Андрей Белоусов")
+    assert {"Андреем Белоусовым", "Андрея Белоусова", "Андрею Белоусову", "Андрее Белоусове"} <= set(belousov)
+    assert {"Сергеем Шойгу", "Сергея Шойгу"} <= set(name_variants("Сергей Шойгу"))
+    assert "Валерии Герасимове" in name_variants("Валерий Герасимов")
+    assert name_variants("Шойгу") == ["Шойгу"]
+    assert {"Остином", "Остиным"} <= set(name_variants("Остин"))  # the spelling does not tell which
