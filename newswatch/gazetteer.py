@@ -19,7 +19,7 @@ from newswatch.lexicon import load_lexicon
 from newswatch.matching import per_span, per_text
 from newswatch.matching import spaced as spaced_text
 from newswatch.model import LEVEL_RANK
-from newswatch.name_forms import name_pattern, name_variants
+from newswatch.name_forms import name_pattern, name_variants, title_variants
 from newswatch.phrases import PhraseIndex, PhraseScanner
 from newswatch.settings import Settings
 from newswatch.text import Sentence, verbatim_spans
@@ -190,10 +190,12 @@ class Gazetteer:
         """Every office alias; each maps to (office ids, needs a country word)."""
         by_alias: dict[tuple[str, bool], list[str]] = {}
         for office_id, office in self.offices.items():
-            for alias in office.aliases:
-                by_alias.setdefault((alias.lower(), False), []).append(office_id)
-            for alias in office.qualified_aliases:
-                by_alias.setdefault((alias.lower(), True), []).append(office_id)
+            for aliases, qualified in ((office.aliases, False), (office.qualified_aliases, True)):
+                for alias in aliases:
+                    for form in title_variants(alias):  # министр обороны: министра, министром… обороны
+                        ids = by_alias.setdefault((form.lower(), qualified), [])
+                        if office_id not in ids:
+                            ids.append(office_id)
         index: PhraseIndex[tuple[tuple[str, ...], bool]] = PhraseIndex(ignore_case=True)
         for (alias, qualified), office_ids in by_alias.items():
             body = r"\s+".join(re.escape(t) for t in alias.split())

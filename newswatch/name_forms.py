@@ -1,4 +1,4 @@
-"""The forms a person's name takes in text (pure): a middle initial, ", Jr.", Russian declension."""
+"""The forms a person's name or a title takes in text (pure): a middle initial, ", Jr.", Russian declension."""
 
 from __future__ import annotations
 
@@ -73,3 +73,14 @@ def _declined(forms: tuple[str, ...], word: str, case: int) -> str:
     if not forms:
         return word
     return forms[case] if case < len(forms) else forms[_INSTRUMENTAL]
+
+
+def title_variants(alias: str) -> list[str]:
+    """The forms a title takes in text: itself, and in Cyrillic its head word's case forms, the
+    words after it unchanged ("министр обороны" → "министра обороны", "министром обороны";
+    "глава Пентагона" → "главы Пентагона", "главой Пентагона")."""
+    words = alias.split()
+    if not words or not _CYRILLIC.search(words[0]):
+        return [alias]
+    head, rest = words[0], words[1:]
+    return list(dict.fromkeys([alias, *(" ".join([form, *rest]) for form in _russian_cases(head))]))

@@ -80,3 +80,9 @@ def test_a_surname_in_each_script_is_found_declined_after_a_rank(tmp_path: Path)
     hits = gazetteer.references(text)
     mentions = gazetteer.find_ranked_surnames(text, dt.date(2022, 5, 13), hits)
     assert [(m.text, m.official_id) for m in mentions] == [("Герасимов", "valery-gerasimov")]
+
+
+def test_a_declined_russian_title_is_the_office(gazetteer: Gazetteer) -> None:
+    text = "Переговоры с главой Пентагона прошли по телефону."
+    hits = gazetteer.references(text)
+    assert [(text[start:end], ids) for start, end, (ids, _) in hits.titles] == [("главой Пентагона", ("us-secdef",))]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newswatch.name_forms import name_variants
+from newswatch.name_forms import name_variants, title_variants
 
 
 def test_russian_declines_a_foreign_name_and_its_last_word() -> None:
@@ -21,3 +21,15 @@ def test_russian_surnames_have_their_own_instrumental_and_an_undeclined_surname_
     assert "Валерии Герасимове" in name_variants("Валерий Герасимов")
     assert name_variants("Шойгу") == ["Шойгу"]
     assert {"Остином", "Остиным"} <= set(name_variants("Остин"))  # the spelling does not tell which
+
+
+def test_a_cyrillic_title_is_declined_by_its_head_word() -> None:
+    assert title_variants("министр обороны") == [
+        "министр обороны",
+        "министра обороны",
+        "министру обороны",
+        "министром обороны",
+        "министре обороны",
+    ]
+    assert "главой Пентагона" in title_variants("глава Пентагона")
+    assert title_variants("Secretary of Defense") == ["Secretary of Defense"]
