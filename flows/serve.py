@@ -30,7 +30,12 @@ def prefect_api(log_path: Path, *, port: int = 0, dashboard: bool = True) -> Ite
         PortInUseError: ``port`` is taken.
     """
     with local_prefect_api(
-        log_path, timeout=SERVER_START_TIMEOUT_SECONDS, services=True, port=port, ui=dashboard
+        log_path,
+        timeout=SERVER_START_TIMEOUT_SECONDS,
+        services=True,
+        port=port,
+        ui=dashboard,
+        started_by="newswatch serve",  # replay and run use it while it serves
     ) as api_url:
         yield api_url
 
@@ -115,6 +120,27 @@ def _run_now(deployment_id: Any) -> None:
         return
     with get_client(sync_client=True) as client:
         client.create_flow_run_from_deployment(deployment_id)
+
+
+def run_line(flow: str, finished: dt.datetime, what: str, next_due: dt.datetime | None) -> str:
+    """One line on a served run: when it ended, what it did, when the next is due (with its date
+    when that is another day, as a daily digest's is)."""
+    if next_due is None:
+        due = "no next run scheduled"
+    else:
+        local = next_due.astimezone(finished.tzinfo)
+        due = f"next run {local:%H:%M:%S}" if local.date() == finished.date() else f"next run {local:%Y-%m-%d %H:%M:%S}"
+    return f"{finished:%Y-%m-%d %H:%M:%S} {flow}: {what}; {due}"
+
+
+def print_run_line(flow: str, what: str) -> None:
+    """In a deployment's run (`serve`'s, a worker's), print its :func:`run_line`: a served run's
+    output reaches `serve`'s."""
+    from prefect.runtime import deployment
+
+    if deployment.id:
+        finished = dt.datetime.now().astimezone()
+        print(run_line(flow, finished, what, next_run_due(deployment.id)), flush=True)
 
 
 def next_run_due(deployment_id: Any) -> dt.datetime | None:

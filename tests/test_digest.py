@@ -269,3 +269,37 @@ def test_the_digest_flow_does_nothing_until_digests_are_enabled(
     assert enabled.plan is not None and [d.delivered for d in enabled.deliveries] == [True]
     (message,) = json_receiver.wait_for(1)
     assert message["title"].startswith("newswatch digest ") and "New contacts (2):" in message["message"]
+
+
+def test_a_scheduled_run_decides_its_period_once_and_the_next_period_catches_up(
+    database_url: str, json_receiver: JsonReceiver, settings: Settings, classifier: Classifier
+) -> None:
+    """The digest deployment ticks every few minutes: the first tick in a period decides it, so
+    news arriving later in the period waits for the next period's digest, not a late one."""
+    sessions = open_database(database_url)
+    channels = build_channels([json_receiver.url])
+    quiet = prepare_digest(sessions, channels, settings, decide_once=True)
+    assert quiet.digest is None and not quiet.existed and _count(sessions, DigestRow) == 1
+
+    _store(sessions, classifier, [SEEDS])
+    later = prepare_digest(sessions, channels, settings, decide_once=True)  # a later tick, same period
+    assert later.period == quiet.period, "the test ran across a period's start: run it again"
+    assert later.digest is None and later.existed and later.queued == ()
+    assert deliver_alerts(sessions, channels, settings) == [] and _count(sessions, DigestRow) == 1
+
+    # The first tick of the next period (or the first after ticks were missed) sends the news.
+    caught_up = prepare_digest(sessions, channels, settings, now=dt.datetime.now(dt.UTC) + TOMORROW, decide_once=True)
+    assert caught_up.digest is not None and caught_up.queued == (channels[0].label,)
+    assert len(caught_up.digest.contacts) == 2 and caught_up.since < caught_up.digest.until
+    assert [d.delivered for d in deliver_alerts(sessions, channels, settings)] == [True]
+
+
+def test_prefect_yaml_leaves_the_digest_time_to_the_configuration() -> None:
+    """One source of truth: the digest deployment ticks on an interval no longer than the shortest
+    sensible period; no cron in prefect.yaml repeats digest.daily_at."""
+    import yaml
+
+    config = yaml.safe_load((Path(__file__).parents[1] / "prefect.yaml").read_text(encoding="utf-8"))
+    (deployment,) = [d for d in config["deployments"] if d["name"] == "digest"]
+    (schedule,) = deployment["schedules"]
+    assert set(schedule) == {"interval"} and schedule["interval"] <= 15 * 60

@@ -60,32 +60,64 @@ def _serve_one_local_feed(
     )
 
 
-def test_serve_runs_the_monitor_and_the_digest_on_schedule_and_stops_on_sigterm(
+def test_serve_runs_the_monitor_deliver_alerts_and_the_digest_on_schedule_and_stops_on_sigterm(
     feed_site: FeedSite, json_receiver: JsonReceiver, tmp_path: Path
 ) -> None:
+    json_receiver.fail_with(503)  # the first cycle's alert fails: deliver-alerts sends it later
     server = _serve_one_local_feed(
         feed_site,
         json_receiver,
         tmp_path,
-        {"monitor_every_minutes": 0.25, "deliver_every_minutes": 0.25},
+        {"monitor_every_minutes": 60, "deliver_every_minutes": 0.25},  # the monitor: only its first cycle
         digest={"enabled": True, "every_hours": 0.005},  # every 18 s
+        alerts={"retry_base_seconds": 0},
     )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(server.stdout or []), daemon=True)
+    reader.start()
     try:
+        deadline = time.monotonic() + 180
+        while not json_receiver.requests and time.monotonic() < deadline:
+            time.sleep(0.2)
+        json_receiver.recover()
         messages = json_receiver.wait_for(2, timeout=240)
         titles = sorted(m["title"] for m in messages)
         assert titles[0].startswith("US–China military contact: Charles Q. Brown Jr. – Liu Zhenli")
         assert titles[1].startswith("newswatch digest ") and titles[1].endswith(": 1 new US–China contact")
+        deadline = time.monotonic() + 120  # runs queue behind each other on a busy machine
+        while time.monotonic() < deadline and not (
+            any(" deliver-alerts: alerts 1 sent" in line for line in lines)
+            and any(": nothing new; " in line for line in lines)
+        ):
+            time.sleep(0.5)
     finally:
         server.send_signal(signal.SIGTERM)
-        stdout, stderr = server.communicate(timeout=60)
+        _, stderr = server.communicate(timeout=60)
+        reader.join(timeout=10)
+    stdout = "".join(lines)
     assert server.returncode == 0, stderr
     assert "Serving on http://127.0.0.1:" in stdout and stdout.rstrip().endswith("Stopped.")
     assert "digest every 0.005 h" in stdout
     assert "Traceback" not in stderr
+    _assert_deliver_and_digest_lines(stdout)
     api_url = stdout.split("Serving on ", 1)[1].split(":", 2)
     port = int(api_url[2].split("/", 1)[0])
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0, "the local Prefect server outlived serve"
+
+
+def _assert_deliver_and_digest_lines(stdout: str) -> None:
+    """A line per deliver-alerts run that sent or failed something (none for a quiet tick), and
+    one per digest run that decided its period, each saying when the next run is due."""
+    stamp, due = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", r"next run (\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d"
+    deliver = re.findall(rf"^{stamp} deliver-alerts: alerts (\d+) sent, (\d+) failed; {due}$", stdout, re.M)
+    assert len(deliver) == stdout.count(" deliver-alerts: "), stdout
+    assert all(sent != "0" or failed != "0" for sent, failed, _ in deliver), stdout
+    assert ("1", "0", "") in deliver, "deliver-alerts sent the alert that had failed"
+    digest = re.findall(rf"^{stamp} digest: period \S+: (.+); digests (\d+) sent, (\d+) failed; {due}$", stdout, re.M)
+    assert len(digest) == stdout.count(" digest: "), stdout
+    assert any(found.startswith("1 new contacts, 0 meetings announced, ") for found, *_ in digest), stdout
+    assert ("nothing new", "0", "0", "") in digest, "a quiet period prints its line too"
 
 
 def test_serve_polls_at_start_prints_a_line_per_run_and_its_dashboard(
@@ -163,3 +195,30 @@ def test_serve_on_a_taken_port_says_so_in_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         f"newswatch: error: port {port} on 127.0.0.1 is in use (Address already in use); choose another"
     ]
+
+
+def test_a_run_line_dates_a_next_run_on_another_day_and_says_what_a_digest_run_did() -> None:
+    from newswatch.app.alerting import Delivery
+    from newswatch.app.digests import DigestPlan
+    from newswatch.digest import Digest, TopicVolume
+    from newswatch.flows import deliver, digest
+    from newswatch.flows.serve import run_line
+
+    finished = dt.datetime(2026, 12, 7, 8, 0, 5, tzinfo=dt.UTC)
+    sent = Delivery(1, None, "json://127.0.0.1", True, "digest", "")
+    failed = Delivery(2, 1, "json://127.0.0.1", False, "alert", "", error="HTTP 503", status="failed")
+    assert run_line(
+        "deliver-alerts", finished, deliver.summary([sent, failed]), finished.replace(minute=5, second=0)
+    ) == ("2026-12-07 08:00:05 deliver-alerts: alerts 1 sent, 1 failed; next run 08:05:00")
+    period = dt.datetime(2026, 12, 7, 8, tzinfo=dt.UTC)
+    news = Digest(period, period, finished, topics=(TopicVolume("taiwan", "Taiwan", 3), TopicVolume("scs", "SCS", 0)))
+    decided = digest.DigestRun(DigestPlan("2026-12-07T08:00Z", period, news, queued=("json",)), [sent])
+    assert run_line("digest", finished, digest.summary(decided), period + dt.timedelta(days=1)) == (
+        "2026-12-07 08:00:05 digest: period 2026-12-07T08:00Z: 0 new contacts, 0 meetings announced, "
+        "articles in 1 topics; digests 1 sent, 0 failed; next run 2026-12-08 08:00:00"
+    )
+    quiet = digest.DigestRun(DigestPlan("2026-12-07T08:00Z", period, None), [])
+    assert quiet.eventful and digest.summary(quiet) == "period 2026-12-07T08:00Z: nothing new; digests 0 sent, 0 failed"
+    decided_before = digest.DigestRun(DigestPlan("2026-12-07T08:00Z", period, None, existed=True), [])
+    assert not decided_before.eventful, "a later tick in a decided period prints nothing"
+    assert run_line("digest", finished, "x", None).endswith("; no next run scheduled")

@@ -35,6 +35,7 @@ def prepare_digest(
     settings: Settings,
     now: dt.datetime | None = None,
     dry_run: bool = False,
+    decide_once: bool = False,
 ) -> DigestPlan:
     """Compose the current period's digest and queue it for each channel with something new in
     its cut, once per period and channel. With ``dry_run``, only compose what a digest would say
@@ -42,6 +43,11 @@ def prepare_digest(
 
     A digest covers what happened since the previous one ended (a first one: one period back)
     and is stored as composed; a channel that joins later in the period receives it too.
+
+    With ``decide_once`` (the scheduled flow, which runs on a tick more frequent than the
+    periods), the first run in a period decides it: a digest with nothing new is stored too, so
+    that a later run in the period sends nothing rather than a digest hours after its time. By
+    hand (`newswatch digest`), a period with nothing new stays open.
     """
     options = settings.core.digest
     now = now or dt.datetime.now(dt.UTC)
@@ -73,6 +79,8 @@ def prepare_digest(
         existed = stored is not None
         wanted = recipients(digest) if digest.has_news else []
         if not wanted:
+            if decide_once and stored is None and not dry_run:
+                digests.store_digest(session, key, digest.since, now, digest.as_json())
             return DigestPlan(key, digest.since, None, existed)
         if dry_run:
             return DigestPlan(key, digest.since, digest, existed, recipients=tuple(c.label for c in wanted))
