@@ -24,7 +24,7 @@ from newswatch.flows.tasks import (
     store_results,
 )
 from newswatch.model import Article, ReadFailure
-from newswatch.seeds import read_seed_files
+from newswatch.seeds import nothing_readable, read_seed_files
 
 
 @task(cache_policy=NO_CACHE)
@@ -46,6 +46,8 @@ def replay(paths: list[str], config_dir: str | None = None) -> RunReport:
     channels = run_channels(settings)
     db = open_database(database_url(None))
     articles, failures = read_articles(paths)
+    if not articles:  # (the command line checks this first; a deployment's run fails here)
+        raise nothing_readable(paths, failures)
     # quote(): Prefect would otherwise walk every article, classification and setting of these
     # arguments looking for upstream futures (about a second per thousand articles); none are in them.
     classifications, unclassified = classify_each_article(quote(articles), quote(settings))  # type: ignore[call-overload]  # Prefect unwraps quote()

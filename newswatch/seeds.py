@@ -196,6 +196,15 @@ def check_seed_files(paths: Iterable[Path]) -> tuple[int, list[ReadFailure]]:
     return readable, failures
 
 
+def nothing_readable(paths: Iterable[str | Path], failures: list[ReadFailure]) -> SeedFileError:
+    """The error of a replay that could read no file: one file's own error, else how many failed."""
+    if len(failures) == 1:
+        return SeedFileError(f"{failures[0].path}: {failures[0].reason}")
+    if failures:
+        return SeedFileError(f"none of the {len(failures)} files is a readable seed file")
+    return SeedFileError(f"no seed files (*.txt) in {', '.join(str(p) for p in paths)}")
+
+
 def find_seed_files(paths: Iterable[Path]) -> tuple[list[Path], list[ReadFailure]]:
     """Expand files and folders into the seed files to read, in name order within a folder.
 

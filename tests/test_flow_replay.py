@@ -134,3 +134,18 @@ def test_notification_urls_can_come_from_a_prefect_secret_block(
     report = _replay(monkeypatch, sqlite_url, [], [SEEDS / "004_ec52301a8b636dd9.txt"], config)
     assert [d.channel.split(" ")[0] for d in report.deliveries] == ["ops"]
     assert len(json_receiver.wait_for(1)) == 1
+
+
+def test_a_run_that_can_read_nothing_fails_naming_why(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+) -> None:
+    """A deployment's run (the command line checks its paths first) fails rather than completing
+    having done nothing: a worker whose working directory lacks the relative `seeds`."""
+    from newswatch.errors import SeedFileError
+
+    with pytest.raises(SeedFileError, match=r"^seeds-elsewhere: no such file or folder$"):
+        _replay(monkeypatch, sqlite_url, [], [Path("seeds-elsewhere")])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(SeedFileError, match=r"^no seed files \(\*\.txt\) in .*empty$"):
+        _replay(monkeypatch, sqlite_url, [], [empty])

@@ -12,8 +12,8 @@ from newswatch.cli.core import app
 from newswatch.cli.options import JsonOption, PathsArgument, global_options
 from newswatch.cli.output import contact_text, echo, echo_json
 from newswatch.cli.status import ExitStatus
-from newswatch.errors import SeedFileError
 from newswatch.model import Article, Classification, Contact, ReadFailure
+from newswatch.seeds import nothing_readable
 
 if TYPE_CHECKING:
     from newswatch.evaluate import Evaluation
@@ -84,11 +84,11 @@ def unreadable(failures: list[ReadFailure], *, read: int) -> None:
         SeedFileError: no file could be read (one file: its own error).
     """
     if not read and len(failures) == 1:
-        raise SeedFileError(f"{failures[0].path}: {failures[0].reason}")
+        raise nothing_readable([], failures)
     for failure in failures:
         echo(f"skipped {failure.path}: {failure.reason}", err=True)
     if not read:
-        raise SeedFileError(f"none of the {len(failures)} files is a readable seed file")
+        raise nothing_readable([], failures)
 
 
 @app.command()

@@ -91,7 +91,10 @@ def digest_command(
             echo(f"Nothing new since {since}: no digest would be sent.")
             return
         if plan.existed:
-            echo(f"(The digest of period {plan.period} was sent already; the next one would say this.)")
+            echo(
+                f"(The digest of period {plan.period} was decided already: sent, or nothing was new then; "
+                "the next period's would say this.)"
+            )
         title, body = render_digest(
             plan.digest,
             settings.core.countries,
