@@ -143,8 +143,17 @@ def print_run_line(flow: str, what: str) -> None:
         print(run_line(flow, finished, what, next_run_due(deployment.id)), flush=True)
 
 
+def next_interval_time(anchor: dt.datetime, every: dt.timedelta, now: dt.datetime) -> dt.datetime:
+    """The first time after ``now`` of a schedule every ``every`` from ``anchor``."""
+    if now < anchor:
+        return anchor
+    return anchor + every * ((now - anchor) // every + 1)
+
+
 def next_run_due(deployment_id: Any) -> dt.datetime | None:
-    """When the deployment's next scheduled run is due, as the Prefect API knows it."""
+    """When the deployment's next scheduled run is due: its first scheduled run, as the Prefect
+    API knows it, else (the scheduler has not made it yet, as just after `serve` starts) the next
+    time of its active interval schedules."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         DeploymentFilter,
@@ -165,4 +174,15 @@ def next_run_due(deployment_id: Any) -> dt.datetime | None:
             sort=FlowRunSort.EXPECTED_START_TIME_ASC,
             limit=1,
         )
-    return runs[0].expected_start_time if runs else None
+        if runs:
+            return runs[0].expected_start_time
+        from prefect.client.schemas.schedules import IntervalSchedule
+
+        schedules = client.read_deployment(deployment_id).schedules
+    now = dt.datetime.now(dt.UTC)
+    upcoming = [
+        next_interval_time(item.schedule.anchor_date, item.schedule.interval, now)
+        for item in schedules
+        if item.active and isinstance(item.schedule, IntervalSchedule) and item.schedule.anchor_date is not None
+    ]
+    return min(upcoming, default=None)

@@ -222,3 +222,12 @@ def test_a_run_line_dates_a_next_run_on_another_day_and_says_what_a_digest_run_d
     decided_before = digest.DigestRun(DigestPlan("2026-12-07T08:00Z", period, None, existed=True), [])
     assert not decided_before.eventful, "a later tick in a decided period prints nothing"
     assert run_line("digest", finished, "x", None).endswith("; no next run scheduled")
+
+
+def test_the_next_time_of_an_interval_schedule_is_the_first_after_now() -> None:
+    from newswatch.flows.serve import next_interval_time
+
+    anchor, every = dt.datetime(2026, 12, 7, 7, 0, tzinfo=dt.UTC), dt.timedelta(minutes=15)
+    assert next_interval_time(anchor, every, anchor - dt.timedelta(hours=1)) == anchor
+    assert next_interval_time(anchor, every, anchor) == anchor + every
+    assert next_interval_time(anchor, every, anchor + dt.timedelta(minutes=31)) == anchor + 3 * every
