@@ -13,47 +13,57 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from newswatch.lexicon import load_lexicon
 from newswatch.matching import PatternFilter, compile_guarded
 
 Precision = Literal["day", "week", "month"]
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# Month and weekday words and days counted from the article's date, of every language's lexicon
+# file (config/lexicon/<language>.yaml: months, weekdays, relative_days); Chinese numbers and
+# weekdays are written into the patterns below, which read them by their characters.
+_LEXICON = load_lexicon()
+MONTHS = {word.lower().rstrip("."): number for word, number in _LEXICON.words("months").items()}
 WEEKDAY_NUMBERS = {
-    **{name: number for number, name in enumerate(WEEKDAYS)},
-    **{
-        name: number
-        for number, name in enumerate(("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"))
-    },
+    **{word.lower(): number for word, number in _LEXICON.words("weekdays").items()},
     **{name: number for number, name in enumerate("一二三四五六日")},
     "天": 6,
 }
-SPANISH_MONTHS = {
-    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7, "agosto": 8,
-    "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
-}  # fmt: skip
-MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
-    "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
-    "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11,
-    "november": 11, "dec": 12, "december": 12,
-}  # fmt: skip
-# English names, capitalised as in text: what the patterns above read.
-MONTH_NAMES = tuple(max((n for n in MONTHS if MONTHS[n] == month), key=len).capitalize() for month in range(1, 13))
-WEEKDAY_NAMES = tuple(day.capitalize() for day in WEEKDAYS)
+_ENGLISH = next((language for language in _LEXICON.languages if language.language == "en"), None)
+
+
+def _english_names(mapping: str, count: int) -> tuple[str, ...]:
+    """English's longest word for each month or weekday ("September", not "Sept."), as text
+    writes it: what an English sentence calls it."""
+    words = _ENGLISH.numbers.get(mapping, {}) if _ENGLISH else {}
+    first = 1 if mapping == "months" else 0
+    return tuple(
+        max((w for w, n in words.items() if n == number), key=len, default="") for number in range(first, first + count)
+    )
+
+
+MONTH_NAMES = _english_names("months", 12)
+WEEKDAY_NAMES = _english_names("weekdays", 7)
+
+
+def _word_alternation(words: Iterable[str]) -> str:
+    """Words as one alternation, longest first, each also capitalised when written in lower case
+    ("julio", "Julio"); matched case-sensitively, and not as the start of a longer word."""
+    forms = {form for word in words for form in (word, word[:1].upper() + word[1:])}
+    return "(?:" + "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True)) + r")(?![^\W\d_])"
+
+
 NUMBER_WORDS = {
     "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14,
 }  # fmt: skip
 
-_MONTH = r"(?P<month>Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)"
-_RELATIVE_DAYS = {
-    "yesterday": -1, "today": 0, "tonight": 0, "last night": -1, "a day earlier": -1,
-    "the day before": -1, "the previous day": -1, "the same day": 0,
-}  # fmt: skip
+_MONTH = rf"(?P<month>{_word_alternation(_LEXICON.words('months'))})"
+_WEEKDAY = rf"(?P<weekday>{_word_alternation(_LEXICON.words('weekdays'))})"
+_RELATIVE_DAY_WORDS = {word.lower(): days for word, days in _LEXICON.words("relative_days").items()}
 _WEEK_OFFSETS = {
     "last week": -7, "earlier this week": -2, "this week": -1, "last weekend": -6,
     "over the weekend": -2,
@@ -164,15 +174,9 @@ def _numbered_day(groups: Groups, anchor: dt.date) -> Resolved | None:
 
 
 def _named_month_day(groups: Groups, anchor: dt.date) -> Resolved | None:
-    """Dec. 21, 21 December 2023: a day with its month named in English."""
+    """Dec. 21, 21 December 2023, 16 de abril de 2024, 12 июля: a day with its month named."""
     year = _number(groups.get("year"))
     return _calendar_day(year, _month_number(groups["month"] or ""), int(groups["day"] or 0), anchor)
-
-
-def _spanish_month_day(groups: Groups, anchor: dt.date) -> Resolved | None:
-    """16 de abril (de 2024)."""
-    year = _number(groups.get("year"))
-    return _calendar_day(year, SPANISH_MONTHS[(groups["month"] or "").lower()], int(groups["day"] or 0), anchor)
 
 
 def _day_of_month(groups: Groups, anchor: dt.date) -> Resolved | None:
@@ -182,14 +186,11 @@ def _day_of_month(groups: Groups, anchor: dt.date) -> Resolved | None:
     return (found, "day") if found else None
 
 
-_DAY_WORDS = {
-    "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "前天": -2, "ayer": -1, "hoy": 0, "anteayer": -2,
-    **_RELATIVE_DAYS,
-}  # fmt: skip
+_DAY_WORDS = {"昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "前天": -2, **_RELATIVE_DAY_WORDS}
 
 
 def _relative_day(groups: Groups, anchor: dt.date) -> Resolved:
-    """Yesterday, 昨天, ayer: days from the article's."""
+    """Yesterday, 昨天, ayer, вчера: days from the article's."""
     return anchor + dt.timedelta(days=_DAY_WORDS[(groups["rel"] or "").lower()]), "day"
 
 
@@ -283,31 +284,17 @@ PATTERNS: list[DatePattern] = [
     ),
     DatePattern(
         "day_month",
-        compile_guarded(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+(?P<year>\d{4}))?"),
+        compile_guarded(
+            r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+|de\s+)?" + _MONTH + r"(?:,?\s+(?:de\s+)?(?P<year>\d{4}))?"
+        ),
         _named_month_day,
         _next_calendar_day,
     ),
     DatePattern(
         "weekday",
         compile_guarded(
-            r"\b(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-            r"(?:\s+(?:morning|afternoon|evening|night))?(?:\s*\((?P<dom>\d{1,2})\))?",
+            r"\b" + _WEEKDAY + r"(?:\s+(?:morning|afternoon|evening|night))?(?:\s*\((?P<dom>\d{1,2})\))?",
         ),
-        _weekday,
-        _next_weekday,
-    ),
-    DatePattern(
-        "es_day_month",
-        compile_guarded(
-            r"\b(?P<day>\d{1,2})\s+de\s+(?P<month>" + "|".join(SPANISH_MONTHS) + r")(?:\s+de\s+(?P<year>\d{4}))?\b",
-            re.IGNORECASE,
-        ),
-        _spanish_month_day,
-        _next_calendar_day,
-    ),
-    DatePattern(
-        "es_weekday",
-        compile_guarded(r"\b(?P<weekday>lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b", re.IGNORECASE),
         _weekday,
         _next_weekday,
     ),
@@ -331,11 +318,10 @@ PATTERNS: list[DatePattern] = [
         _day_of_month,
     ),
     DatePattern("cjk_relative", compile_guarded(r"(?P<rel>昨天|昨日|今天|今日|前天)"), _relative_day),
-    DatePattern("es_relative", compile_guarded(r"\b(?P<rel>ayer|hoy|anteayer)\b", re.IGNORECASE), _relative_day),
     DatePattern(
         "relative_day",
         compile_guarded(
-            r"\b(?P<rel>yesterday|today|tonight|last night|a day earlier|the day before|the previous day|the same day)\b",
+            r"\b(?P<rel>" + "|".join(re.escape(w) for w in sorted(_RELATIVE_DAY_WORDS, key=len, reverse=True)) + r")\b",
             re.IGNORECASE,
         ),
         _relative_day,

@@ -33,6 +33,10 @@ Categories (a file may leave one out, or give it an empty list):
                      ("Gen.", "генерал армии"; case-sensitive; newswatch.gazetteer lets any
                      country's word of newswatch.yaml precede one: "Russian Gen.")
     dateline_cities  (a mapping, not fragments) dateline city → its English name
+    months           (a mapping) a month's word as text writes it → its number, 1–12 ("July": 7,
+                     "июля": 7); matched case-sensitively, a lower-case word also capitalised
+    weekdays         (a mapping) a weekday's word → 0 (Monday) … 6 (Sunday) ("среду": 2)
+    relative_days    (a mapping) a word or phrase → days from the article's date ("вчера": -1)
 
 The detector (newswatch.detection.vocabulary) joins every language's fragments of a category into one
 alternation, languages in a stable order (``LEADING_LANGUAGES``, then the others by code), and
@@ -51,7 +55,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -82,7 +86,9 @@ CATEGORIES = (
     "reported_on",
     "ranks",
 )
-MAPPINGS = ("dateline_cities",)
+MAPPINGS = ("dateline_cities", "months", "weekdays", "relative_days")
+# The range of each numeric mapping's values.
+_NUMBER_RANGES = {"months": (1, 12), "weekdays": (0, 6), "relative_days": (-7, 0)}
 LEADING_LANGUAGES = ("en", "es", "zh")  # then the others, by code
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 _NEVER = r"(?!)"  # the alternation of a category no language fills: matches nothing
@@ -96,6 +102,7 @@ class LanguageLexicon:
     path: Path
     fragments: Mapping[str, tuple[str, ...]]  # category → fragments, every category present
     dateline_cities: Mapping[str, str]
+    numbers: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # months, weekdays, relative_days
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,17 @@ class Lexicon:
     def alternation(self, category: str) -> str:
         """The category's fragments joined into one regular expression (see ``join``)."""
         return join(self.fragments(category))
+
+    def words(self, mapping: str) -> dict[str, int]:
+        """A numeric mapping (months, weekdays, relative_days) of every language; an earlier
+        language's word is kept where a later one has it too."""
+        if mapping not in _NUMBER_RANGES:
+            raise KeyError(mapping)
+        merged: dict[str, int] = {}
+        for language in self.languages:
+            for word, number in language.numbers.get(mapping, {}).items():
+                merged.setdefault(word, number)
+        return merged
 
     @property
     def dateline_cities(self) -> dict[str, str]:
@@ -230,6 +248,20 @@ def _cities(path: Path, category: str, value: object) -> Mapping[str, str]:
     return MappingProxyType(dict(value))
 
 
+def _numbers(path: Path, mapping: str, value: object) -> Mapping[str, int]:
+    if value is None:
+        return MappingProxyType({})
+    low, high = _NUMBER_RANGES[mapping]
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and k.strip() and isinstance(v, int) and not isinstance(v, bool) for k, v in value.items()
+    ):
+        raise ConfigError(f"{path}: {mapping}: expected a mapping of word → whole number ({low} to {high})")
+    outside = [f"{k}: {v}" for k, v in value.items() if not low <= v <= high]
+    if outside:
+        raise ConfigError(f"{path}: {mapping}: {outside[0]} is outside {low} to {high}")
+    return MappingProxyType(dict(value))
+
+
 def load_language(path: Path) -> LanguageLexicon:
     """One lexicon file, validated.
 
@@ -256,6 +288,7 @@ def load_language(path: Path) -> LanguageLexicon:
             {category: _fragments(path, category, data.get(category)) for category in CATEGORIES}
         ),
         dateline_cities=_cities(path, "dateline_cities", data.get("dateline_cities")),
+        numbers=MappingProxyType({mapping: _numbers(path, mapping, data.get(mapping)) for mapping in _NUMBER_RANGES}),
     )
 
 

@@ -120,3 +120,25 @@ def test_a_date_says_whether_it_was_resolved_against_the_article_date() -> None:
     stated, counted = find_dates("on Dec. 21, 2023, and again on Thursday", dt.date(2025, 4, 12))
     assert (stated.date, stated.relative) == (dt.date(2023, 12, 21), False)
     assert (counted.date, counted.relative) == (dt.date(2025, 4, 10), True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12 июля 2024 года", dt.date(2024, 7, 12)),
+        ("переговоры 12 июля", dt.date(2024, 7, 12)),
+        ("в пятницу", dt.date(2024, 7, 12)),
+        ("в среду", dt.date(2024, 7, 10)),
+        ("вчера", dt.date(2024, 7, 12)),
+        ("накануне", dt.date(2024, 7, 12)),
+        ("16 de abril de 2024", dt.date(2024, 4, 16)),
+        ("el Jueves", dt.date(2024, 7, 11)),
+    ],
+)
+def test_date_words_come_from_each_languages_lexicon(text: str, expected: dt.date) -> None:
+    (mention,) = find_dates(text, dt.date(2024, 7, 13))
+    assert mention.date == expected
+
+
+def test_a_month_word_is_not_the_start_of_a_longer_word() -> None:
+    assert find_dates("12 маяков и the ministers may meet", dt.date(2024, 7, 13)) == []

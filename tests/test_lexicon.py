@@ -244,3 +244,13 @@ def test_a_portuguese_or_french_plan_is_planned_not_held(classifier: Classifier,
     contact = classifier.classify(_article(text)).contact
     assert contact is not None and contact.status == "planned"
     assert _names(contact) == ["Dong Jun", "Lloyd Austin"]
+
+
+def test_date_words_are_checked_when_loaded(tmp_path: Path) -> None:
+    bad = tmp_path / "xx.yaml"
+    bad.write_text("language: xx\nmonths: {Smarch: 13}\n")
+    with pytest.raises(ConfigError, match=r"xx.yaml: months: Smarch: 13 is outside 1 to 12"):
+        load_language(bad)
+    bad.write_text("language: xx\nweekdays: [lundi]\n")
+    with pytest.raises(ConfigError, match=r"xx.yaml: weekdays: expected a mapping of word → whole number \(0 to 6\)"):
+        load_language(bad)
