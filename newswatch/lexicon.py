@@ -32,7 +32,11 @@ Categories (a file may leave one out, or give it an empty list):
     ranks            ranks and honorifics between a title and a name, or before a surname
                      ("Gen.", "генерал армии"; case-sensitive; newswatch.gazetteer lets any
                      country's word of newswatch.yaml precede one: "Russian Gen.")
-    dateline_cities  (a mapping, not fragments) dateline city → its English name
+    place_before     right before a meeting's place ("in ", "в "): the place is the capitalised
+                     words after it (case-sensitive)
+    dateline_cities  (a mapping, not fragments) a city as text writes it, in a dateline or after
+                     place_before → its English name ("БЕРН", "Берне" → Bern); a place in a
+                     script other than Latin is taken only when named here
     months           (a mapping) a month's word as text writes it → its number, 1–12 ("July": 7,
                      "июля": 7); matched case-sensitively, a lower-case word also capitalised
     weekdays         (a mapping) a weekday's word → 0 (Monday) … 6 (Sunday) ("среду": 2)
@@ -85,6 +89,7 @@ CATEGORIES = (
     "background_tail",
     "reported_on",
     "ranks",
+    "place_before",
 )
 MAPPINGS = ("dateline_cities", "months", "weekdays", "relative_days")
 # The range of each numeric mapping's values.

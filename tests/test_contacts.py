@@ -287,3 +287,14 @@ def test_the_sides_an_article_may_refer_to_include_every_side_its_sentences_refe
         assert mentioned <= gazetteer.sides_referenced(references), article.ref
         checked += bool(mentioned)
     assert checked >= 20
+
+
+def test_a_russian_agency_dateline_and_a_russian_place_are_named_in_english() -> None:
+    from newswatch.detection.places import english_place, strip_dateline
+
+    assert strip_dateline("МОСКВА, 13 мая. /ТАСС/. Министр обороны") == ("Министр обороны", "Moscow")
+    assert strip_dateline("БЕРН, 18 декабря — РИА Новости. Начальник") == ("РИА Новости. Начальник", "Bern")
+    assert strip_dateline("WASHINGTON, Oct 21 (Reuters) - U.S. officials") == ("U.S. officials", "Washington")
+    assert english_place("Берне") == "Bern"
+    assert english_place("Кремле") is None  # an inflected word no lexicon names is no place
+    assert english_place("Kuala Lumpur") == "Kuala Lumpur"

@@ -9,15 +9,21 @@ from collections.abc import Sequence
 
 from newswatch.dates import MONTH_NAMES, WEEKDAY_NAMES
 from newswatch.detection.candidates import Group
-from newswatch.detection.vocabulary import DATELINE_CITIES, LOCATION_STOP
+from newswatch.detection.vocabulary import DATELINE_CITIES, LOCATION_STOP, PLACE_BEFORE
 from newswatch.matching import compile_guarded
 from newswatch.model import Mode
 from newswatch.text import Sentence
 
-_IN_PLACE = compile_guarded(r"\b(?:in|at) (?P<place>(?:[A-Z][\w'’-]+)(?:\s+[A-Z][\w'’-]+){0,2})")
+_UPPER = "A-ZÀ-ÖØ-ÞА-ЯЁ"  # capitals of the Latin (with Latin-1's) and Cyrillic alphabets
+_PLACE_WORD = rf"[{_UPPER}][\w'’-]+"
+_IN_PLACE = compile_guarded(rf"(?:{PLACE_BEFORE})(?P<place>{_PLACE_WORD}(?:\s+{_PLACE_WORD}){{0,2}})")
 _NOT_PLACES = frozenset([*MONTH_NAMES, *WEEKDAY_NAMES, "The", "A", "An", "His", "Her", "Their", "Its"])
+# "WASHINGTON (AP) —", "WASHINGTON, Oct 21 (Reuters) -", "МОСКВА, 13 мая. /ТАСС/.",
+# "БЕРН, 18 декабря — РИА Новости.": a city in capitals, perhaps a date, perhaps an agency, then a
+# dash (or a Russian agency's /NAME/).
 _DATELINE = re.compile(
-    r"\A(?P<city>[A-ZÀ-Ý][A-ZÀ-Ý.'’ -]{2,}?)(?:,\s*[A-Z][\w.]*(?:\s+\d{1,2})?)?\s*(?:\([^)]*\))?\s*[—–-]{1,2}\s"
+    rf"\A(?P<city>[{_UPPER}][{_UPPER}.'’ -]{{2,}}?)(?:,\s*[\w.]+(?:\s+[\w.]+){{0,2}})?\s*"
+    r"(?:\([^)]*\)\s*[—–-]{1,2}\s|[—–-]{1,2}\s|\.?\s*/[^/\n]{1,40}/\.?\s)"
 )
 _DATELINE_NOT_PLACES = frozenset({"ANALYSIS", "COMMENTARY", "OPINION", "EDITORIAL", "UPDATE", "EXCLUSIVE"})
 # "新华社北京4月17日电" / "新华社北京4月17日电（记者某某）": agency, city, date of filing.
@@ -37,7 +43,18 @@ def strip_dateline(text: str) -> tuple[str, str | None]:
     if not match:
         return text, None
     city = match.group("city").strip().title()
-    return text[match.end() :], None if city.upper() in _DATELINE_NOT_PLACES else city
+    if city.upper() in _DATELINE_NOT_PLACES:
+        return text[match.end() :], None
+    return text[match.end() :], english_place(city)
+
+
+def english_place(place: str) -> str | None:
+    """A place's English name: as the lexicons name it ("Берне" → Bern); a Latin-script place as
+    written; None for another script's place no lexicon names (an inflected form, a building)."""
+    named = DATELINE_CITIES.get(place) or DATELINE_CITIES.get(place.title())
+    if named:
+        return named
+    return place if all(not c.isalpha() or c.isascii() or "\u00c0" <= c <= "\u024f" for c in place) else None
 
 
 def contact_location(
@@ -59,9 +76,11 @@ def contact_location(
         text = candidate.sentence.text
         stop = LOCATION_STOP.search(text, candidate.predicate_start)
         for match in _IN_PLACE.finditer(text, candidate.predicate_start, stop.start() if stop else len(text)):
-            place = match.group("place")
-            if place.split()[0] not in _NOT_PLACES and not any(
-                w in place for w in ("Command", "Ministry", "Department")
+            place = english_place(match.group("place"))
+            if (
+                place
+                and place.split()[0] not in _NOT_PLACES
+                and not any(w in place for w in ("Command", "Ministry", "Department"))
             ):
                 return place
     lead_text = " ".join(s.text for s in sentences if s.paragraph <= sentences[0].paragraph + 1)

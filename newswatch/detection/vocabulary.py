@@ -71,4 +71,6 @@ EARLIER = vocabulary("earlier")
 # Asia, sit down with…"), since headlines report in the present tense.
 INFINITIVE = vocabulary("infinitives")
 HEADLINE_INFINITIVE = vocabulary("headline_infinitives", 0)
-DATELINE_CITIES = LEXICON.dateline_cities  # dateline city → its English name (zh.yaml)
+DATELINE_CITIES = LEXICON.dateline_cities  # a city as text writes it → its English name
+# Right before a meeting's place ("in Helsinki", "в Берне"): case-sensitive.
+PLACE_BEFORE = LEXICON.alternation("place_before")
