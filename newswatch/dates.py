@@ -352,7 +352,7 @@ PATTERNS: list[DatePattern] = [
     ),
     DatePattern(
         "month_year",
-        compile_guarded(r"\b(?:in|since|during)\s+" + _MONTH + r"(?:\s+(?P<year>\d{4}))?\b"),
+        compile_guarded(rf"(?:{_LEXICON.alternation('month_before')})" + _MONTH + r"(?:\s+(?P<year>\d{4}))?\b"),
         _month_of_year,
     ),
 ]

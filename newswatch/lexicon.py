@@ -34,6 +34,7 @@ Categories (a file may leave one out, or give it an empty list):
                      country's word of newswatch.yaml precede one: "Russian Gen.")
     place_before     right before a meeting's place ("in ", "в "): the place is the capitalised
                      words after it (case-sensitive)
+    month_before     right before a month, they date something to that month ("in May", "в октябре")
     dateline_cities  (a mapping, not fragments) a city as text writes it, in a dateline or after
                      place_before → its English name ("БЕРН", "Берне" → Bern); a place in a
                      script other than Latin is taken only when named here
@@ -90,6 +91,7 @@ CATEGORIES = (
     "reported_on",
     "ranks",
     "place_before",
+    "month_before",
 )
 MAPPINGS = ("dateline_cities", "months", "weekdays", "relative_days")
 # The range of each numeric mapping's values.

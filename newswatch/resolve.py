@@ -205,7 +205,12 @@ def _best(report: Report, events: Sequence[KnownEvent]) -> KnownEvent | None:
         for e in events
         if same_people(report, e)
         and any(_overlap(window, e.possible_dates()) >= 0 for window in windows)
-        and (report.date_stated or modes_compatible(e.mode, report.mode))
+        # A report without a stated date may be of another contact weeks apart: its mode tells
+        # them apart. Within a day of the event, a different mode is a misreport ("spoke face to
+        # face" of a phone call), never a second contact of the same two people.
+        and (
+            report.date_stated or modes_compatible(e.mode, report.mode) or abs(e.date - report.date) <= TIME_ZONE_SLACK
+        )
     ]
     if not matching:
         return None
