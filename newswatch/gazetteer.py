@@ -16,8 +16,7 @@ from typing import Literal
 
 from newswatch.config_schema import Office, Official, Role
 from newswatch.lexicon import load_lexicon
-from newswatch.matching import per_span, per_text
-from newswatch.matching import spaced as spaced_text
+from newswatch.matching import compile_guarded, per_span, per_text
 from newswatch.model import LEVEL_RANK
 from newswatch.name_forms import name_pattern, name_variants, title_variants
 from newswatch.phrases import PhraseIndex, PhraseScanner
@@ -66,22 +65,6 @@ class Mention:
 
 # Between a name and the title describing it: ", the U.S. " in "Salesses, the U.S. defense secretary".
 _APPOSITIVE = re.compile(r"\s*,\s*(?:the\s+)?(?:[A-Z][\w.'’-]*\s+){0,2}")
-_COUNTERPART = re.compile(r"counterparts?|对口", re.IGNORECASE)
-
-
-def _counterparts(text: str) -> list[tuple[int, int, str]]:
-    """ "counterpart(s)" (any case) and "对口" in ``text``, as (start, end, the word)."""
-    lowered = spaced_text(text)
-    if lowered is None:
-        return [(m.start(), m.end(), m.group(0)) for m in _COUNTERPART.finditer(text)]
-    found = []
-    for word, length in (("counterpart", 11), ("对口", 2)):
-        start = lowered.find(word)
-        while start != -1:
-            end = start - 1 + length + (lowered[start + length] == "s")  # spaced[i + 1] is text[i]
-            found.append((start - 1, end, text[start - 1 : end]))
-            start = lowered.find(word, start + length)
-    return sorted(found)
 
 
 @dataclass(frozen=True)
@@ -104,13 +87,16 @@ class Gazetteer:
         self.countries = settings.core.countries
         self.pair = settings.core.tracked_pair
         self._roles: dict[tuple[str, dt.date, frozenset[str]], tuple[Role, Office]] = {}
+        lexicon = load_lexicon(settings.config_dir)
         ranks = rank_words(
-            load_lexicon(settings.config_dir).alternation("ranks"),
+            lexicon.alternation("ranks"),
             (word for country in self.countries.values() for word in country.names),
         )
         self._following_name = re.compile(rf"\A,?\s*(?:(?:{ranks})\s+)*(?P<name>{_CAPITALISED_NAME})")
         self._rank_before = re.compile(rf"(?:{ranks})\s+$")
         self._ranks_only = re.compile(rf",?\s*(?:(?:{ranks})\s*)*")
+        # "his Chinese counterpart", "своим российским коллегой", "su homólogo": the lexicons' words
+        self._counterpart = compile_guarded(lexicon.alternation("counterparts"), re.IGNORECASE)
 
     # --- lookups ---------------------------------------------------------------------------
 
@@ -176,6 +162,11 @@ class Gazetteer:
 
     # --- matchers --------------------------------------------------------------------------
 
+    def _counterparts(self, text: str) -> list[tuple[int, int, str]]:
+        """The lexicons' counterpart words in ``text`` ("counterpart", "коллегой", "对口"), as
+        (start, end, the word)."""
+        return [(m.start(), m.end(), m.group(0)) for m in self._counterpart.finditer(text)]
+
     @cached_property
     def _name_index(self) -> PhraseIndex[str]:
         index: PhraseIndex[str] = PhraseIndex()
@@ -222,7 +213,7 @@ class Gazetteer:
         names = self._name_index.find(text, name_starts)
         surnames = self._surname_index.find(text, surname_starts)
         titles = self._title_index.find(text, title_starts)
-        counterparts = _counterparts(text)
+        counterparts = self._counterparts(text)
         anyone = names or surnames or titles or counterparts
         countries = self._country_index.find(text, country_starts) if anyone else []
         return SentenceHits(names, surnames, titles, countries, counterparts)
@@ -279,7 +270,7 @@ class Gazetteer:
                 self._surname_index.find_each(texts),
                 self._title_index.find_each(texts),
                 self._country_index.find_each(texts),
-                per_text(texts, _counterparts("\n".join(texts))),
+                per_text(texts, self._counterparts("\n".join(texts))),
             )
         else:
             found = (

@@ -34,6 +34,8 @@ Categories (a file may leave one out, or give it an empty list):
                      country's word of newswatch.yaml precede one: "Russian Gen.")
     place_before     right before a meeting's place ("in ", "в "): the place is the capitalised
                      words after it (case-sensitive)
+    counterparts     a word for the other side's holder of the same office ("counterpart",
+                     "коллега", "对口"), resolved through the offices' customary counterparts
     month_before     right before a month, they date something to that month ("in May", "в октябре")
     dateline_cities  (a mapping, not fragments) a city as text writes it, in a dateline or after
                      place_before → its English name ("БЕРН", "Берне" → Bern); a place in a
@@ -92,6 +94,7 @@ CATEGORIES = (
     "ranks",
     "place_before",
     "month_before",
+    "counterparts",
 )
 MAPPINGS = ("dateline_cities", "months", "weekdays", "relative_days")
 # The range of each numeric mapping's values.

@@ -86,3 +86,16 @@ def test_a_declined_russian_title_is_the_office(gazetteer: Gazetteer) -> None:
     text = "Переговоры с главой Пентагона прошли по телефону."
     hits = gazetteer.references(text)
     assert [(text[start:end], ids) for start, end, (ids, _) in hits.titles] == [("главой Пентагона", ("us-secdef",))]
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("He spoke with his Chinese counterpart.", "counterpart"),
+        ("Он поговорил со своим российским коллегой.", "коллегой"),
+        ("Habló con su homólogo chino.", "homólogo"),
+        ("与对口官员会谈", "对口"),
+    ],
+)
+def test_counterpart_words_come_from_the_lexicons(gazetteer: Gazetteer, text: str, word: str) -> None:
+    assert [found for _, _, found in gazetteer.references(text).counterparts] == [word]
