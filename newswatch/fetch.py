@@ -36,6 +36,8 @@ from newswatch.netguard import (
 )
 from newswatch.robots import ROBOTS_MAX_BYTES, parse_robots, robots_allow
 
+TOO_MANY_REQUESTS = 429
+
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 USER_AGENT = f"newswatch/{__version__} (news monitor; +https://github.com/newswatch/newswatch)"
 
@@ -304,9 +306,10 @@ class Fetcher:
             raise FetchError(url, "disallowed by the site's robots.txt")
 
     def _robots_verdict(self, url: str) -> Protego | str | None:
-        """RFC 9309 §2.3.1: a missing robots.txt (4xx) allows everything (None); an unreachable one
-        (5xx, network error, timeout, or over the size cap) disallows for now (the reason, as a
-        string). Cached per origin for the run (the Fetcher's life), so the next run asks again;
+        """RFC 9309 §2.3.1: a missing robots.txt (4xx but 429) allows everything (None); an
+        unreachable one (5xx, 429 Too Many Requests, network error, timeout, or over
+        ROBOTS_MAX_BYTES) disallows for now (the reason, as a string); of a large one, the first
+        500 KiB are read (RFC 9309 §2.5). Cached per origin for the run (the Fetcher's life), so the next run asks again;
         a guard refusal is not cached but re-raised as the page's."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
@@ -320,7 +323,9 @@ class Fetcher:
         except AddressRefused as exc:
             raise AddressRefused(url, exc.reason) from None
         except FetchError as exc:
-            verdict = None if exc.status is not None and 400 <= exc.status < 500 else exc.reason
+            # 4xx: there is none, fetch anything; but 429 asks us to slow down, not to go ahead
+            missing = exc.status is not None and 400 <= exc.status < 500 and exc.status != TOO_MANY_REQUESTS
+            verdict = None if missing else exc.reason
         with self._lock:
             self._robots[origin] = verdict
         return verdict

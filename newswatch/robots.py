@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from protego import Protego
 
-ROBOTS_MAX_BYTES = 512_000
-"""RFC 9309 §2.5: a crawler's parsing limit must be at least 500 KiB."""
+ROBOTS_PARSE_BYTES = 512_000
+"""RFC 9309 §2.5: a crawler's parsing limit must be at least 500 KiB; what follows it is ignored."""
+ROBOTS_MAX_BYTES = 4 * 1024 * 1024
+"""A robots.txt larger than this is not read at all (the site is then treated as unreachable)."""
 
 
 def product_token(user_agent: str) -> str:
@@ -17,7 +19,10 @@ def product_token(user_agent: str) -> str:
 
 
 def parse_robots(body: bytes) -> Protego:
-    """A robots.txt body's rules (UTF-8; undecodable bytes replaced, as lines of them match nothing)."""
+    """A robots.txt body's rules (UTF-8; undecodable bytes replaced, as lines of them match
+    nothing); of a large one, the lines within its first ROBOTS_PARSE_BYTES."""
+    if len(body) > ROBOTS_PARSE_BYTES:
+        body = body[: body.rfind(b"\n", 0, ROBOTS_PARSE_BYTES) + 1]
     return Protego.parse(body.decode("utf-8", errors="replace"))
 
 

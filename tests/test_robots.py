@@ -1,13 +1,14 @@
 """robots.txt as RFC 9309 reads it (issue 18, item 7): wildcards, ``$``, the longest match, Allow
 against Disallow, user-agent groups; and newswatch's policy around it (one fetch per host and run,
-4xx allows all, 5xx and worse disallow for the run). Through the Fetcher and the local site."""
+4xx but 429 allows all, 5xx, 429 and worse disallow for the run; of a large one, the first 500 KiB are
+read). Through the Fetcher and the local site."""
 
 from __future__ import annotations
 
 import pytest
 
 from newswatch.fetch import USER_AGENT, Fetcher, FetchError, FetchPolicy
-from newswatch.robots import ROBOTS_MAX_BYTES, parse_robots, product_token, robots_allow
+from newswatch.robots import ROBOTS_MAX_BYTES, ROBOTS_PARSE_BYTES, parse_robots, product_token, robots_allow
 from tests.feed_site import FeedSite
 
 ROBOTS = """\
@@ -98,7 +99,7 @@ def test_robots_txt_is_fetched_once_per_host_and_run(feed_site: FeedSite) -> Non
     assert feed_site.count("/robots.txt") == 2
 
 
-@pytest.mark.parametrize("status", [401, 403, 404, 410, 429])
+@pytest.mark.parametrize("status", [401, 403, 404, 410])
 def test_a_robots_txt_answered_with_4xx_allows_everything(feed_site: FeedSite, status: int) -> None:
     feed_site.add_raw("/robots.txt", b"User-agent: *\nDisallow: /\n", status=status, content_type="text/plain")
     page = feed_site.add_raw("/story.html", b"<html></html>", content_type="text/html")
@@ -110,7 +111,8 @@ def test_a_robots_txt_answered_with_4xx_allows_everything(feed_site: FeedSite, s
     ("status", "body", "reason"),
     [
         (500, b"User-agent: *\nAllow: /\n", "HTTP 500"),
-        (200, b"#" * (ROBOTS_MAX_BYTES + 1), "over the 512,000-byte limit"),
+        (429, b"User-agent: *\nAllow: /\n", "HTTP 429"),  # "slow down" is no leave to go ahead
+        (200, b"#" * (ROBOTS_MAX_BYTES + 1), "over the 4,194,304-byte limit"),
     ],
 )
 def test_a_robots_txt_that_cannot_be_had_disallows_the_site_for_the_run(
@@ -135,3 +137,18 @@ def test_a_page_is_fetched_without_robots_txt_when_the_policy_says_so(feed_site:
     with Fetcher(policy) as fetcher:
         assert fetcher.fetch(url, check_robots=True).body == b"%PDF"
     assert feed_site.count("/robots.txt") == 0
+
+
+def test_of_a_large_robots_txt_the_first_500_kib_are_read(feed_site: FeedSite) -> None:
+    """RFC 9309 §2.5: rules within the parsing limit apply; what lies beyond it is ignored."""
+    head = b"User-agent: *\nDisallow: /private/\n"
+    filler = b"# padding line of a generated robots.txt\n" * (ROBOTS_PARSE_BYTES // 40)
+    body = head + filler + b"Disallow: /beyond-the-limit/\n"
+    assert len(body) > ROBOTS_PARSE_BYTES
+    feed_site.add_raw("/robots.txt", body, content_type="text/plain")
+    private = feed_site.add_raw("/private/a.html", b"<html></html>", content_type="text/html")
+    beyond = feed_site.add_raw("/beyond-the-limit/a.html", b"<html></html>", content_type="text/html")
+    with Fetcher(_policy()) as fetcher:
+        with pytest.raises(FetchError, match=r"disallowed by the site's robots\.txt"):
+            fetcher.fetch(private, check_robots=True)
+        assert fetcher.fetch(beyond, check_robots=True).status == 200
