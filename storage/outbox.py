@@ -10,10 +10,10 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from newswatch.storage._sql import insert_ignore
+from newswatch.storage._sql import chunks, insert_ignore
 from newswatch.storage.models import AlertRow, DigestRow, utcnow
 
 
@@ -108,6 +108,21 @@ def claim_alerts(
     ]
 
 
+class AlertOutcome(NamedTuple):
+    """One delivery attempt's outcome, to be recorded (``mark_alerts``).
+
+    ``channel_label``: the channel's label as the attempt used it (a named channel's URL may have
+    changed since the alert was queued: ``alerts`` then shows the one it went to).
+    """
+
+    alert_id: int
+    delivered: bool
+    error: str | None = None
+    retry_at: dt.datetime | None = None
+    unknown: bool = False
+    channel_label: str | None = None
+
+
 def mark_alert(
     session: Session,
     alert_id: int,
@@ -118,30 +133,48 @@ def mark_alert(
     unknown: bool = False,
     channel_label: str | None = None,
 ) -> str:
-    """Record one delivery attempt's outcome; returns the alert's new status.
+    """Record one delivery attempt's outcome; returns the alert's new status (see ``mark_alerts``)."""
+    outcome = AlertOutcome(alert_id, delivered, error, retry_at, unknown, channel_label)
+    return mark_alerts(session, [outcome], max_attempts)[alert_id]
 
-    ``channel_label``: the channel's label as the attempt used it (a named channel's URL may have
-    changed since the alert was queued: ``alerts`` then shows the one it went to).
+
+def mark_alerts(session: Session, outcomes: Sequence[AlertOutcome], max_attempts: int | None = None) -> dict[int, str]:
+    """Record delivery attempts' outcomes (the alerts read in one query, written in one flush);
+    returns each alert's new status by id.
 
     A failure is retried at ``retry_at``; after ``max_attempts`` it goes to the dead-letter
     state (``dead``), from which ``newswatch alerts retry`` brings it back. An ``unknown``
     outcome (sent, no answer: it may have arrived) is resent at ``retry_at`` if given, else not
-    (until ``newswatch alerts retry``).
+    (until ``newswatch alerts retry``). The claim on each alert ends.
     """
-    alert = session.get(AlertRow, alert_id)
-    assert alert is not None
-    alert.attempts += 1
-    alert.claimed_until = None
-    if channel_label is not None:
-        alert.channel_label = channel_label
-    if delivered:
-        alert.status, alert.sent_at, alert.last_error, alert.next_attempt_at = "sent", utcnow(), None, None
-    elif unknown:
-        alert.status, alert.last_error, alert.next_attempt_at = "unknown", error, retry_at
-    else:
-        dead = max_attempts is not None and alert.attempts >= max_attempts
-        alert.status, alert.last_error, alert.next_attempt_at = ("dead" if dead else "failed"), error, retry_at
-    return alert.status
+    rows = {
+        row.id: row
+        for chunk in chunks([o.alert_id for o in outcomes])
+        for row in session.scalars(select(AlertRow).where(AlertRow.id.in_(chunk)))
+    }
+    statuses: dict[int, str] = {}
+    for outcome in outcomes:
+        alert = rows[outcome.alert_id]
+        alert.attempts += 1
+        alert.claimed_until = None
+        if outcome.channel_label is not None:
+            alert.channel_label = outcome.channel_label
+        if outcome.delivered:
+            alert.status, alert.sent_at, alert.last_error, alert.next_attempt_at = "sent", utcnow(), None, None
+        elif outcome.unknown:
+            alert.status, alert.last_error, alert.next_attempt_at = "unknown", outcome.error, outcome.retry_at
+        else:
+            dead = max_attempts is not None and alert.attempts >= max_attempts
+            status = "dead" if dead else "failed"
+            alert.status, alert.last_error, alert.next_attempt_at = status, outcome.error, outcome.retry_at
+        statuses[alert.id] = alert.status
+    return statuses
+
+
+def hold_claims(session: Session, alert_ids: Iterable[int], until: dt.datetime) -> None:
+    """Renew the claim on alerts this worker holds (their lease not run out yet) until ``until``."""
+    for chunk in chunks(list(alert_ids)):
+        session.execute(update(AlertRow).where(AlertRow.id.in_(chunk)).values(claimed_until=until))
 
 
 def requeue_alerts(session: Session, alert_id: int | None = None) -> int:

@@ -5,8 +5,11 @@ and sending a sample alert to every channel (``newswatch notify test``)."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+
+from sqlalchemy.orm import Session
 
 from newswatch.backoff import backoff_seconds
 from newswatch.digest import Digest
@@ -36,6 +39,15 @@ class Delivery:
     kind: str = "contact"  # contact | planned | digest
 
 
+# Alerts claimed in one transaction; the lease of those not yet sent is extended whenever
+# outcomes are recorded, so a batch never outlives its claim while a send is in flight.
+CLAIM_BATCH = 50
+# The console's outcomes (printing: nothing a second print could harm) are committed together,
+# at the latest this long after the last commit; every other channel's outcome is committed as
+# soon as its send ends, so that a crash can repeat no message but the one in flight.
+RECORD_WITHIN = dt.timedelta(seconds=0.1)
+
+
 def deliver_alerts(
     db: Database,
     channels: Sequence[Channel],
@@ -46,10 +58,12 @@ def deliver_alerts(
     """Deliver the alerts (of these kinds, or all) that are due on the configured channels,
     recording each outcome. Digests are cut to the topics routed to each channel.
 
-    Alerts are claimed first (a claim is a lease: another worker skips them), then sent one by
-    one; each outcome is committed right after its send, so a crash can at worst repeat the one
-    message whose send succeeded but was not yet recorded. Failures are retried with exponential
-    backoff and jitter, and go to the dead-letter state after ``alerts.max_attempts``.
+    Alerts are claimed in batches (a claim is a lease: another worker skips them), then sent one
+    by one. Each outcome is committed as its send ends (the console's are gathered for up to
+    ``RECORD_WITHIN``), so a crash can at worst repeat the message in flight. An alert claimed
+    but not sent when a worker dies is sent once its lease runs out.
+    Failures are retried with exponential backoff and jitter, and go to the dead-letter state
+    after ``alerts.max_attempts``.
 
     A send whose request went out but got no answer in time (``DeliveryUnknown``) is neither
     sent nor failed: its outcome is ``unknown``. Resending at once (at-least-once) delivers it
@@ -67,58 +81,131 @@ def deliver_alerts(
     lease = dt.timedelta(seconds=options.claim_lease_seconds)
     deliveries: list[Delivery] = []
     while True:
-        # One alert at a time: a crash leaves at most one alert claimed (until its lease ends).
         with db.transaction() as session:
             attempted = [d.alert_id for d in deliveries]  # once per pass, even if due again at once
+            claimed_at = dt.datetime.now(dt.UTC)
             claimed = outbox.claim_alerts(
-                session, by_fingerprint, dt.datetime.now(dt.UTC), lease, limit=1, exclude=attempted, kinds=kinds
+                session, by_fingerprint, claimed_at, lease, limit=CLAIM_BATCH, exclude=attempted, kinds=kinds
             )
             if not claimed:
                 break
-            (alert,) = claimed
-            if alert.digest_id is not None:
-                subject: StoredEvent | Digest = Digest.from_json(digests.digest_content(session, alert.digest_id))
-            else:
-                assert alert.event_id is not None
-                subject = events.get_event(session, alert.event_id)
-        channel = by_fingerprint[alert.channel]
-        title = body = ""
-        error: str | None = None
-        unknown = False
-        try:
-            message = _render(subject, alert.kind, channel, settings, routing, templates)
-            title, body = message.title, message.body
-            _dispatch(channel, message, "DIGEST" if alert.kind == "digest" else "ALERT", echo)
-        except DeliveryUnknown as exc:  # sent, no answer: not resent blindly (see above)
-            error, unknown = str(exc), True
-        except (NotificationError, TemplateError) as exc:  # a template fixed later lets the retry through
-            error = str(exc)
-        retry_at = None
-        if unknown and alert.status == "unknown":  # its one resend: unknown again
-            error = f"{error}; not resent again (`newswatch alerts retry {alert.id}` resends it)"
-        elif unknown:
-            retry_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=options.retry_max_seconds)
-            error = f"{error}; resent once at {retry_at:%Y-%m-%d %H:%M} UTC"
-        elif error is not None:
-            delay = dt.timedelta(
-                seconds=backoff_seconds(alert.attempts + 1, options.retry_base_seconds, options.retry_max_seconds)
-            )
-            retry_at = dt.datetime.now(dt.UTC) + delay
-        with db.transaction() as session:
-            status = outbox.mark_alert(
-                session,
-                alert.id,
-                delivered=error is None,
-                error=error,
-                retry_at=retry_at,
-                max_attempts=options.max_attempts,
-                unknown=unknown,
-                channel_label=channel.label,
-            )
-        deliveries.append(
-            Delivery(alert.id, alert.event_id, channel.label, error is None, title, body, error, status, alert.kind)
-        )
+            subjects = _subjects(session, claimed)
+        batch: list[Delivery] = []
+        with _Outcomes(
+            db, [alert.id for alert in claimed], claimed_at + lease, lease, options.max_attempts
+        ) as outcomes:
+            for alert in claimed:
+                if not outcomes.still_held():  # the lease ran out: another worker may own the rest now
+                    break
+                channel = by_fingerprint[alert.channel]
+                delivery, retry_at = _deliver(alert, subjects[alert.id], channel, settings, routing, templates, echo)
+                outcomes.record(delivery, retry_at, gather=channel.is_console)
+                batch.append(delivery)
+        deliveries += [replace(d, status=outcomes.statuses[d.alert_id]) for d in batch]  # "dead" after its last try
     return deliveries
+
+
+def _subjects(session: Session, claimed: Sequence[outbox.ClaimedAlert]) -> dict[int, StoredEvent | Digest]:
+    """What each claimed alert is about, by alert id: its event (all of them read in one go) or digest."""
+    stored = {e.id: e for e in events.get_events(session, {a.event_id for a in claimed if a.event_id is not None})}
+    subjects: dict[int, StoredEvent | Digest] = {}
+    for alert in claimed:
+        if alert.digest_id is not None:
+            subjects[alert.id] = Digest.from_json(digests.digest_content(session, alert.digest_id))
+        else:
+            assert alert.event_id is not None
+            subjects[alert.id] = stored[alert.event_id]
+    return subjects
+
+
+def _deliver(
+    alert: outbox.ClaimedAlert,
+    subject: StoredEvent | Digest,
+    channel: Channel,
+    settings: Settings,
+    routing: Routing,
+    templates: Templates,
+    echo: Callable[[str], None],
+) -> tuple[Delivery, dt.datetime | None]:
+    """Render and send one claimed alert: its outcome (not yet recorded) and when to try again."""
+    options = settings.core.alerts
+    title = body = ""
+    error: str | None = None
+    unknown = False
+    try:
+        message = _render(subject, alert.kind, channel, settings, routing, templates)
+        title, body = message.title, message.body
+        _dispatch(channel, message, "DIGEST" if alert.kind == "digest" else "ALERT", echo)
+    except DeliveryUnknown as exc:  # sent, no answer: not resent blindly (see deliver_alerts)
+        error, unknown = str(exc), True
+    except (NotificationError, TemplateError) as exc:  # a template fixed later lets the retry through
+        error = str(exc)
+    retry_at = None
+    if unknown and alert.status == "unknown":  # its one resend: unknown again
+        error = f"{error}; not resent again (`newswatch alerts retry {alert.id}` resends it)"
+    elif unknown:
+        retry_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=options.retry_max_seconds)
+        error = f"{error}; resent once at {retry_at:%Y-%m-%d %H:%M} UTC"
+    elif error is not None:
+        delay = dt.timedelta(
+            seconds=backoff_seconds(alert.attempts + 1, options.retry_base_seconds, options.retry_max_seconds)
+        )
+        retry_at = dt.datetime.now(dt.UTC) + delay
+    status = "sent" if error is None else "unknown" if unknown else "failed"  # or "dead", once recorded
+    return Delivery(
+        alert.id, alert.event_id, channel.label, error is None, title, body, error, status, alert.kind
+    ), retry_at
+
+
+class _Outcomes:
+    """The outcomes of a claimed batch's sends, committed together after the first send that ends
+    ``RECORD_WITHIN`` or more after the last commit (the lease on the batch's unsent alerts renewed),
+    and those left when the batch ends, however it ends. Should it end early (an unexpected
+    error), its unsent alerts stay claimed until their lease runs out, as a crash leaves them."""
+
+    def __init__(
+        self, db: Database, claimed: Sequence[int], held_until: dt.datetime, lease: dt.timedelta, max_attempts: int
+    ) -> None:
+        self._db, self._unsent, self._lease, self._max_attempts = db, list(claimed), lease, max_attempts
+        self._held_until = held_until
+        self._pending: list[outbox.AlertOutcome] = []
+        self._since = time.monotonic()
+        self.statuses: dict[int, str] = {}
+
+    def __enter__(self) -> _Outcomes:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._commit(hold=False)
+
+    def still_held(self) -> bool:
+        """Whether this worker's claim on the batch's unsent alerts has not run out."""
+        return dt.datetime.now(dt.UTC) < self._held_until
+
+    def record(self, delivery: Delivery, retry_at: dt.datetime | None, gather: bool = False) -> None:
+        """Keep one send's outcome; commit those kept unless ``gather`` (the console's) and
+        ``RECORD_WITHIN`` has not passed since the last commit."""
+        self._unsent.remove(delivery.alert_id)
+        unknown = delivery.status == "unknown"
+        self._pending.append(
+            outbox.AlertOutcome(
+                delivery.alert_id, delivery.delivered, delivery.error, retry_at, unknown, delivery.channel
+            )
+        )
+        if not gather or time.monotonic() - self._since >= RECORD_WITHIN.total_seconds():
+            self._commit(hold=True)
+
+    def _commit(self, hold: bool) -> None:
+        """Record the kept outcomes; with ``hold``, renew the lease on the unsent alerts still held."""
+        hold = hold and bool(self._unsent) and self.still_held()
+        if self._pending or hold:
+            with self._db.transaction() as session:
+                self.statuses |= outbox.mark_alerts(session, self._pending, self._max_attempts)
+                if hold:
+                    self._held_until = dt.datetime.now(dt.UTC) + self._lease
+                    outbox.hold_claims(session, self._unsent, self._held_until)
+        self._pending = []
+        self._since = time.monotonic()
 
 
 @dataclass(frozen=True)
