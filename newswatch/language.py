@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -41,6 +42,45 @@ def detect_language(text: str) -> str | None:
         return None
     language, _ = _identifier().classify(sample)
     return _ALIASES.get(language, language)
+
+
+# The scripts of the languages a page may declare that are not written in the Latin alphabet.
+_SCRIPTS = {
+    **dict.fromkeys(("ru", "uk", "bg", "sr", "be", "kk", "mk"), "cyrillic"),
+    **dict.fromkeys(("zh", "ja", "ko"), "cjk"),
+    **dict.fromkeys(("ar", "fa", "ur"), "arabic"),
+}
+_DECLARED = re.compile(rb"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?![A-Za-z])", re.IGNORECASE)
+
+
+def declared_language(html: bytes, text: str) -> str | None:
+    """The language a page declares (``<html lang="ru-RU">``: ``ru``), when its text is written in
+    that language's script (a template's ``lang="en"`` around a Russian article is no answer)."""
+    match = _DECLARED.search(html, 0, 4096)
+    if match is None:
+        return None
+    language = match.group(1).decode("ascii").lower()
+    language = _ALIASES.get(language, language)
+    return language if _script_of(text[:SAMPLE_CHARACTERS]) == _SCRIPTS.get(language, "latin") else None
+
+
+def _script_of(sample: str) -> str | None:
+    """The script most of a text's letters are in: latin, cyrillic, cjk, arabic (None: no letters)."""
+    counts = {"latin": 0, "cyrillic": 0, "cjk": 0, "arabic": 0}
+    for character in sample:
+        if not character.isalpha():
+            continue
+        code = ord(character)
+        if code < 0x250:
+            counts["latin"] += 1
+        elif 0x400 <= code < 0x530:
+            counts["cyrillic"] += 1
+        elif 0x600 <= code < 0x700:
+            counts["arabic"] += 1
+        elif 0x3040 <= code < 0xA000 or 0xAC00 <= code < 0xD7B0:
+            counts["cjk"] += 1
+    script, count = max(counts.items(), key=lambda item: item[1])
+    return script if count else None
 
 
 def cache_root(environ: dict[str, str] | os._Environ[str] | None = None) -> Path:

@@ -18,7 +18,7 @@ from newswatch.errors import item_error
 from newswatch.extract import ExtractedPage, cut_text, extract_page
 from newswatch.feeds import FeedEntry, FeedError, FeedLimits, ParsedFeed, cut_title, parse_feed
 from newswatch.fetch import Fetcher, FetchError, FetchPolicy
-from newswatch.language import detect_language
+from newswatch.language import declared_language, detect_language
 from newswatch.model import Article
 from newswatch.text import first_sentence
 from newswatch.urls import canonical_url, mask_credentials
@@ -268,7 +268,10 @@ def build_article(
         published_source=published_source,
         author=extracted.author if extracted else None,
         site_name=extracted.site_name if extracted else None,
-        language=(extracted.language if extracted else None) or item.feed.language or detect_language(text),
+        language=(extracted.language if extracted else None)
+        or (declared_language(page, text) if extracted is not None and page else None)
+        or item.feed.language
+        or detect_language(text),
     )
 
 

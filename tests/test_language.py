@@ -69,3 +69,13 @@ def test_an_unwritable_cache_falls_back_to_py3langid(tmp_path: Path, monkeypatch
 
 def test_too_short_to_tell() -> None:
     assert language.detect_language("Beijing —") is None
+
+
+def test_a_pages_declared_language_is_taken_when_its_text_is_in_that_languages_script() -> None:
+    html = b'<!DOCTYPE html>\n<html lang="ru-RU" dir="ltr"><head>'
+    assert language.declared_language(html, TEXTS["ru"]) == "ru"
+    assert language.declared_language(b'<html lang="zh-Hant">', TEXTS["zh"]) == "zh"
+    assert language.declared_language(b"<html lang='es'>", TEXTS["es"]) == "es"
+    # a template's lang around an article in another script, or no lang at all: detected instead
+    assert language.declared_language(b'<html lang="en">', TEXTS["ru"]) is None
+    assert language.declared_language(b"<html><head>", TEXTS["en"]) is None
