@@ -13,7 +13,7 @@ from prefect.utilities.annotations import quote
 
 from newswatch.app import Database, open_database
 from newswatch.app.feed_health import FeedNotice, record_feed_health
-from newswatch.app.monitoring import feed_validators, feeds_due, unstored_items
+from newswatch.app.monitoring import feed_claims, feed_validators, feeds_due, unstored_items
 from newswatch.config_schema import FeedConfig, MonitorSettings
 from newswatch.environment import database_url, feed_credentials
 from newswatch.fetch import Fetcher
@@ -144,6 +144,10 @@ def refresh_report(db: Database, settings: Settings) -> None:
         )
 
 
+# A cycle's claim on feeds: the URLs, of those given, that it now holds (see feed_claims).
+Claim = Callable[[list[str]], list[str]]
+
+
 @task(cache_policy=NO_CACHE)
 def poll_feed_group(
     feeds: list[FeedConfig],
@@ -151,15 +155,18 @@ def poll_feed_group(
     options: MonitorSettings,
     threads: int,
     on_done: Callable[[FeedConfig], object] | None = None,
+    claim: Claim | None = None,
 ) -> list[FeedPoll]:
-    """Poll a group of feeds (one task run; its own fetcher, so it can run in another process)."""
+    """Poll a group of feeds (one task run; its own fetcher, so it can run in another process);
+    with ``claim``, each feed as this cycle claims it, those another worker's cycle holds left out."""
+
+    def polled(feed: FeedConfig) -> FeedPoll | None:
+        if claim is not None and not claim([feed.url]):
+            return None
+        return _polled(feed, fetcher, validators.get(feed.url, (None, None)), options)
+
     with Fetcher(fetch_policy(options)) as fetcher:
-        return in_parallel(
-            lambda feed: _polled(feed, fetcher, validators.get(feed.url, (None, None)), options),
-            feeds,
-            threads,
-            on_done,
-        )
+        return [poll for poll in in_parallel(polled, feeds, threads, on_done) if poll is not None]
 
 
 def _polled(
@@ -205,17 +212,22 @@ def collect_article_group(
 
 
 def collect_articles(
-    db: Database, feeds: list[FeedConfig], options: MonitorSettings
+    db: Database, feeds: list[FeedConfig], options: MonitorSettings, claim: Claim = list
 ) -> tuple[list[FeedPoll], list[NewItem], list[Article], dict[str, str]]:
     """Poll ``feeds`` and collect their new articles, fanned out over the configured task runner.
 
     Feeds, then new pages, are split into groups by host, one task run per group; fetches within
-    a group share a connection pool, a per-host limit and a robots.txt cache.
+    a group share a connection pool, a per-host limit and a robots.txt cache. Each feed is polled
+    once ``claim`` (``feed_claims``) gives it to this cycle: as its turn comes on the threads of
+    this process, or all at once before a process or Dask runner takes the groups.
     """
     runs = parallel_runs(options)
     threads = max(1, -(-options.concurrency // runs))  # the fetches in flight stay near monitor.concurrency
-    validators = feed_validators(db, feeds)
     in_process = options.task_runner == "threads"  # progress shows only where the command runs
+    if not in_process:  # (a claim holds a connection of this process: it does not travel)
+        claimed = set(claim([feed.url for feed in feeds]))
+        feeds = [feed for feed in feeds if feed.url in claimed]
+    validators = feed_validators(db, feeds)
     with task_runner_for(options) as runner:
         feed_groups = group_by_host(feeds, lambda feed: feed.url, runs)
         polled = map_task(
@@ -227,6 +239,7 @@ def collect_articles(
                 "options": unmapped(options),
                 "threads": unmapped(threads),
                 "on_done": unmapped(step_counter("Polling feeds", len(feeds)) if in_process else None),
+                "claim": unmapped(claim if in_process else None),
             },
         )
         polls = [poll for group in polled.result() for poll in group]
@@ -292,15 +305,18 @@ def monitor(
         feeds = [f for f in settings.feeds if f.enabled]
         if not ignore_intervals:
             feeds = feeds_due(db, feeds, dt.datetime.now(dt.UTC))
-    polls, items, articles, page_failures = collect_articles(db, feeds, options)
-    # quote(): Prefect would otherwise walk every article, entry and setting of these arguments,
-    # looking for upstream futures (seconds per thousand articles); none are in them.
-    classifications, unclassified = classify_each_article(quote(articles), quote(settings))  # type: ignore[call-overload]  # Prefect unwraps quote()
-    stored = store_results(db, quote(classifications), channels, quote(settings))  # type: ignore[call-overload]  # Prefect unwraps quote()
-    templates = templates_in(template_folders(settings.config_dir))
-    notices = update_feed_health(  # type: ignore[call-overload]  # Prefect unwraps quote()
-        db, quote(polls), quote(items), channels, options, routing_for(settings), quote(templates)
-    )
+    # Claims on the feeds polled last until their health is recorded: workers sharing the
+    # database poll each due feed once between them.
+    with feed_claims(db) as claim:
+        polls, items, articles, page_failures = collect_articles(db, feeds, options, claim)
+        # quote(): Prefect would otherwise walk every article, entry and setting of these arguments,
+        # looking for upstream futures (seconds per thousand articles); none are in them.
+        classifications, unclassified = classify_each_article(quote(articles), quote(settings))  # type: ignore[call-overload]  # Prefect unwraps quote()
+        stored = store_results(db, quote(classifications), channels, quote(settings))  # type: ignore[call-overload]  # Prefect unwraps quote()
+        templates = templates_in(template_folders(settings.config_dir))
+        notices = update_feed_health(  # type: ignore[call-overload]  # Prefect unwraps quote()
+            db, quote(polls), quote(items), channels, options, routing_for(settings), quote(templates)
+        )
     deliveries = send_alerts(db, quote(settings), channels)  # type: ignore[call-overload]  # Prefect unwraps quote()
     run = run_report(db, len(articles), unclassified, stored, deliveries, channels)
     report = MonitorReport(polls, run, notices, page_failures)

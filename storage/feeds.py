@@ -1,21 +1,28 @@
 """Feeds' health: each poll's outcome, the validators for conditional GET, failures in a row and
 whether the operator was told of them.
 
-Each function takes a Session and never commits; the caller frames the transaction.
+Each function takes a Session and never commits; the caller frames the transaction. The one
+exception, ``feed_claims``, holds a connection of its own for a monitor cycle's claims on feeds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import NamedTuple
+import hashlib
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import delete, select
+from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.orm import Session
 
 from newswatch.model import FeedStatus
 from newswatch.storage._sql import insert_ignore
 from newswatch.storage.models import FeedRow, utcnow
+
+if TYPE_CHECKING:
+    from newswatch.storage.database import Database
 
 
 class Validators(NamedTuple):
@@ -140,3 +147,50 @@ def forget_feed(session: Session, url: str) -> str | None:
     """Delete a feed's health row (its validators, failures and last error go with it, and with
     them its place among the digest's failing feeds); the name it had, or None if none was stored."""
     return session.execute(delete(FeedRow).where(FeedRow.url == url).returning(FeedRow.name)).scalar_one_or_none()
+
+
+# The class of feed claims among PostgreSQL's two-key advisory locks (a key space of its own: the
+# one-key locks that serialise event resolution never collide with these).
+_FEED_LOCK_CLASS = 0x6E77  # "nw"
+
+
+def _feed_lock_key(url: str) -> int:
+    return int.from_bytes(hashlib.sha256(url.encode()).digest()[:4], "big", signed=True)
+
+
+@contextmanager
+def feed_claims(db: Database) -> Iterator[Callable[[Sequence[str]], list[str]]]:
+    """A claim on feeds for one monitor cycle, so that workers sharing a database share the feeds
+    instead of all polling each: yields ``claim(urls)``, which returns the URLs this cycle has
+    now claimed (those another worker's cycle holds are left out). Claims hold until the block
+    ends (after the cycle has recorded the feeds' health), or until the worker's connection ends
+    however it ends. PostgreSQL: session advisory locks on a connection of their own; SQLite, a
+    single machine's file: every URL is claimed.
+    """
+    bind = db.sessions.kw["bind"]
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name != "postgresql":
+        yield list
+        return
+    guard = threading.Lock()  # the claim is called from the cycle's threads
+    with engine.connect() as connection:
+
+        def claim(urls: Sequence[str]) -> list[str]:
+            with guard:
+                claimed = [
+                    url
+                    for url in urls
+                    if connection.execute(
+                        text("SELECT pg_try_advisory_lock(:class, :key)"),
+                        {"class": _FEED_LOCK_CLASS, "key": _feed_lock_key(url)},
+                    ).scalar()
+                ]
+                connection.commit()  # (session locks outlive transactions; none is left open)
+                return claimed
+
+        try:
+            yield claim
+        finally:
+            with guard:
+                connection.execute(text("SELECT pg_advisory_unlock_all()"))  # before the pool reuses it
+                connection.commit()

@@ -1,5 +1,6 @@
 """What a monitoring cycle reads from the database: which feeds are due, the validators for
-their conditional GETs, and which polled items are new."""
+their conditional GETs, and which polled items are new; and its claim on the feeds it polls
+(``feed_claims``), so that workers sharing a database share the feeds."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from newswatch.config_schema import FeedConfig
 from newswatch.polling import FeedPoll, NewItem, due_feeds, item_ref, select_new_items
 from newswatch.storage import articles, feeds
 from newswatch.storage.database import Database
-from newswatch.storage.feeds import Validators
+from newswatch.storage.feeds import Validators, feed_claims
+
+__all__ = ["feed_claims", "feed_validators", "feeds_due", "unstored_items"]
 
 
 def feeds_due(db: Database, configured: Sequence[FeedConfig], now: dt.datetime) -> list[FeedConfig]:

@@ -1,0 +1,72 @@
+"""Workers sharing a database share the feeds (issue 19, item 4): a monitor cycle claims each
+feed before polling it, and holds its claims until it has recorded the feeds' health, so two
+cycles at once poll each feed once between them. PostgreSQL: advisory locks; SQLite: one machine,
+every feed claimed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from newswatch.storage.database import open_database
+from newswatch.storage.feeds import feed_claims
+from tests.conftest import config_folder, stored_totals
+from tests.feed_site import FeedSite
+
+FEEDS = 8
+
+
+def test_a_cycle_holds_its_claims_until_it_ends_and_another_takes_the_rest(postgres_url: str) -> None:
+    first, second = open_database(postgres_url), open_database(postgres_url)
+    with feed_claims(first) as claim_first:
+        with feed_claims(second) as claim_second:
+            assert claim_first(["https://a/feed", "https://b/feed"]) == ["https://a/feed", "https://b/feed"]
+            assert claim_second(["https://a/feed", "https://b/feed", "https://c/feed"]) == ["https://c/feed"]
+            assert claim_first(["https://a/feed"]) == ["https://a/feed"]  # (its own: held already)
+    with feed_claims(second) as claim_second:
+        assert claim_second(["https://a/feed", "https://b/feed"]) == ["https://a/feed", "https://b/feed"]
+
+
+def test_on_sqlite_every_feed_is_the_cycles(sqlite_url: str) -> None:
+    db = open_database(sqlite_url)
+    with feed_claims(db) as claim, feed_claims(db) as other:
+        assert claim(["https://a/feed"]) == other(["https://a/feed"]) == ["https://a/feed"]
+
+
+def test_two_monitor_runs_at_once_poll_each_feed_once_and_store_each_article_once(
+    feed_site: FeedSite, postgres_url: str, prefect_server: str, tmp_path: Path
+) -> None:
+    urls = []
+    for number in range(FEEDS):
+        slugs = []
+        for item in range(3):
+            slug = f"story-{number}-{item}"
+            paragraphs = [f"Paragraph one of story {number}.{item} about the harbour.", "Paragraph two, longer."]
+            feed_site.add_article(slug, f"Story {number}.{item}", dt.date(2025, 3, 4), paragraphs * 3)
+            slugs.append(slug)
+        urls.append(feed_site.add_feed(f"feed-{number}", "rss2", slugs))
+    config = config_folder(tmp_path / "config", monitor={"allow_private_networks": True})
+    (config / "feeds.yaml").write_text(
+        yaml.safe_dump({"replace_shipped": True, "feeds": [{"url": url} for url in urls]}), encoding="utf-8"
+    )
+    env = {
+        **os.environ,
+        "NEWSWATCH_HOME": str(tmp_path / "home"),
+        "NEWSWATCH_DATABASE_URL": postgres_url,
+        "PREFECT_API_URL": prefect_server,
+    }
+    env.pop("NEWSWATCH_NOTIFY", None)
+    open_database(postgres_url)  # (the schema made once, not by two migrations at once)
+    command = [sys.executable, "-m", "newswatch", "run", "--all", "--config", str(config)]
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    polled = [feed_site.count(f"/feeds/feed-{number}.xml") for number in range(FEEDS)]
+    assert polled == [1] * FEEDS, (polled, outputs)
+    articles, _, _ = stored_totals(postgres_url)
+    assert articles == FEEDS * 3
