@@ -59,6 +59,7 @@ class MonitorReport:
     run: RunReport
     notices: list[FeedNotice]
     page_failures: dict[str, str]
+    taken_elsewhere: int = 0  # due feeds another worker's cycle was polling (see feed_claims)
 
     @property
     def failed(self) -> list[FeedPoll]:
@@ -319,7 +320,7 @@ def monitor(
         )
     deliveries = send_alerts(db, quote(settings), channels)  # type: ignore[call-overload]  # Prefect unwraps quote()
     run = run_report(db, len(articles), unclassified, stored, deliveries, channels)
-    report = MonitorReport(polls, run, notices, page_failures)
+    report = MonitorReport(polls, run, notices, page_failures, taken_elsewhere=len(feeds) - len(polls))
     publish_summary(report)
     refresh_report(db, settings)
     return report

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,11 +24,10 @@ FEEDS = 8
 
 def test_a_cycle_holds_its_claims_until_it_ends_and_another_takes_the_rest(postgres_url: str) -> None:
     first, second = open_database(postgres_url), open_database(postgres_url)
-    with feed_claims(first) as claim_first:
-        with feed_claims(second) as claim_second:
-            assert claim_first(["https://a/feed", "https://b/feed"]) == ["https://a/feed", "https://b/feed"]
-            assert claim_second(["https://a/feed", "https://b/feed", "https://c/feed"]) == ["https://c/feed"]
-            assert claim_first(["https://a/feed"]) == ["https://a/feed"]  # (its own: held already)
+    with feed_claims(first) as claim_first, feed_claims(second) as claim_second:
+        assert claim_first(["https://a/feed", "https://b/feed"]) == ["https://a/feed", "https://b/feed"]
+        assert claim_second(["https://a/feed", "https://b/feed", "https://c/feed"]) == ["https://c/feed"]
+        assert claim_first(["https://a/feed"]) == ["https://a/feed"]  # (its own: held already)
     with feed_claims(second) as claim_second:
         assert claim_second(["https://a/feed", "https://b/feed"]) == ["https://a/feed", "https://b/feed"]
 
@@ -63,10 +63,14 @@ def test_two_monitor_runs_at_once_poll_each_feed_once_and_store_each_article_onc
     env.pop("NEWSWATCH_NOTIFY", None)
     open_database(postgres_url)  # (the schema made once, not by two migrations at once)
     command = [sys.executable, "-m", "newswatch", "run", "--all", "--config", str(config)]
-    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    runs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     outputs = [run.communicate(timeout=300) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     polled = [feed_site.count(f"/feeds/feed-{number}.xml") for number in range(FEEDS)]
     assert polled == [1] * FEEDS, (polled, outputs)
     articles, _, _ = stored_totals(postgres_url)
     assert articles == FEEDS * 3
+    said = [int(m.group(1)) for out, _ in outputs for m in re.finditer(r"Feeds: (\d+) polled", out)]
+    assert sum(said) == FEEDS, outputs  # each run counts what it polled (and what the other did)

@@ -226,7 +226,9 @@ def run(
         echo(f"article skipped: {failure.path}: {failure.reason}", err=True)
     duplicates = sum(1 for s in run.stored if s.duplicate_of is not None)
     echo(
-        f"Feeds: {len(report.polls)} polled, {len(report.not_modified)} not modified, {len(report.failed)} failed. "
+        f"Feeds: {len(report.polls)} polled"
+        f"{f' ({report.taken_elsewhere} more by another worker)' if report.taken_elsewhere else ''}, "
+        f"{len(report.not_modified)} not modified, {len(report.failed)} failed. "
         f"New articles: {run.new_articles} ({duplicates} near-duplicates)."
     )
     _print_outcome(run)
