@@ -44,6 +44,10 @@ SUITES = {
     "replay": Suite("benchmarks.bench_replay", ("orchestration", "memory-replay")),
     "feeds": Suite("benchmarks.bench_feeds", ("feed-cycle", "idle-cycle", "memory-feed-cycle")),
     "scale": Suite("benchmarks.bench_scale", ("scale-sqlite", "scale-postgresql")),
+    "volume": Suite(
+        "benchmarks.bench_volume",
+        ("volume-sqlite", "volume-day-sqlite", "volume-postgresql", "volume-day-postgresql"),
+    ),
     "alert": Suite("benchmarks.bench_alert", ("time-to-alert",), waits=True),
 }
 # The names --only accepts, and the rows each one reports.
@@ -54,6 +58,7 @@ BENCHMARKS = {
     "feed-cycle": ("feed-cycle",),
     "idle-cycle": ("idle-cycle",),
     "scale": ("scale-sqlite", "scale-postgresql"),
+    "volume": ("volume-sqlite", "volume-day-sqlite", "volume-postgresql", "volume-day-postgresql"),
     "memory": ("memory-replay", "memory-feed-cycle"),
     "time-to-alert": ("time-to-alert",),
 }

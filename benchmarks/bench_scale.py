@@ -44,7 +44,7 @@ from benchmarks.corpus import FIRST_DAY, LAST_DAY, generate_corpus
 from benchmarks.harness import PeakMemory, Result, compared, empty_database, log, side_by_side, skipped
 from newswatch.app.storing import store_classifications
 from newswatch.classify import Classifier
-from newswatch.dedup import fingerprint_bands
+from newswatch.dedup import index_keys, index_period
 from newswatch.model import Classification
 from newswatch.notify import CONSOLE
 from newswatch.settings import load_settings
@@ -131,8 +131,9 @@ def _article_rows(start: int, end: int, total: int, rng: random.Random) -> _Chun
         )
         if simhash is not None and duplicate_of is None:  # an original's fingerprint is indexed, as store_article does
             rows[FingerprintBandRow] += [
-                {"band": band, "value": value, "published": published, "article_id": article_id, "simhash": simhash}
-                for band, value in fingerprint_bands(simhash)
+                {"period": index_period(published), "band": band, "value": value}
+                | {"published": published, "article_id": article_id, "simhash": simhash}
+                for band, value in index_keys(simhash)
             ]
         if rng.random() < 0.35:
             rows[TopicMatchRow].append(
@@ -394,23 +395,23 @@ def _store(sessions: Database, batch: list[Classification]) -> float:
 
 
 @contextmanager
-def _postgres_database() -> Iterator[str | None]:
+def _postgres_database(name: str = BENCH_DATABASE) -> Iterator[str | None]:
     """A database for this run on the test server (dropped afterwards), or None if unreachable."""
     server = make_url(POSTGRES_SERVER)
     try:
         admin = create_engine(server, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
-            connection.execute(text(f"CREATE DATABASE {BENCH_DATABASE}"))
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            connection.execute(text(f"CREATE DATABASE {name}"))
     except OperationalError as exc:
         log(f"PostgreSQL not reachable at {server.render_as_string(hide_password=True)}: {exc.orig}")
         yield None
         return
     try:
-        yield server.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+        yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
 
 

@@ -62,6 +62,10 @@ BUDGETS: dict[str, Budget] = {
     "idle-cycle": Budget(max_seconds=2, max_ratio=0.05),
     "scale-sqlite": Budget(max_ratio=1.3),
     "scale-postgresql": Budget(max_ratio=1.3),
+    "volume-sqlite": Budget(max_ratio=1.5),
+    "volume-postgresql": Budget(max_ratio=1.5),
+    "volume-day-sqlite": Budget(max_seconds=0.2 * 86_400),  # one day's 300,000 articles on one core
+    "volume-day-postgresql": Budget(max_seconds=0.2 * 86_400),
     "memory-replay": Budget(max_rss_mb=500),
     "memory-feed-cycle": Budget(max_rss_mb=500),
     "time-to-alert": Budget(max_seconds=65, max_ratio=1.0),

@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from hashlib import blake2b
+from itertools import combinations
 
 import numpy as np
 from trafilatura.deduplication import sample_tokens
@@ -60,7 +61,9 @@ BANDS = MAX_DIFFERING_BITS + 1
 
 
 def fingerprint_bands(fingerprint: str) -> list[tuple[int, int]]:
-    """(band number, band value) for each of the BANDS slices of a 64-bit fingerprint."""
+    """(band number, band value) for each of the BANDS slices of a 64-bit fingerprint: how the
+    articles of one batch are matched in memory (``first_originals``), where exact bands of
+    ~9 bits are cheap; the stored index uses ``index_keys`` and ``probe_keys``."""
     value = int(fingerprint, 16)
     bands = []
     start = 0
@@ -69,6 +72,59 @@ def fingerprint_bands(fingerprint: str) -> list[tuple[int, int]]:
         bands.append((band, (value >> start) & ((1 << width) - 1)))
         start += width
     return bands
+
+
+# The stored index (storage table fingerprint_bands). Seven exact bands of ~9 bits each match
+# 1/512 of the articles of a window: at 300,000 articles a day, some 28,000 candidates per
+# lookup. Wider keys match fewer, but fewer, wider blocks no longer guarantee an unchanged one,
+# so the lookup also probes the values a few bits away (multi-index hashing, Norouzi et al.,
+# after Manku et al.'s permuted tables): three blocks of 22, 21 and 21 bits, probed up to 2, 1
+# and 1 bits away. Two fingerprints that differ in at most 6 bits differ in at most 2 bits of
+# the first block or at most 1 of another (if not, 3 + 2 + 2 = 7 bits differ), so the index
+# still finds every near-duplicate. Per original: 3 rows written; per lookup: 254 + 22 + 22 =
+# 298 probes, each matching one stored article in 2^21–2^22 of its window: ~100 candidates
+# with 2.1 million articles in a window (300,000 a day; the `volume` benchmark), where the
+# seven bands read ~27,000. Candidates still grow with volume, 250 times more slowly.
+INDEX_BLOCKS = (22, 21, 21)  # widths in bits, low bits first
+INDEX_RADII = (2, 1, 1)  # bits flipped when probing each block
+assert sum(INDEX_BLOCKS) == 64 and sum(r + 1 for r in INDEX_RADII) > MAX_DIFFERING_BITS
+# Index rows are grouped in periods of this many days, first in the key: new articles' rows and
+# a lookup's probes stay in the pages of the last periods, however long the history; a lookup
+# seeks each probe in the one or two periods its window touches.
+INDEX_PERIOD_DAYS = 14
+
+
+def index_keys(fingerprint: str) -> list[tuple[int, int]]:
+    """(block number, block value) for each of the INDEX_BLOCKS of a 64-bit fingerprint: the
+    keys an original is stored under."""
+    value = int(fingerprint, 16)
+    keys = []
+    start = 0
+    for block, width in enumerate(INDEX_BLOCKS):
+        keys.append((block, (value >> start) & ((1 << width) - 1)))
+        start += width
+    return keys
+
+
+@lru_cache(maxsize=len(INDEX_BLOCKS))
+def probe_masks(block: int) -> tuple[int, ...]:
+    """Every mask of at most INDEX_RADII[block] bits within the block: a probe is the block's
+    value XOR one of them."""
+    width, radius = INDEX_BLOCKS[block], INDEX_RADII[block]
+    return tuple(
+        sum(1 << bit for bit in bits) for flipped in range(radius + 1) for bits in combinations(range(width), flipped)
+    )
+
+
+def probe_keys(fingerprint: str) -> list[tuple[int, int]]:
+    """The (block number, block value) keys to look up to find every stored near-duplicate of a
+    fingerprint: each block's value and those at most its radius bits away."""
+    return [(block, value ^ mask) for block, value in index_keys(fingerprint) for mask in probe_masks(block)]
+
+
+def index_period(day: dt.date) -> int:
+    """The index period (first key column) of a publication day."""
+    return day.toordinal() // INDEX_PERIOD_DAYS
 
 
 def first_originals(

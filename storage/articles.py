@@ -9,14 +9,22 @@ twice, or two processes storing it at once, leaves one row.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, func, insert, literal_column, or_, select, union_all, update
+from sqlalchemy import Table, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
-from newswatch.dedup import NEAR_DUPLICATE_WINDOW_DAYS, differ_little, fingerprint_bands
+from newswatch.dedup import (
+    INDEX_BLOCKS,
+    NEAR_DUPLICATE_WINDOW_DAYS,
+    differ_little,
+    index_keys,
+    index_period,
+    probe_masks,
+)
 from newswatch.model import Article, TopicScore
 from newswatch.storage._sql import chunks, dialect_insert
 from newswatch.storage.models import ArticleRow, FingerprintBandRow, TopicMatchRow, utcnow
@@ -185,11 +193,18 @@ def mark_near_duplicates(session: Session, originals: dict[int, int]) -> None:
 
 
 def index_fingerprints(session: Session, originals: Iterable[tuple[int, dt.date, str]]) -> None:
-    """Index the SimHash bands of original articles: (id, published, SimHash)."""
+    """Index the SimHash blocks of original articles: (id, published, SimHash)."""
     rows = [
-        {"band": band, "value": value, "published": published, "article_id": article_id, "simhash": simhash}
+        {
+            "period": index_period(published),
+            "band": band,
+            "value": value,
+            "published": published,
+            "article_id": article_id,
+            "simhash": simhash,
+        }
         for article_id, published, simhash in originals
-        for band, value in fingerprint_bands(simhash)
+        for band, value in index_keys(simhash)
     ]
     if rows:
         session.execute(_INDEX_BANDS, rows)
@@ -210,57 +225,91 @@ def near_duplicates(
     session: Session, published: dt.date, simhash: str, window_days: int = NEAR_DUPLICATE_WINDOW_DAYS
 ) -> list[NearCopy]:
     """The stored original articles published within a few days of ``published``
-    whose text is a near-duplicate of ``simhash``'s, by id. Answered from the band index alone
-    (it holds each original's whole SimHash): a near-duplicate shares a band."""
+    whose text is a near-duplicate of ``simhash``'s, by id. Answered from the block index alone
+    (it holds each original's whole SimHash): a near-duplicate's block is one of the probes."""
     return near_duplicates_of(session, [(published, simhash)], window_days)[0]
 
 
-# Band lookups per statement: one statement of this many lookups serves every query. A lookup
-# is one band value on a window's days, each day a seek in the key (published, band, value,
-# article_id) (a range of days would read every band of those days); its rows carry its number.
-_BAND_LOOKUPS = 64
-_DAYS_PER_LOOKUP = 2 * NEAR_DUPLICATE_WINDOW_DAYS + 1
-_BAND_LOOKUP = union_all(
-    *(
-        select(literal_column(str(n)).label("lookup"), _BANDS.c.article_id, _BANDS.c.simhash).where(
-            _BANDS.c.band == bindparam(f"band_{n}"),
-            _BANDS.c.value == bindparam(f"value_{n}"),
-            _BANDS.c.published.in_([bindparam(f"day_{n}_{d}") for d in range(_DAYS_PER_LOOKUP)]),
-        )
-        for n in range(_BAND_LOOKUPS)
-    )
+# A lookup probes each block of a fingerprint in each index period its window touches: the
+# block's value and those a bit or two away (newswatch.dedup.probe_masks), each one seek in
+# the key (period, band, value, published, article_id). The database makes the probes: it gets
+# one row per fingerprint, period and block, and the masks, the same for every lookup (on
+# SQLite as JSON arrays, read by json_each; on PostgreSQL as arrays, by unnest). SQLite has no
+# XOR operator: a ^ m is (a | m) - (a & m).
+_BAND_LOOKUP_SQLITE = text(
+    "SELECT q.position, b.article_id, b.simhash"
+    " FROM (SELECT json_extract(value, '$[0]') AS position, json_extract(value, '$[1]') AS period,"
+    " json_extract(value, '$[2]') AS band, json_extract(value, '$[3]') AS value,"
+    " json_extract(value, '$[4]') AS first, json_extract(value, '$[5]') AS last FROM json_each(:blocks)) AS q"
+    # LIMIT -1 (none) keeps SQLite from flattening the masks into the loop: they are read once.
+    " CROSS JOIN (SELECT json_extract(value, '$[0]') AS band, json_extract(value, '$[1]') AS mask"
+    " FROM json_each(:masks) LIMIT -1) AS m"
+    " CROSS JOIN fingerprint_bands AS b"  # CROSS: SQLite keeps this order, seeking b per probe
+    " WHERE m.band = q.band AND b.period = q.period AND b.band = q.band"
+    " AND b.value = (q.value | m.mask) - (q.value & m.mask) AND b.published BETWEEN q.first AND q.last"
 )
+_BAND_LOOKUP_POSTGRESQL = text(
+    "SELECT q.position, b.article_id, b.simhash"
+    " FROM unnest(CAST(:positions AS integer[]), CAST(:periods AS integer[]), CAST(:bands AS smallint[]),"
+    " CAST(:values AS integer[]), CAST(:firsts AS date[]), CAST(:lasts AS date[]))"
+    " AS q(position, period, band, value, first, last)"
+    " JOIN unnest(CAST(:mask_bands AS smallint[]), CAST(:masks AS integer[])) AS m(band, mask) ON m.band = q.band"
+    # OFFSET 0 keeps the planner from joining the index whole (a hash join over every row, which
+    # it chose on a store of 20,000): each probe is one index seek.
+    " CROSS JOIN LATERAL (SELECT b.article_id, b.simhash FROM fingerprint_bands AS b"
+    " WHERE b.period = q.period AND b.band = q.band AND b.value = q.value # m.mask"
+    " AND b.published BETWEEN q.first AND q.last OFFSET 0) AS b"
+)
+_FINGERPRINTS_PER_STATEMENT = 1000
 
 
 def near_duplicates_of(
     session: Session, fingerprints: Sequence[tuple[dt.date, str]], window_days: int = NEAR_DUPLICATE_WINDOW_DAYS
 ) -> list[list[NearCopy]]:
-    """``near_duplicates`` for each (published, simhash), in a few queries; fingerprints published
-    the same day that share a band value share its lookup. The band index returns some 70 rows
-    per fingerprint with a million articles stored; each is compared as it arrives."""
-    wanted: dict[tuple[int, int, tuple[dt.date, ...]], list[int]] = {}  # lookup: fingerprints
-    for position, (published, simhash) in enumerate(fingerprints):
-        window = [published + dt.timedelta(days=offset) for offset in range(-window_days, window_days + 1)]
-        for band, value in fingerprint_bands(simhash):
-            for days in chunks(window, _DAYS_PER_LOOKUP):
-                wanted.setdefault((band, value, tuple(days)), []).append(position)
-    wanted_values = [int(simhash, 16) for _, simhash in fingerprints]
+    """``near_duplicates`` for each (published, simhash), in one query per thousand. A
+    fingerprint's ~300 probes return some 100 candidate rows with 2.1 million articles in its
+    window (300,000 a day), fewer than one with 10,000; each is compared as it arrives."""
+    masks = [(band, mask) for band in range(len(INDEX_BLOCKS)) for mask in probe_masks(band)]
+    sqlite = session.get_bind().dialect.name == "sqlite"
     found: list[set[NearCopy]] = [set() for _ in fingerprints]
-    lookups = list(wanted.items())
-    for chunk in chunks(lookups, _BAND_LOOKUPS):
-        chunk += [chunk[-1]] * (_BAND_LOOKUPS - len(chunk))  # the same statement for every chunk
-        parameters: dict[str, Any] = {}
-        for n, ((band, value, lookup_days), _) in enumerate(chunk):
-            parameters[f"band_{n}"], parameters[f"value_{n}"] = band, value
-            for d in range(_DAYS_PER_LOOKUP):
-                parameters[f"day_{n}_{d}"] = lookup_days[
-                    min(d, len(lookup_days) - 1)
-                ]  # a short list repeats its last day
-        for lookup, article_id, simhash in session.execute(_BAND_LOOKUP, parameters):
-            value = int(simhash, 16)
-            for position in chunk[lookup][1]:
-                if differ_little(value, wanted_values[position]):
-                    found[position].add(NearCopy(article_id, simhash))
+    wanted_values = [int(simhash, 16) for _, simhash in fingerprints]
+    for start in range(0, len(fingerprints), _FINGERPRINTS_PER_STATEMENT):
+        blocks = []  # (position, period, band, value, first day, last day)
+        for position in range(start, min(len(fingerprints), start + _FINGERPRINTS_PER_STATEMENT)):
+            published, simhash = fingerprints[position]
+            first, last = published - dt.timedelta(days=window_days), published + dt.timedelta(days=window_days)
+            for period in range(index_period(first), index_period(last) + 1):
+                blocks += [(position, period, band, value, first, last) for band, value in index_keys(simhash)]
+        if sqlite:
+            rows = session.execute(
+                _BAND_LOOKUP_SQLITE,
+                {
+                    "blocks": json.dumps(
+                        [[*block[:4], block[4].isoformat(), block[5].isoformat()] for block in blocks]
+                    ),
+                    "masks": json.dumps(masks),
+                },
+            )
+        else:
+            columns = list(zip(*blocks, strict=True))
+            mask_columns = list(zip(*masks, strict=True))
+            rows = session.execute(
+                _BAND_LOOKUP_POSTGRESQL,
+                {
+                    **dict(
+                        zip(
+                            ("positions", "periods", "bands", "values", "firsts", "lasts"),
+                            map(list, columns),
+                            strict=True,
+                        )
+                    ),
+                    "mask_bands": list(mask_columns[0]),
+                    "masks": list(mask_columns[1]),
+                },
+            )
+        for position, article_id, simhash in rows:
+            if differ_little(int(simhash, 16), wanted_values[position]):
+                found[position].add(NearCopy(article_id, simhash))
     return [sorted(near) for near in found]
 
 

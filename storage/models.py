@@ -92,25 +92,28 @@ class ArticleRow(Base):
 
 
 class FingerprintBandRow(Base):
-    """One band of an original article's SimHash: the index that finds near-duplicate
-    candidates among millions of stored articles (see newswatch.dedup.fingerprint_bands).
+    """One block of an original article's SimHash: the index that finds near-duplicate
+    candidates among millions of stored articles (see newswatch.dedup.index_keys: three blocks
+    of 21–22 bits, looked up with the values a bit or two away, so that a lookup's candidates
+    stay few at hundreds of thousands of articles a day).
 
-    The whole SimHash is stored beside each band, so candidates are compared without visiting
+    The whole SimHash is stored beside each block, so candidates are compared without visiting
     the articles table; on SQLite the rows live in the primary key's B-tree (WITHOUT ROWID),
-    so a band lookup reads them in place.
+    so a lookup reads them in place.
 
-    The key leads with the date: new articles are recent, so their bands go into the few index
-    pages of the last days instead of one random page each (seven per article), which with a
-    million articles stored made every commit write thousands of scattered pages. A lookup
-    names each day of its window (a handful of key seeks).
+    The key leads with the period (newswatch.dedup.index_period: 14 days): new articles' rows
+    and a lookup's probes go into the pages of the last periods, not into random pages of the
+    whole history; within a period, one seek on (band, value) and a range of days finds a
+    probe's rows in its window.
     """
 
     __tablename__ = "fingerprint_bands"
     __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - SQLAlchemy's API
 
-    published: Mapped[dt.date] = mapped_column(primary_key=True)
+    period: Mapped[int] = mapped_column(primary_key=True, doc="publication day // INDEX_PERIOD_DAYS")
     band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     value: Mapped[int] = mapped_column(primary_key=True)
+    published: Mapped[dt.date] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True)
     simhash: Mapped[str] = mapped_column(String(16), doc="the article's whole SimHash, hex")
 

@@ -343,8 +343,10 @@ def test_band_lookups_cover_each_window_when_one_band_value_is_wanted_on_many_da
     assert [article_id for article_id, _ in found[1]] == [stored[o] for o in (7, 13)]
 
 
-def test_the_band_index_leads_with_the_date(database_url: str) -> None:
+def test_the_band_index_leads_with_the_period(database_url: str) -> None:
     from sqlalchemy import inspect, text
+
+    from newswatch.dedup import index_keys
 
     _an_article_stored_at_revision(
         database_url,
@@ -358,8 +360,9 @@ def test_the_band_index_leads_with_the_date(database_url: str) -> None:
         key = inspect(connection).get_pk_constraint("fingerprint_bands")["constrained_columns"]
         rows = connection.execute(text("SELECT band, value, article_id, simhash FROM fingerprint_bands")).all()
     engine.dispose()
-    assert key == ["published", "band", "value", "article_id"]  # new articles' bands share pages
-    assert [tuple(row) for row in rows] == [(0, 1, 1, "0123456789abcdef")]
+    assert key == ["period", "band", "value", "published", "article_id"]  # new articles' rows share pages
+    # 0010 converted the article's (here made-up) band into its three blocks
+    assert [tuple(row) for row in rows] == [(*key, 1, "0123456789abcdef") for key in index_keys("0123456789abcdef")]
 
 
 def _an_article_stored_at_revision(database_url: str, revision: str, *then: str) -> None:
@@ -394,7 +397,7 @@ def test_the_simhash_migration_copies_each_fingerprint_to_its_bands(database_url
     )
     sessions = open_database(database_url)  # upgrades to head
     with sessions.transaction() as session:
-        assert session.scalars(select(FingerprintBandRow.simhash)).all() == ["0123456789abcdef"]
+        assert session.scalars(select(FingerprintBandRow.simhash)).all() == ["0123456789abcdef"] * 3  # 3 blocks (0010)
 
 
 def test_the_band_migration_indexes_articles_stored_before_it(sqlite_url: str) -> None:
@@ -402,7 +405,7 @@ def test_the_band_migration_indexes_articles_stored_before_it(sqlite_url: str) -
 
     _an_article_stored_at_revision(sqlite_url, "0004")
     sessions = open_database(sqlite_url)  # upgrades to head
-    assert _count(sessions, FingerprintBandRow) == 7
+    assert _count(sessions, FingerprintBandRow) == 3  # 7 bands (0005), then 3 blocks (0010)
 
 
 # --- storing in batches: as if one by one, in order ----------------------------------------
