@@ -29,7 +29,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
@@ -96,58 +96,74 @@ def _article_rows(start: int, end: int, total: int, rng: random.Random) -> _Chun
     span = (LAST_DAY - FIRST_DAY).days
     rows: dict[Any, list[dict[str, Any]]] = {table: [] for table in _TABLES}
     for index in range(start, end):
-        article_id = index + 1
         published = FIRST_DAY + dt.timedelta(days=index * span // total)
-        ingested = dt.datetime.combine(published, dt.time(6), dt.UTC) + dt.timedelta(minutes=rng.randrange(1080))
-        host = f"news{rng.randrange(40)}.example.com"
-        slug = f"{published:%Y/%m/%d}/story-{index:07d}-{rng.getrandbits(32):08x}"
         is_feed = rng.random() < 0.9
         simhash = f"{rng.getrandbits(64):016x}" if is_feed else None
-        duplicate_of = max(1, article_id - rng.randint(1, 200)) if is_feed and rng.random() < 0.02 else None
-        text_body = (
-            f"Report {index} filed from {host}. {rng.choice(_FILLER)} {rng.choice(_FILLER)} "
-            f"Reference number {rng.getrandbits(48):012x}."
-        )
-        rows[ArticleRow].append(
+        duplicate_of = max(1, index + 1 - rng.randint(1, 200)) if is_feed and rng.random() < 0.02 else None
+        add_stored_article(rows, index, published, simhash, duplicate_of, rng, is_feed=is_feed)
+    return _Chunk(rows)
+
+
+def add_stored_article(
+    rows: dict[Any, list[dict[str, Any]]],
+    index: int,
+    published: dt.date,
+    simhash: str | None,
+    duplicate_of: int | None,
+    rng: random.Random,
+    *,
+    is_feed: bool = True,
+) -> None:
+    """One stored article's rows (id ``index + 1``), as the pipeline leaves them: an original's
+    fingerprint indexed, as store_article does; 35 % with a topic match; every 33rd linked to an
+    event (three reports per event)."""
+    article_id = index + 1
+    ingested = dt.datetime.combine(published, dt.time(6), dt.UTC) + dt.timedelta(minutes=rng.randrange(1080))
+    host = f"news{rng.randrange(40)}.example.com"
+    slug = f"{published:%Y/%m/%d}/story-{index:07d}-{rng.getrandbits(32):08x}"
+    text_body = (
+        f"Report {index} filed from {host}. {rng.choice(_FILLER)} {rng.choice(_FILLER)} "
+        f"Reference number {rng.getrandbits(48):012x}."
+    )
+    rows[ArticleRow].append(
+        {
+            "id": article_id,
+            "ref": f"https://{host}/{slug}.html" if is_feed else f"{slug.replace('/', '-')}.txt",
+            "title": f"Story {index}: {rng.choice(_FILLER)[:60]}",
+            "text": text_body,
+            "published": published,
+            "content_hash": hashlib.sha256(" ".join(text_body.split()).encode()).hexdigest(),
+            "source": "feed" if is_feed else "seed",
+            "ingested_at": ingested,
+            "guid": f"urn:uuid:{uuid.UUID(int=rng.getrandbits(128))}" if is_feed else None,
+            "feed_url": f"https://{host}/feeds/section-{rng.randrange(5)}.xml" if is_feed else None,
+            "text_source": "page" if is_feed else None,
+            "published_source": "page" if is_feed else None,
+            "author": "Staff Reporter",
+            "site_name": host,
+            "language": "en",
+            "simhash": simhash,
+            "duplicate_of_id": duplicate_of,
+        }
+    )
+    if simhash is not None and duplicate_of is None:
+        rows[FingerprintBandRow] += [
+            {"period": index_period(published), "band": band, "value": value}
+            | {"published": published, "article_id": article_id, "simhash": simhash}
+            for band, value in index_keys(simhash)
+        ]
+    if rng.random() < 0.35:
+        rows[TopicMatchRow].append(
             {
                 "id": article_id,
-                "ref": f"https://{host}/{slug}.html" if is_feed else f"{slug.replace('/', '-')}.txt",
-                "title": f"Story {index}: {rng.choice(_FILLER)[:60]}",
-                "text": text_body,
-                "published": published,
-                "content_hash": hashlib.sha256(" ".join(text_body.split()).encode()).hexdigest(),
-                "source": "feed" if is_feed else "seed",
-                "ingested_at": ingested,
-                "guid": f"urn:uuid:{uuid.UUID(int=rng.getrandbits(128))}" if is_feed else None,
-                "feed_url": f"https://{host}/feeds/section-{rng.randrange(5)}.xml" if is_feed else None,
-                "text_source": "page" if is_feed else None,
-                "published_source": "page" if is_feed else None,
-                "author": "Staff Reporter",
-                "site_name": host,
-                "language": "en",
-                "simhash": simhash,
-                "duplicate_of_id": duplicate_of,
+                "article_id": article_id,
+                "topic_id": rng.choice(("us-china-military", "taiwan", "south-china-sea")),
+                "score": round(rng.uniform(5, 30), 1),
+                "evidence": ["PLA ×2", "Taiwan ×1"],
             }
         )
-        if simhash is not None and duplicate_of is None:  # an original's fingerprint is indexed, as store_article does
-            rows[FingerprintBandRow] += [
-                {"period": index_period(published), "band": band, "value": value}
-                | {"published": published, "article_id": article_id, "simhash": simhash}
-                for band, value in index_keys(simhash)
-            ]
-        if rng.random() < 0.35:
-            rows[TopicMatchRow].append(
-                {
-                    "id": article_id,
-                    "article_id": article_id,
-                    "topic_id": rng.choice(("us-china-military", "taiwan", "south-china-sea")),
-                    "score": round(rng.uniform(5, 30), 1),
-                    "evidence": ["PLA ×2", "Taiwan ×1"],
-                }
-            )
-        if index % 33 == 0:
-            _link_to_event(rows, index // 33, article_id, published, ingested, rng)
-    return _Chunk(rows)
+    if index % 33 == 0:
+        _link_to_event(rows, index // 33, article_id, published, ingested, rng)
 
 
 def _link_to_event(
@@ -231,17 +247,23 @@ _FILLER = (
 
 def fill(url: str, count: int, seed: int) -> None:
     """Bulk-insert ``count`` stored articles (and their topics and events) into an empty store."""
+    rng = random.Random(seed)
+    fill_with(url, count, lambda start, end: _article_rows(start, end, count, rng).rows)
+
+
+def fill_with(url: str, count: int, chunk_rows: Callable[[int, int], dict[Any, list[dict[str, Any]]]]) -> None:
+    """Bulk-insert ``count`` stored articles into an empty store, ``chunk_rows(start, end)``
+    giving each chunk's rows per table; then what autovacuum would have done by now."""
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _unsafe_but_fast)
-    rng = random.Random(seed)
     started = time.perf_counter()
     for start in range(0, count, FILL_CHUNK):
-        chunk = _article_rows(start, min(count, start + FILL_CHUNK), count, rng)
+        rows = chunk_rows(start, min(count, start + FILL_CHUNK))
         with engine.begin() as connection:
             for table in _TABLES:
-                if chunk.rows[table]:
-                    connection.execute(insert(table), chunk.rows[table])
+                if rows[table]:
+                    connection.execute(insert(table), rows[table])
         done = min(count, start + FILL_CHUNK)
         if done % 200_000 == 0 or done == count:
             log(f"  {engine.dialect.name}: {done:,}/{count:,} articles stored ({time.perf_counter() - started:.0f} s)")
@@ -254,7 +276,7 @@ def fill(url: str, count: int, seed: int) -> None:
                 connection.execute(
                     text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
                 )
-            connection.exec_driver_sql("ANALYZE")  # what autovacuum would have done by now
+            connection.exec_driver_sql("ANALYZE")
     engine.dispose()
 
 
@@ -318,10 +340,15 @@ class _SqliteStores:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def build(self, label: str, count: int) -> None:
-        url = f"sqlite:///{self.folder / label}.db"
-        empty_database(url)
+    def url(self, label: str) -> str:
+        return f"sqlite:///{self.folder / label}.db"
+
+    def fill(self, url: str, count: int) -> None:
         fill(url, count, seed=count)
+
+    def build(self, label: str, count: int) -> None:
+        empty_database(self.url(label))
+        self.fill(self.url(label), count)
 
     def close(self) -> None:
         pass
@@ -368,8 +395,11 @@ class _PostgresStores:
             connection.execute(text(f'CREATE SCHEMA "{label}"'))
         admin.dispose()
         empty_database(self.url(label))
-        fill(self.url(label), count, seed=count)
+        self.fill(self.url(label), count)
         self.engines[label] = create_db_engine(self.url(label))
+
+    def fill(self, url: str, count: int) -> None:
+        fill(url, count, seed=count)
 
     def measure(self, label: str, batch: list[Classification], rep: int) -> float:
         # Deleting the batch afterwards instead would take hours: each deleted article makes

@@ -21,36 +21,32 @@ ratio column is the share of the day).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import random
 import shutil
 import statistics
 import tempfile
 import time
-import uuid
 from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, create_engine, event, func, insert, select, text
+from sqlalchemy import Table, bindparam, create_engine, func, select
 
 from benchmarks.bench_scale import (
-    _FILLER,
     _TABLES,
     POSTGRES_SERVER,
-    _link_to_event,
     _postgres_database,
     _PostgresStores,
     _SqliteStores,
-    _unsafe_but_fast,
+    add_stored_article,
     classified_batch,
+    fill_with,
 )
 from benchmarks.corpus import LAST_DAY
-from benchmarks.harness import PeakMemory, Result, compared, empty_database, log, side_by_side, skipped
+from benchmarks.harness import PeakMemory, Result, compared, log, side_by_side, skipped
 from newswatch.app.storing import StoredArticle, store_classifications
 from newswatch.dedup import (
     NEAR_DUPLICATE_WINDOW_DAYS,
-    index_keys,
     index_period,
     probe_keys,
     text_fingerprint,
@@ -58,7 +54,7 @@ from newswatch.dedup import (
 from newswatch.model import Classification
 from newswatch.notify import CONSOLE
 from newswatch.storage.database import Database, create_db_engine
-from newswatch.storage.models import ArticleRow, FingerprintBandRow, TopicMatchRow
+from newswatch.storage.models import FingerprintBandRow
 
 PER_DAY = 300_000
 DAYS = 7
@@ -87,11 +83,7 @@ def _article_rows(
     rows: dict[Any, list[dict[str, Any]]] = {table: [] for table in _TABLES}
     recent: list[tuple[int, int]] = []  # (id, simhash) of recent originals
     for index in range(start, end):
-        article_id = index + 1
         published = FIRST_DAY + dt.timedelta(days=index * DAYS // total)
-        ingested = dt.datetime.combine(published, dt.time(6), dt.UTC) + dt.timedelta(minutes=rng.randrange(1080))
-        host = f"news{rng.randrange(40)}.example.com"
-        slug = f"{published:%Y/%m/%d}/story-{index:07d}-{rng.getrandbits(32):08x}"
         duplicate_of = None
         if index < len(planted):  # an original of a batch article, in the batch's days
             published = LAST_DAY - dt.timedelta(days=index % 3)
@@ -101,77 +93,15 @@ def _article_rows(
             simhash = _changed(original, rng)
         else:
             simhash = rng.getrandbits(64)
-            recent = [*recent[-199:], (article_id, simhash)]
-        body = f"Report {index} from {host}. {rng.choice(_FILLER)} Reference {rng.getrandbits(48):012x}."
-        rows[ArticleRow].append(
-            {
-                "id": article_id,
-                "ref": f"https://{host}/{slug}.html",
-                "title": f"Story {index}: {rng.choice(_FILLER)[:60]}",
-                "text": body,
-                "published": published,
-                "content_hash": hashlib.sha256(body.encode()).hexdigest(),
-                "source": "feed",
-                "ingested_at": ingested,
-                "guid": f"urn:uuid:{uuid.UUID(int=rng.getrandbits(128))}",
-                "feed_url": f"https://{host}/feeds/section-{rng.randrange(5)}.xml",
-                "text_source": "page",
-                "published_source": "page",
-                "author": "Staff Reporter",
-                "site_name": host,
-                "language": "en",
-                "simhash": f"{simhash:016x}",
-                "duplicate_of_id": duplicate_of,
-            }
-        )
-        if duplicate_of is None:
-            hexadecimal, period = f"{simhash:016x}", index_period(published)
-            rows[FingerprintBandRow] += [
-                {"period": period, "band": band, "value": value, "published": published}
-                | {"article_id": article_id, "simhash": hexadecimal}
-                for band, value in index_keys(hexadecimal)
-            ]
-        if rng.random() < 0.35:
-            rows[TopicMatchRow].append(
-                {
-                    "id": article_id,
-                    "article_id": article_id,
-                    "topic_id": rng.choice(("us-china-military", "taiwan", "south-china-sea")),
-                    "score": round(rng.uniform(5, 30), 1),
-                    "evidence": ["PLA ×2", "Taiwan ×1"],
-                }
-            )
-        if index % 33 == 0:
-            _link_to_event(rows, index // 33, article_id, published, ingested, rng)
+            recent = [*recent[-199:], (index + 1, simhash)]
+        add_stored_article(rows, index, published, f"{simhash:016x}", duplicate_of, rng)
     return rows
 
 
 def fill(url: str, count: int, planted: list[int], seed: int) -> None:
     """Bulk-insert a week of ``count`` stored articles into an empty store."""
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _unsafe_but_fast)
     rng = random.Random(seed)
-    started = time.perf_counter()
-    for start in range(0, count, FILL_CHUNK):
-        rows = _article_rows(start, min(count, start + FILL_CHUNK), count, planted, rng)
-        with engine.begin() as connection:
-            for table in _TABLES:
-                if rows[table]:
-                    connection.execute(insert(table), rows[table])
-        done = min(count, start + FILL_CHUNK)
-        if done % 300_000 == 0 or done == count:
-            log(f"  {engine.dialect.name}: {done:,}/{count:,} articles stored ({time.perf_counter() - started:.0f} s)")
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            for table in _TABLES:
-                if "id" in table.__table__.c:
-                    name = table.__tablename__
-                    connection.execute(
-                        text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
-                    )
-            connection.exec_driver_sql("ANALYZE")
-    engine.dispose()
+    fill_with(url, count, lambda start, end: _article_rows(start, end, count, planted, rng))
 
 
 class _WeekSqlite(_SqliteStores):
@@ -179,13 +109,8 @@ class _WeekSqlite(_SqliteStores):
         super().__init__(folder)
         self.planted = planted
 
-    def build(self, label: str, count: int) -> None:
-        url = f"sqlite:///{self.folder / label}.db"
-        empty_database(url)
+    def fill(self, url: str, count: int) -> None:
         fill(url, count, self.planted, seed=count)
-
-    def url(self, label: str) -> str:
-        return f"sqlite:///{self.folder / label}.db"
 
     def outcomes(self, label: str, batch: list[Classification]) -> list[StoredArticle]:
         """What storing the batch into a copy of the store does (untimed)."""
@@ -204,14 +129,8 @@ class _WeekPostgres(_PostgresStores):
         super().__init__(database_url)
         self.planted = planted
 
-    def build(self, label: str, count: int) -> None:
-        admin = create_engine(self.database_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{label}"'))
-        admin.dispose()
-        empty_database(self.url(label))
-        fill(self.url(label), count, self.planted, seed=count)
-        self.engines[label] = create_db_engine(self.url(label))
+    def fill(self, url: str, count: int) -> None:
+        fill(url, count, self.planted, seed=count)
 
     def outcomes(self, label: str, batch: list[Classification]) -> list[StoredArticle]:
         """What storing the batch does, rolled back after (untimed)."""

@@ -16,7 +16,7 @@ from typing import Literal
 
 from newswatch.config_schema import Office, Official, Role
 from newswatch.lexicon import load_lexicon
-from newswatch.matching import compile_guarded, per_span, per_text
+from newswatch.matching import UPPER, compile_guarded, per_span, per_text
 from newswatch.model import LEVEL_RANK
 from newswatch.name_forms import name_pattern, name_variants, title_variants
 from newswatch.phrases import PhraseIndex, PhraseScanner
@@ -26,13 +26,11 @@ from newswatch.text import Sentence, verbatim_spans
 MentionKind = Literal["name", "surname", "title", "counterpart"]
 _ROLE_CACHE_SIZE = 50_000  # (official, day, preferred offices) → role: a long-running monitor's bound
 
-# Capital letters of the alphabets names are written in here (Latin, Latin-1's, Cyrillic).
-_UPPER = "A-ZÀ-ÖØ-ÞА-ЯЁ"
 # A name as text writes it after a title: capitalised words, initials before ("В.В. Герасимов")
 # or inside ("Charles Q. Brown").
 _CAPITALISED_NAME = (
-    rf"(?:[{_UPPER}]\.\s*){{0,2}}[{_UPPER}][\w'’-]+(?:\s+[{_UPPER}]\.)*(?:\s+[{_UPPER}][\w'’-]+)+"
-    rf"|(?:[{_UPPER}]\.\s*){{1,2}}[{_UPPER}][\w'’-]+"
+    rf"(?:[{UPPER}]\.\s*){{0,2}}[{UPPER}][\w'’-]+(?:\s+[{UPPER}]\.)*(?:\s+[{UPPER}][\w'’-]+)+"
+    rf"|(?:[{UPPER}]\.\s*){{1,2}}[{UPPER}][\w'’-]+"
 )
 
 
@@ -296,7 +294,7 @@ class Gazetteer:
         for surname in {surname for o in self.officials.values() for surname in o.surnames}:
             # Not the first word of a longer name ("Li" in "Li Shangfu" is a full name, found elsewhere).
             for form in name_variants(surname):  # Герасимов: Герасимова, Герасимовым…
-                index.add(form, re.escape(form) + rf"(?!\s+[{_UPPER}][a-zа-яё])", surname)
+                index.add(form, re.escape(form) + rf"(?!\s+[{UPPER}][a-zа-яё])", surname)
         return index
 
     @cached_property

@@ -167,6 +167,9 @@ def per_text(texts: Sequence[str], hits: Sequence[tuple[int, int, T]]) -> list[l
 
 
 CJK = re.compile(r"[\u3400-\u9fff]")  # Chinese characters (and Japanese kanji)
+# Capital letters of the Latin (with Latin-1's) and Cyrillic alphabets, for a character class:
+# what names, places and datelines start with ("Gen. Valery", "Берне", "МОСКВА").
+UPPER = "A-ZÀ-ÖØ-ÞА-ЯЁ"
 # Scripts whose words have no boundaries a term can rely on: Chinese and Japanese write no spaces,
 # and Korean joins its particles to the word before ("오스틴과", with Austin). A term in them is
 # found anywhere, not as a whole word.

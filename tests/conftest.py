@@ -87,6 +87,22 @@ def _tests_starting_processes(path: Path) -> frozenset[str]:
     return frozenset(f.name for f in functions if f.name.startswith("test") and uses(f, starting | helpers))
 
 
+def isolated_environment(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a newswatch subprocess of its own: home, Prefect home, SQLite database
+    under ``tmp_path``, no Prefect API (so a local server is started or reused) and no notifier."""
+    (tmp_path / "prefect").mkdir(exist_ok=True)
+    env = {
+        **os.environ,
+        "NEWSWATCH_HOME": str(tmp_path / "home"),
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "NEWSWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'newswatch.db'}",
+        **extra,
+    }
+    for name in ("PREFECT_API_URL", "NEWSWATCH_NOTIFY"):
+        env.pop(name, None)
+    return env
+
+
 def config_folder(folder: Path, **sections: dict[str, Any]) -> Path:
     """A config folder whose newswatch.yaml is the shipped one with these sections updated."""
     shipped = yaml.safe_load((resources.files("newswatch.config") / "newswatch.yaml").read_text(encoding="utf-8"))

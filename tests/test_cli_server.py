@@ -15,7 +15,7 @@ import psutil
 import pytest
 
 from newswatch.prefect_server import SERVER_RECORD_NAME, RunningServer, running_server
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, isolated_environment
 
 USING = "Using the local Prefect server at"
 
@@ -29,15 +29,7 @@ def _newswatch(env: dict[str, str], *arguments: str, timeout: float = 180) -> su
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
     """A newswatch home and Prefect home of its own, no Prefect API; any server left is stopped."""
-    (tmp_path / "prefect").mkdir()
-    environment = {
-        **os.environ,
-        "NEWSWATCH_HOME": str(tmp_path / "home"),
-        "PREFECT_HOME": str(tmp_path / "prefect"),
-        "NEWSWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'newswatch.db'}",
-    }
-    for name in ("PREFECT_API_URL", "NEWSWATCH_NOTIFY"):
-        environment.pop(name, None)
+    environment = isolated_environment(tmp_path)
     yield environment
     _newswatch(environment, "server", "stop", timeout=60)
 

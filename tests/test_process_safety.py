@@ -4,7 +4,6 @@ failure inside a flow, or a database that cannot be written, is one line on the 
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -20,25 +19,10 @@ from typer.testing import CliRunner
 from newswatch.cli import ExitStatus, app
 from newswatch.errors import StorageError
 from newswatch.storage.database import open_database
-from tests.conftest import SEEDS, config_folder
+from tests.conftest import SEEDS, config_folder, isolated_environment
 
 SERVER_START_SECONDS = 120  # a first start on a fresh PREFECT_HOME migrates Prefect's database
 runner = CliRunner()
-
-
-def _environment(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """A newswatch environment of its own: home, Prefect home, no Prefect API, no notifier."""
-    (tmp_path / "prefect").mkdir(exist_ok=True)
-    env = {
-        **os.environ,
-        "NEWSWATCH_HOME": str(tmp_path / "home"),
-        "PREFECT_HOME": str(tmp_path / "prefect"),
-        "NEWSWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'newswatch.db'}",
-        **extra,
-    }
-    for name in ("PREFECT_API_URL", "NEWSWATCH_NOTIFY"):
-        env.pop(name, None)
-    return env
 
 
 def _listening_descendant(process: psutil.Process, deadline: float) -> psutil.Process:
@@ -78,7 +62,7 @@ def test_a_killed_newswatch_leaves_no_prefect_server_behind(command: str, tmp_pa
     arguments = ["replay", str(SEEDS)] if command == "replay" else ["serve", "--config", str(quiet_config)]
     newswatch = subprocess.Popen(
         [sys.executable, "-m", "newswatch", *arguments],
-        env=_environment(tmp_path),
+        env=isolated_environment(tmp_path),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -97,7 +81,7 @@ def test_a_killed_newswatch_leaves_no_prefect_server_behind(command: str, tmp_pa
 
 def test_runs_starting_the_local_server_together_do_not_trip_over_its_migration(tmp_path: Path) -> None:
     """Three replays on one fresh PREFECT_HOME: each migrates Prefect's database in turn, none prints a traceback."""
-    env = _environment(tmp_path)
+    env = isolated_environment(tmp_path)
     runs = [
         subprocess.Popen(
             [sys.executable, "-m", "newswatch", "replay", str(SEEDS), "--db", f"sqlite:///{tmp_path / f'{n}.db'}"],
@@ -129,7 +113,7 @@ def test_a_server_starts_only_when_no_other_is_starting_in_the_same_prefect_home
 
     from newswatch.prefect_server import START_LOCK_NAME
 
-    env = _environment(tmp_path)
+    env = isolated_environment(tmp_path)
     lock_path = tmp_path / "prefect" / START_LOCK_NAME
     with lock_path.open("ab") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
@@ -162,7 +146,7 @@ def test_a_server_that_cannot_start_is_one_line_naming_its_log(tmp_path: Path) -
     unreachable = f"sqlite+aiosqlite:///{tmp_path / 'no such folder' / 'prefect.db'}"
     result = subprocess.run(
         [sys.executable, "-m", "newswatch", "replay", str(SEEDS)],
-        env=_environment(tmp_path, PREFECT_API_DATABASE_CONNECTION_URL=unreachable),
+        env=isolated_environment(tmp_path, PREFECT_API_DATABASE_CONNECTION_URL=unreachable),
         capture_output=True,
         text=True,
         timeout=120,
@@ -185,7 +169,7 @@ def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def _replay_failing(folder: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "newswatch", "replay", str(SEEDS), *arguments],
-        env=_environment(folder),
+        env=isolated_environment(folder),
         capture_output=True,
         text=True,
         timeout=300,

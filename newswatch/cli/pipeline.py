@@ -19,6 +19,7 @@ from newswatch.cli.classification import unreadable
 from newswatch.cli.core import app
 from newswatch.cli.options import NotifyOption, PathsArgument, export_secrets, global_options
 from newswatch.cli.output import echo, event_line, undelivered
+from newswatch.cli.server import PortOption, on_usual_port, server_log
 from newswatch.cli.status import ExitStatus
 from newswatch.errors import NewswatchError
 from newswatch.terminal import terminal_safe
@@ -35,7 +36,6 @@ def _start_prefect_api() -> PrefectApi:
     """The configured Prefect API; else the local server `newswatch server start` (or a running
     `serve`) left up, said so; else a temporary local server that ends with this process (however
     it ends), started now so that it starts while the flow's modules load."""
-    from newswatch.cli.server import server_log
     from newswatch.prefect_server import start_prefect_api
 
     api = start_prefect_api(server_log())
@@ -243,23 +243,11 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-DEFAULT_DASHBOARD_PORT = 4200  # Prefect's own
-
-
 @app.command()
 def serve(
     ctx: typer.Context,
     notify: NotifyOption = None,
-    port: Annotated[
-        int | None,
-        typer.Option(
-            "--port",
-            min=0,
-            max=65535,
-            help=f"Port of the local Prefect server and its dashboard [default: {DEFAULT_DASHBOARD_PORT}, "
-            "or a free one if taken].",
-        ),
-    ] = None,
+    port: PortOption = None,
     dashboard: Annotated[
         bool, typer.Option("--dashboard/--no-dashboard", help="Serve Prefect's dashboard from the local server.")
     ] = True,
@@ -276,7 +264,6 @@ def serve(
     """
     import signal
 
-    from newswatch.cli.server import server_log
     from newswatch.settings import load_settings
 
     options = global_options(ctx)
@@ -313,7 +300,7 @@ def _served_prefect_api(log_path: Path, port: int | None, dashboard: bool) -> It
     """`serve`'s Prefect API (see flows.serve.prefect_api), its dashboard's address printed: on
     --port, else on Prefect's usual port, or a free one (said) when that is taken."""
     from newswatch.flows.serve import dashboard_url, prefect_api
-    from newswatch.prefect_server import PortInUseError, configured_api_url, running_server, use_server
+    from newswatch.prefect_server import configured_api_url, running_server, use_server
 
     local = configured_api_url() is None
     recorded = running_server(log_path) if local else None
@@ -325,17 +312,9 @@ def _served_prefect_api(log_path: Path, port: int | None, dashboard: bool) -> It
         yield recorded.api_url
         return
     with ExitStack() as stack:
-        try:
-            api_url = stack.enter_context(
-                prefect_api(log_path, port=DEFAULT_DASHBOARD_PORT if port is None else port, dashboard=dashboard)
-            )
-        except PortInUseError:
-            if port is not None:
-                raise
-            echo(
-                f"Port {DEFAULT_DASHBOARD_PORT} is taken (another Prefect server?): using a free one; --port sets one."
-            )
-            api_url = stack.enter_context(prefect_api(log_path, port=0, dashboard=dashboard))
+        api_url = on_usual_port(
+            lambda chosen: stack.enter_context(prefect_api(log_path, port=chosen, dashboard=dashboard)), port
+        )
         if dashboard or not local:
             echo(f"Prefect dashboard: {dashboard_url(api_url)}")
         yield api_url

@@ -8,8 +8,9 @@ its state is Prefect's (PREFECT_HOME), its output in the newswatch home's prefec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -25,6 +26,33 @@ app.add_typer(server_app, name="server")
 
 DEFAULT_PORT = 4200  # Prefect's own
 
+T = TypeVar("T")
+
+PortOption = Annotated[
+    int | None,
+    typer.Option(
+        "--port",
+        min=0,
+        max=65535,
+        help=f"Port of the local Prefect server and its dashboard on 127.0.0.1 (0: any free one) "
+        f"[default: {DEFAULT_PORT}, or a free one if taken].",
+    ),
+]
+
+
+def on_usual_port(start: Callable[[int], T], port: int | None) -> T:
+    """``start(port)``: on ``port`` when given (taken: the error), else on Prefect's usual port,
+    or on a free one, said, when that is taken."""
+    from newswatch.prefect_server import PortInUseError
+
+    try:
+        return start(DEFAULT_PORT if port is None else port)
+    except PortInUseError:
+        if port is not None:
+            raise
+        echo(f"Port {DEFAULT_PORT} is taken (another Prefect server?): using a free one; --port sets one.")
+        return start(0)
+
 
 def server_log() -> Path:
     """Where a local Prefect server started by newswatch writes its output (and is recorded)."""
@@ -35,15 +63,7 @@ def server_log() -> Path:
 
 @server_app.command("start")
 def start(
-    port: Annotated[
-        int | None,
-        typer.Option(
-            "--port",
-            min=0,
-            max=65535,
-            help=f"Port on 127.0.0.1 (0: any free one) [default: {DEFAULT_PORT}, or a free one if taken].",
-        ),
-    ] = None,
+    port: PortOption = None,
     dashboard: Annotated[
         bool, typer.Option("--dashboard/--no-dashboard", help="Serve Prefect's dashboard too.")
     ] = True,
@@ -56,7 +76,7 @@ def start(
 
     Example: newswatch server start && newswatch replay seeds/
     """
-    from newswatch.prefect_server import PortInUseError, configured_api_url, running_server, start_detached_server
+    from newswatch.prefect_server import configured_api_url, running_server, start_detached_server
 
     configured = configured_api_url()
     if configured:
@@ -69,15 +89,9 @@ def start(
         echo(f"A local Prefect server is already running at {running.address} (pid {running.pid}).")
         return
     echo("Starting a local Prefect server (a first start creates its database) …")
-    try:
-        server = start_detached_server(
-            log, port=DEFAULT_PORT if port is None else port, ui=dashboard, started_by="newswatch server start"
-        )
-    except PortInUseError:
-        if port is not None:
-            raise
-        echo(f"Port {DEFAULT_PORT} is taken (another Prefect server?): using a free one; --port sets one.")
-        server = start_detached_server(log, port=0, ui=dashboard, started_by="newswatch server start")
+    server = on_usual_port(
+        lambda chosen: start_detached_server(log, port=chosen, ui=dashboard, started_by="newswatch server start"), port
+    )
     echo(
         f"Prefect server running at {server.address} (pid {server.pid}"
         f"{'; its dashboard is there' if server.dashboard else ''}); its log: {log}."

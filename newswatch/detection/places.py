@@ -10,19 +10,18 @@ from collections.abc import Sequence
 from newswatch.dates import MONTH_NAMES, WEEKDAY_NAMES
 from newswatch.detection.candidates import Group
 from newswatch.detection.vocabulary import DATELINE_CITIES, LOCATION_STOP, PLACE_BEFORE
-from newswatch.matching import compile_guarded
+from newswatch.matching import UPPER, compile_guarded
 from newswatch.model import Mode
 from newswatch.text import Sentence
 
-_UPPER = "A-ZÀ-ÖØ-ÞА-ЯЁ"  # capitals of the Latin (with Latin-1's) and Cyrillic alphabets
-_PLACE_WORD = rf"[{_UPPER}][\w'’-]+"
+_PLACE_WORD = rf"[{UPPER}][\w'’-]+"
 _IN_PLACE = compile_guarded(rf"(?:{PLACE_BEFORE})(?P<place>{_PLACE_WORD}(?:\s+{_PLACE_WORD}){{0,2}})")
 _NOT_PLACES = frozenset([*MONTH_NAMES, *WEEKDAY_NAMES, "The", "A", "An", "His", "Her", "Their", "Its"])
 # "WASHINGTON (AP) —", "WASHINGTON, Oct 21 (Reuters) -", "МОСКВА, 13 мая. /ТАСС/.",
 # "БЕРН, 18 декабря — РИА Новости.": a city in capitals, perhaps a date, perhaps an agency, then a
 # dash (or a Russian agency's /NAME/).
 _DATELINE = re.compile(
-    rf"\A(?P<city>[{_UPPER}][{_UPPER}.'’ -]{{2,}}?)(?:,\s*[\w.]+(?:\s+[\w.]+){{0,2}})?\s*"
+    rf"\A(?P<city>[{UPPER}][{UPPER}.'’ -]{{2,}}?)(?:,\s*[\w.]+(?:\s+[\w.]+){{0,2}})?\s*"
     r"(?:\([^)]*\)\s*[—–-]{1,2}\s|[—–-]{1,2}\s|\.?\s*/[^/\n]{1,40}/\.?\s)"
 )
 _DATELINE_NOT_PLACES = frozenset({"ANALYSIS", "COMMENTARY", "OPINION", "EDITORIAL", "UPDATE", "EXCLUSIVE"})
