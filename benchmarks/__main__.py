@@ -49,6 +49,7 @@ SUITES = {
         ("volume-sqlite", "volume-day-sqlite", "volume-postgresql", "volume-day-postgresql"),
     ),
     "alert": Suite("benchmarks.bench_alert", ("time-to-alert",), waits=True),
+    "workers": Suite("benchmarks.bench_workers", ("workers",)),
 }
 # The names --only accepts, and the rows each one reports.
 BENCHMARKS = {
@@ -61,6 +62,7 @@ BENCHMARKS = {
     "volume": ("volume-sqlite", "volume-day-sqlite", "volume-postgresql", "volume-day-postgresql"),
     "memory": ("memory-replay", "memory-feed-cycle"),
     "time-to-alert": ("time-to-alert",),
+    "workers": ("workers",),
 }
 
 

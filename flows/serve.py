@@ -145,6 +145,9 @@ def print_run_line(flow: str, what: str) -> None:
 
 def next_interval_time(anchor: dt.datetime, every: dt.timedelta, now: dt.datetime) -> dt.datetime:
     """The first time after ``now`` of a schedule every ``every`` from ``anchor``."""
+    # Prefect's schedules give their anchor as pendulum's DateTime, and ``now - anchor`` would be
+    # pendulum's Interval, which cannot be divided by a timedelta: a plain datetime's difference can.
+    anchor = dt.datetime.fromisoformat(anchor.isoformat())
     if now < anchor:
         return anchor
     return anchor + every * ((now - anchor) // every + 1)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from newswatch.dedup import (
     INDEX_BLOCKS,
+    MAX_DIFFERING_BITS,
     NEAR_DUPLICATE_WINDOW_DAYS,
     differ_little,
     index_keys,
@@ -248,19 +249,32 @@ _BAND_LOOKUP_SQLITE = text(
     " WHERE m.band = q.band AND b.period = q.period AND b.band = q.band"
     " AND b.value = (q.value | m.mask) - (q.value & m.mask) AND b.published BETWEEN q.first AND q.last"
 )
-_BAND_LOOKUP_POSTGRESQL = text(
+_BAND_LOOKUP_POSTGRESQL_SQL = (
     "SELECT q.position, b.article_id, b.simhash"
     " FROM unnest(CAST(:positions AS integer[]), CAST(:periods AS integer[]), CAST(:bands AS smallint[]),"
-    " CAST(:values AS integer[]), CAST(:firsts AS date[]), CAST(:lasts AS date[]))"
-    " AS q(position, period, band, value, first, last)"
+    " CAST(:values AS integer[]), CAST(:firsts AS date[]), CAST(:lasts AS date[]), CAST(:wanted AS text[]))"
+    " AS q(position, period, band, value, first, last, wanted)"
     " JOIN unnest(CAST(:mask_bands AS smallint[]), CAST(:masks AS integer[])) AS m(band, mask) ON m.band = q.band"
     # OFFSET 0 keeps the planner from joining the index whole (a hash join over every row, which
-    # it chose on a store of 20,000): each probe is one index seek.
+    # it chose on a store of 20,000): each probe is one index seek (index-only: migration 0011).
     " CROSS JOIN LATERAL (SELECT b.article_id, b.simhash FROM fingerprint_bands AS b"
     " WHERE b.period = q.period AND b.band = q.band AND b.value = q.value # m.mask"
     " AND b.published BETWEEN q.first AND q.last OFFSET 0) AS b"
 )
+_BAND_LOOKUP_POSTGRESQL = text(_BAND_LOOKUP_POSTGRESQL_SQL)
+# PostgreSQL 14 and later count the differing bits themselves, so that only near-duplicates
+# come back, not the ~100 candidates per lookup that millions of stored articles give.
+_BAND_LOOKUP_POSTGRESQL_14 = text(
+    _BAND_LOOKUP_POSTGRESQL_SQL
+    + " WHERE bit_count(CAST('x' || b.simhash AS bit(64)) # CAST('x' || q.wanted AS bit(64))) <= :max_bits"
+)
 _FINGERPRINTS_PER_STATEMENT = 1000
+
+
+def _counts_bits(session: Session) -> bool:
+    """Whether the PostgreSQL server has bit_count (version 14 and later)."""
+    version = session.get_bind().dialect.server_version_info
+    return version is not None and version >= (14,)
 
 
 def near_duplicates_of(
@@ -294,7 +308,7 @@ def near_duplicates_of(
             columns = list(zip(*blocks, strict=True))
             mask_columns = list(zip(*masks, strict=True))
             rows = session.execute(
-                _BAND_LOOKUP_POSTGRESQL,
+                _BAND_LOOKUP_POSTGRESQL_14 if _counts_bits(session) else _BAND_LOOKUP_POSTGRESQL,
                 {
                     **dict(
                         zip(
@@ -303,8 +317,10 @@ def near_duplicates_of(
                             strict=True,
                         )
                     ),
+                    "wanted": [fingerprints[position][1] for position in columns[0]],
                     "mask_bands": list(mask_columns[0]),
                     "masks": list(mask_columns[1]),
+                    "max_bits": MAX_DIFFERING_BITS,
                 },
             )
         for position, article_id, simhash in rows:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     MetaData,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Text,
@@ -101,6 +102,10 @@ class FingerprintBandRow(Base):
     the articles table; on SQLite the rows live in the primary key's B-tree (WITHOUT ROWID),
     so a lookup reads them in place.
 
+    On PostgreSQL the primary key's index also carries the SimHash (INCLUDE), so a lookup is an
+    index-only scan: with millions of rows, reading each candidate's heap row was a page read of
+    its own.
+
     The key leads with the period (newswatch.dedup.index_period: 14 days): new articles' rows
     and a lookup's probes go into the pages of the last periods, not into random pages of the
     whole history; within a period, one seek on (band, value) and a range of days finds a
@@ -108,13 +113,16 @@ class FingerprintBandRow(Base):
     """
 
     __tablename__ = "fingerprint_bands"
-    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - SQLAlchemy's API
+    __table_args__ = (
+        PrimaryKeyConstraint("period", "band", "value", "published", "article_id", postgresql_include=["simhash"]),
+        {"sqlite_with_rowid": False},
+    )
 
-    period: Mapped[int] = mapped_column(primary_key=True, doc="publication day // INDEX_PERIOD_DAYS")
-    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    value: Mapped[int] = mapped_column(primary_key=True)
-    published: Mapped[dt.date] = mapped_column(primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True)
+    period: Mapped[int] = mapped_column(doc="publication day // INDEX_PERIOD_DAYS")
+    band: Mapped[int] = mapped_column(SmallInteger)
+    value: Mapped[int]
+    published: Mapped[dt.date]
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
     simhash: Mapped[str] = mapped_column(String(16), doc="the article's whole SimHash, hex")
 
 
@@ -137,7 +145,12 @@ class ContactEventRow(Base):
     """A contact between officials, however many articles report it."""
 
     __tablename__ = "contact_events"
-    __table_args__ = (Index("ix_contact_events_participant_key_date", "participant_key", "date"),)
+    __table_args__ = (
+        Index("ix_contact_events_participant_key_date", "participant_key", "date"),
+        # A report's candidate events are those of its officials in a window of dates: found
+        # from either side, whichever is fewer rows (PostgreSQL scanned every event otherwise).
+        Index("ix_contact_events_date", "date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_key: Mapped[str] = mapped_column(String(512))

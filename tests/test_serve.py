@@ -231,3 +231,19 @@ def test_the_next_time_of_an_interval_schedule_is_the_first_after_now() -> None:
     assert next_interval_time(anchor, every, anchor - dt.timedelta(hours=1)) == anchor
     assert next_interval_time(anchor, every, anchor) == anchor + every
     assert next_interval_time(anchor, every, anchor + dt.timedelta(minutes=31)) == anchor + 3 * every
+
+
+def test_the_next_time_is_computed_from_the_anchor_prefect_gives() -> None:
+    """A deployment's interval schedule, as Prefect's client returns it, anchors on pendulum's
+    DateTime, whose differences cannot be divided by a timedelta: every deployment run whose
+    server had no scheduled run failed at its last line (a benchmark found it)."""
+    from prefect.client.schemas.schedules import IntervalSchedule
+
+    from newswatch.flows.serve import next_interval_time
+
+    every = dt.timedelta(minutes=15)
+    schedule = IntervalSchedule(interval=every, anchor_date=dt.datetime(2026, 12, 7, 7, 0, tzinfo=dt.UTC))
+    anchor = schedule.anchor_date
+    assert type(anchor) is not dt.datetime, "Prefect's anchor is its own datetime type"
+    now = dt.datetime(2026, 12, 7, 7, 31, tzinfo=dt.UTC)
+    assert next_interval_time(anchor, every, now) == dt.datetime(2026, 12, 7, 7, 45, tzinfo=dt.UTC)
