@@ -13,7 +13,7 @@ from prefect.utilities.annotations import quote
 
 from newswatch.app import Database, open_database
 from newswatch.app.feed_health import FeedNotice, record_feed_health
-from newswatch.app.monitoring import feed_claims, feed_validators, feeds_due, unstored_items
+from newswatch.app.monitoring import claims_shared, feed_claims, feed_validators, feeds_due, unstored_items
 from newswatch.config_schema import FeedConfig, MonitorSettings
 from newswatch.environment import database_url, feed_credentials
 from newswatch.fetch import Fetcher
@@ -39,7 +39,7 @@ from newswatch.polling import (
     in_parallel,
     poll_feed,
 )
-from newswatch.progress import step_counter
+from newswatch.progress import GrowingCount, step_counter
 from newswatch.routing import Routing, routing_for
 from newswatch.settings import Settings
 from newswatch.templates import Templates, template_folders, templates_in
@@ -212,15 +212,28 @@ def collect_article_group(
     return articles, failures
 
 
+def claim_rounds(feeds: list[FeedConfig], options: MonitorSettings) -> list[list[FeedConfig]]:
+    """The feeds in rounds, each claimed, polled and its pages collected before the next is
+    claimed, so that monitor cycles running at once on other workers share the feeds whenever
+    they started: claiming all of them first (their polls take a second of a minute's cycle)
+    gave a cycle that started two seconds later almost nothing. Rounds of twice the feeds
+    fetched at once, or of a tenth of the feeds when that is more: a round's end waits for
+    its slowest page, and ten such waits per cycle at most."""
+    size = max(2 * options.concurrency, -(-len(feeds) // 10))
+    return [feeds[start : start + size] for start in range(0, len(feeds), size)] or [[]]
+
+
 def collect_articles(
-    db: Database, feeds: list[FeedConfig], options: MonitorSettings, claim: Claim = list
+    db: Database, feeds: list[FeedConfig], options: MonitorSettings, claim: Claim = list, shared: bool = False
 ) -> tuple[list[FeedPoll], list[NewItem], list[Article], dict[str, str]]:
     """Poll ``feeds`` and collect their new articles, fanned out over the configured task runner.
 
     Feeds, then new pages, are split into groups by host, one task run per group; fetches within
     a group share a connection pool, a per-host limit and a robots.txt cache. Each feed is polled
     once ``claim`` (``feed_claims``) gives it to this cycle: as its turn comes on the threads of
-    this process, or all at once before a process or Dask runner takes the groups.
+    this process, or all at once before a process or Dask runner takes the groups. When other
+    workers' cycles may be claiming the same feeds (``shared``), the threads take the feeds in
+    rounds (``claim_rounds``).
     """
     runs = parallel_runs(options)
     threads = max(1, -(-options.concurrency // runs))  # the fetches in flight stay near monitor.concurrency
@@ -228,34 +241,47 @@ def collect_articles(
     if not in_process:  # (a claim holds a connection of this process: it does not travel)
         claimed = set(claim([feed.url for feed in feeds]))
         feeds = [feed for feed in feeds if feed.url in claimed]
+    rounds = claim_rounds(feeds, options) if shared and in_process else [feeds]
     validators = feed_validators(db, feeds)
+    polled_feeds = step_counter("Polling feeds", len(feeds)) if in_process else None
+    fetched_pages = GrowingCount("Fetching pages") if in_process else None
+    polls: list[FeedPoll] = []
+    items: list[NewItem] = []
+    collected: list[tuple[list[Article], dict[str, str]]] = []
+    seen: set[str | None] = set()
     with task_runner_for(options) as runner:
-        feed_groups = group_by_host(feeds, lambda feed: feed.url, runs)
-        polled = map_task(
-            runner,
-            poll_feed_group,
-            {
-                "feeds": feed_groups,
-                "validators": unmapped(validators),
-                "options": unmapped(options),
-                "threads": unmapped(threads),
-                "on_done": unmapped(step_counter("Polling feeds", len(feeds)) if in_process else None),
-                "claim": unmapped(claim if in_process else None),
-            },
-        )
-        polls = [poll for group in polled.result() for poll in group]
-        items = find_new_items(db, quote(polls))  # type: ignore[call-overload]  # Prefect unwraps quote()
-        item_groups = group_by_host(items, lambda item: item.entry.link, runs)
-        collected = map_task(
-            runner,
-            collect_article_group,
-            {
-                "items": item_groups,
-                "options": unmapped(options),
-                "threads": unmapped(threads),
-                "on_done": unmapped(step_counter("Fetching pages", len(items)) if in_process else None),
-            },
-        ).result()
+        for round_feeds in rounds:
+            polled = map_task(
+                runner,
+                poll_feed_group,
+                {
+                    "feeds": group_by_host(round_feeds, lambda feed: feed.url, runs),
+                    "validators": unmapped(validators),
+                    "options": unmapped(options),
+                    "threads": unmapped(threads),
+                    "on_done": unmapped(polled_feeds),
+                    "claim": unmapped(claim if in_process else None),
+                },
+            )
+            round_polls = [poll for group in polled.result() for poll in group]
+            found = find_new_items(db, quote(round_polls))  # type: ignore[call-overload]  # Prefect unwraps quote()
+            # each once, even if an earlier round's feed carried it (nothing is stored before the end)
+            round_items = [item for item in found if item.ref not in seen and item.entry.guid not in seen]
+            seen.update(key for item in round_items for key in (item.ref, item.entry.guid))
+            if fetched_pages is not None:
+                fetched_pages.add(len(round_items))
+            collected += map_task(
+                runner,
+                collect_article_group,
+                {
+                    "items": group_by_host(round_items, lambda item: item.entry.link, runs),
+                    "options": unmapped(options),
+                    "threads": unmapped(threads),
+                    "on_done": unmapped(fetched_pages),
+                },
+            ).result()
+            polls += round_polls
+            items += round_items
     by_ref = {article.ref: article for group, _ in collected for article in group}
     articles = [by_ref[item.ref] for item in items]  # in feed order, whatever the grouping
     failures = {ref: reason for _, group_failures in collected for ref, reason in group_failures.items()}
@@ -309,7 +335,7 @@ def monitor(
     # Claims on the feeds polled last until their health is recorded: workers sharing the
     # database poll each due feed once between them.
     with feed_claims(db) as claim:
-        polls, items, articles, page_failures = collect_articles(db, feeds, options, claim)
+        polls, items, articles, page_failures = collect_articles(db, feeds, options, claim, claims_shared(db))
         # quote(): Prefect would otherwise walk every article, entry and setting of these arguments,
         # looking for upstream futures (seconds per thousand articles); none are in them.
         classifications, unclassified = classify_each_article(quote(articles), quote(settings))  # type: ignore[call-overload]  # Prefect unwraps quote()

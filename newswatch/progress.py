@@ -130,3 +130,23 @@ def step_counter(stage: str, total: int, on_progress: ProgressHook = report_prog
         on_progress(stage, count, total)
 
     return finished
+
+
+class GrowingCount:
+    """``step_counter`` for a stage whose total grows as the work finds more (from any thread):
+    ``add(n)`` when more is found, a call per finished item."""
+
+    def __init__(self, stage: str, on_progress: ProgressHook = report_progress) -> None:
+        self.stage, self.on_progress = stage, on_progress
+        self.done = self.total = 0
+        self._lock = threading.Lock()
+
+    def add(self, more: int) -> None:
+        with self._lock:
+            self.total += more
+
+    def __call__(self, _: object) -> None:
+        with self._lock:
+            self.done += 1
+            done, total = self.done, self.total
+        self.on_progress(self.stage, done, total)

@@ -158,6 +158,17 @@ def _feed_lock_key(url: str) -> int:
     return int.from_bytes(hashlib.sha256(url.encode()).digest()[:4], "big", signed=True)
 
 
+def _engine(db: Database) -> Engine:
+    bind = db.sessions.kw["bind"]
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
+def claims_shared(db: Database) -> bool:
+    """Whether monitor cycles on other workers can share this database's feeds (PostgreSQL);
+    on SQLite, a single machine's file, a cycle has every feed (see ``feed_claims``)."""
+    return _engine(db).dialect.name == "postgresql"
+
+
 @contextmanager
 def feed_claims(db: Database) -> Iterator[Callable[[Sequence[str]], list[str]]]:
     """A claim on feeds for one monitor cycle, so that workers sharing a database share the feeds
@@ -167,9 +178,8 @@ def feed_claims(db: Database) -> Iterator[Callable[[Sequence[str]], list[str]]]:
     however it ends. PostgreSQL: session advisory locks on a connection of their own; SQLite, a
     single machine's file: every URL is claimed.
     """
-    bind = db.sessions.kw["bind"]
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    if engine.dialect.name != "postgresql":
+    engine = _engine(db)
+    if not claims_shared(db):
         yield list
         return
     guard = threading.Lock()  # the claim is called from the cycle's threads

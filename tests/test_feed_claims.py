@@ -10,6 +10,8 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -76,3 +78,60 @@ def test_two_monitor_runs_at_once_poll_each_due_feed_once_and_store_each_article
     assert articles == FEEDS * 3
     said = [int(m.group(1)) for out, _ in outputs for m in re.finditer(r"Feeds: (\d+) polled", out)]
     assert sum(said) == FEEDS, outputs  # each run counts what it polled (and what the other did)
+
+
+def _site_with_feeds(feed_site: FeedSite, feeds: int, items: int) -> tuple[list[str], list[str]]:
+    urls, pages = [], []
+    for number in range(feeds):
+        slugs = []
+        for item in range(items):
+            slug = f"round-{number}-{item}"
+            paragraphs = [f"Paragraph one of story {number}.{item} about the harbour.", "Paragraph two, longer."]
+            feed_site.add_article(slug, f"Story {number}.{item}", dt.date(2025, 3, 4), paragraphs * 3)
+            slugs.append(slug)
+            pages.append(slug)
+        urls.append(feed_site.add_feed(f"round-feed-{number}", "rss2", slugs))
+    return urls, pages
+
+
+def _recording(
+    claim: Callable[[list[str]], list[str]], before: Callable[[], object]
+) -> Callable[[list[str]], list[str]]:
+    def recording(urls: list[str]) -> list[str]:
+        before()
+        return claim(urls)
+
+    return recording
+
+
+def _append_pages_fetched(log: list[int], pages_fetched: Callable[[], int]) -> None:
+    log.append(pages_fetched())
+
+
+def test_on_a_shared_database_a_cycle_claims_the_feeds_a_round_at_a_time(
+    feed_site: FeedSite, postgres_url: str, prefect_server: str
+) -> None:
+    """Claiming every feed first left a cycle that started a moment later with nothing to do: on
+    PostgreSQL the cycle claims a round of feeds, collects its pages, then claims the next."""
+    from prefect import flow
+
+    from newswatch.config_schema import FeedConfig, MonitorSettings
+    from newswatch.flows.monitor import claim_rounds, collect_articles
+
+    urls, slugs = _site_with_feeds(feed_site, 6, 2)
+    options = MonitorSettings(concurrency=1, allow_private_networks=True)
+    feeds = [FeedConfig(url=url) for url in urls]
+    assert [len(r) for r in claim_rounds(feeds, options)] == [2, 2, 2]
+
+    def pages_fetched() -> int:
+        return sum(feed_site.count(f"/news/{slug}.html") for slug in slugs)
+
+    db = open_database(postgres_url)
+    for shared, expected in ((False, [0] * 6), (True, [0, 0, 4, 4, 8, 8])):
+        feed_site.clear_requests()
+        fetched_at_claim: list[int] = []
+        with feed_claims(db) as claim:
+            recording = _recording(claim, partial(_append_pages_fetched, fetched_at_claim, pages_fetched))
+            polls, items, articles, _ = flow(collect_articles)(db, feeds, options, recording, shared=shared)
+        assert len(polls) == 6 and len(items) == len(articles) == 12
+        assert fetched_at_claim == expected, f"shared={shared}: pages fetched when each feed was claimed"

@@ -11,9 +11,9 @@ from newswatch.config_schema import FeedConfig
 from newswatch.polling import FeedPoll, NewItem, due_feeds, item_ref, select_new_items
 from newswatch.storage import articles, feeds
 from newswatch.storage.database import Database
-from newswatch.storage.feeds import Validators, feed_claims
+from newswatch.storage.feeds import Validators, claims_shared, feed_claims
 
-__all__ = ["feed_claims", "feed_validators", "feeds_due", "unstored_items"]
+__all__ = ["claims_shared", "feed_claims", "feed_validators", "feeds_due", "unstored_items"]
 
 
 def feeds_due(db: Database, configured: Sequence[FeedConfig], now: dt.datetime) -> list[FeedConfig]:
