@@ -159,13 +159,27 @@ def _apply(event: ContactEventRow, settled: Settled) -> None:
     event.date_explicit = settled.date_stated
 
 
-def lock_participants(session: Session, participant_key: str) -> None:
-    """Serialise event resolution for these participants until the transaction ends, so that two
+def lock_officials(session: Session, official_ids: Iterable[str]) -> None:
+    """Serialise event resolution for these officials until the transaction ends, so that two
     workers reporting the same contact at once make one event, not two. PostgreSQL: an advisory
-    transaction lock; SQLite: transactions already hold the write lock (BEGIN IMMEDIATE)."""
-    if session.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.sha256(participant_key.encode()).digest()[:8], "big", signed=True)
+    transaction lock per official, taken in one order (the ids sorted), so that two transactions
+    locking several never wait on each other in a circle; SQLite: transactions already hold the
+    write lock (BEGIN IMMEDIATE).
+
+    Per official, not per pair: a report joins an event that shares one official with it when
+    the other is uncertain (``newswatch.resolve.same_people``), and the two must not be resolved
+    at once. A transaction storing several contacts locks all their officials first; locking
+    one again is free (the locks stack)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for official_id in sorted(set(official_ids)):
+        key = int.from_bytes(hashlib.sha256(f"official:{official_id}".encode()).digest()[:8], "big", signed=True)
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def lock_participants(session: Session, participant_key: str) -> None:
+    """``lock_officials`` for the officials of a participant key (``a|b``)."""
+    lock_officials(session, participant_key.split("|"))
 
 
 def record_contact(

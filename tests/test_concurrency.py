@@ -100,3 +100,49 @@ def test_workers_resolving_the_same_contacts_at_the_same_instant_make_one_event_
             == 12
         )
         assert session.scalar(select(func.count()).select_from(AlertRow)) == 12
+
+
+def test_workers_storing_the_same_contacts_in_opposite_orders_do_not_wait_on_each_other(
+    postgres_url: str, classifier
+) -> None:
+    """Two workers store different articles reporting the same contacts, one in the other's
+    reverse order, at the same instant. Locked one contact at a time, each held a lock the other
+    wanted (PostgreSQL: "deadlock detected", found by the workers benchmark); a batch now locks
+    all its officials first, in one order."""
+    import dataclasses
+    import threading
+
+    from newswatch.app.storing import store_classifications
+    from newswatch.seeds import read_seed_files
+
+    articles, _ = read_seed_files([SEEDS, OWN_CORPUS])
+    classified = [c for c in (classifier.classify(a) for a in articles) if c.contact is not None]
+    copies = [
+        dataclasses.replace(
+            c,
+            article=dataclasses.replace(
+                c.article, ref=f"{c.article.ref}-wire", text=f"{c.article.text}\n\nDistributed by a wire service."
+            ),
+        )
+        for c in classified
+    ]
+    open_database(postgres_url)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def work(batch: list) -> None:
+        try:
+            sessions = Database(create_db_engine(postgres_url))
+            barrier.wait(timeout=60)
+            store_classifications(sessions, batch, [])
+        except BaseException as exc:
+            errors.append(exc)
+
+    workers = [threading.Thread(target=work, args=(order,)) for order in (classified, copies[::-1])]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert errors == [], errors
+    _, events, _ = stored_totals(postgres_url)
+    assert events == 12

@@ -19,7 +19,7 @@ from newswatch.progress import ProgressHook, report_progress
 from newswatch.routing import EVERYONE, Routing
 from newswatch.storage import articles, outbox
 from newswatch.storage.database import Database
-from newswatch.storage.events import events_of_articles, record_contact
+from newswatch.storage.events import events_of_articles, lock_officials, record_contact
 from newswatch.storage.mutes import active_mutes
 
 STORE_BATCH_SIZE = 200
@@ -123,6 +123,9 @@ def _store_batch(
 ) -> list[StoredArticle]:
     """Store a batch's articles, topics and contacts in the session's transaction, in order."""
     mutes = active_mutes(session, dt.datetime.now(dt.UTC))
+    # Every official the batch's contacts name, locked at once in one order: locked one contact
+    # at a time, in the batch's order, two workers' batches waited on each other in a circle.
+    lock_officials(session, [o for item in batch if item.contact for o in item.contact.participant_key.split("|")])
     stored = _store_articles(session, batch)
     # The event of each article stored before; those of this batch's are added as recorded.
     events: dict[int, int | None] = dict(
