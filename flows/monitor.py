@@ -248,7 +248,7 @@ def collect_articles(
     polls: list[FeedPoll] = []
     items: list[NewItem] = []
     collected: list[tuple[list[Article], dict[str, str]]] = []
-    seen: set[str | None] = set()
+    seen: set[str] = set()  # refs and GUIDs collected
     with task_runner_for(options) as runner:
         for round_feeds in rounds:
             polled = map_task(
@@ -266,8 +266,8 @@ def collect_articles(
             round_polls = [poll for group in polled.result() for poll in group]
             found = find_new_items(db, quote(round_polls))  # type: ignore[call-overload]  # Prefect unwraps quote()
             # each once, even if an earlier round's feed carried it (nothing is stored before the end)
-            round_items = [item for item in found if item.ref not in seen and item.entry.guid not in seen]
-            seen.update(key for item in round_items for key in (item.ref, item.entry.guid))
+            round_items = [item for item in found if not {item.ref, item.entry.guid} & seen]
+            seen.update(key for item in round_items for key in (item.ref, item.entry.guid) if key)
             if fetched_pages is not None:
                 fetched_pages.add(len(round_items))
             collected += map_task(
