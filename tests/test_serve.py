@@ -60,6 +60,29 @@ def _serve_one_local_feed(
     )
 
 
+def _read_output(server: subprocess.Popen[str]) -> tuple[list[str], list[str], list[threading.Thread]]:
+    """Serve's stdout and stderr lines as they come, each read by a thread of its own (reading
+    stdout here and in ``communicate`` as well left the last lines to whichever read first)."""
+    lines: list[str] = []
+    errors: list[str] = []
+    readers = [
+        threading.Thread(target=lambda: lines.extend(server.stdout or []), daemon=True),
+        threading.Thread(target=lambda: errors.extend(server.stderr or []), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    return lines, errors, readers
+
+
+def _stop(server: subprocess.Popen[str], readers: list[threading.Thread], errors: list[str]) -> str:
+    """SIGTERM, as a service manager stops serve; its stderr once it has ended."""
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=60)
+    for reader in readers:
+        reader.join(timeout=10)
+    return "".join(errors)
+
+
 def test_serve_runs_the_monitor_deliver_alerts_and_the_digest_on_schedule_and_stops_on_sigterm(
     feed_site: FeedSite, json_receiver: JsonReceiver, tmp_path: Path
 ) -> None:
@@ -72,9 +95,7 @@ def test_serve_runs_the_monitor_deliver_alerts_and_the_digest_on_schedule_and_st
         digest={"enabled": True, "every_hours": 0.005},  # every 18 s
         alerts={"retry_base_seconds": 0},
     )
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(server.stdout or []), daemon=True)
-    reader.start()
+    lines, errors, readers = _read_output(server)
     try:
         deadline = time.monotonic() + 180
         while not json_receiver.requests and time.monotonic() < deadline:
@@ -91,9 +112,7 @@ def test_serve_runs_the_monitor_deliver_alerts_and_the_digest_on_schedule_and_st
         ):
             time.sleep(0.5)
     finally:
-        server.send_signal(signal.SIGTERM)
-        _, stderr = server.communicate(timeout=60)
-        reader.join(timeout=10)
+        stderr = _stop(server, readers, errors)
     stdout = "".join(lines)
     assert server.returncode == 0, stderr
     assert "Serving on http://127.0.0.1:" in stdout and stdout.rstrip().endswith("Stopped.")
@@ -131,9 +150,7 @@ def test_serve_polls_at_start_prints_a_line_per_run_and_its_dashboard(
         "--port",
         "0",
     )
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(server.stdout or []), daemon=True)
-    reader.start()
+    lines, errors, readers = _read_output(server)
     try:
         messages = json_receiver.wait_for(1, timeout=180)  # the interval is an hour: this is the first cycle
         assert messages[0]["title"].startswith("US–China military contact: Charles Q. Brown Jr. – Liu Zhenli")
@@ -149,9 +166,7 @@ def test_serve_polls_at_start_prints_a_line_per_run_and_its_dashboard(
         assert len(artifacts) == 1 and "| new contacts | 1 |" in artifacts[0]["data"], artifacts
         assert "Charles Q. Brown Jr. – Liu Zhenli" in artifacts[0]["data"]
     finally:
-        server.send_signal(signal.SIGTERM)
-        _, stderr = server.communicate(timeout=60)
-        reader.join(timeout=10)
+        stderr = _stop(server, readers, errors)
     assert server.returncode == 0, stderr
     run_lines = [line for line in lines if " monitor: " in line]
     assert len(run_lines) == 1, lines
