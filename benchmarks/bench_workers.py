@@ -50,7 +50,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -69,6 +68,7 @@ from sqlalchemy.engine import make_url
 from benchmarks.bench_scale import POSTGRES_SERVER
 from benchmarks.harness import Result, compared, empty_database, log, side_by_side, skipped
 from benchmarks.sites import START_TIMEOUT_SECONDS, NetworkSpec, NetworkUrls, NewsNetwork
+from newswatch.prefect_server import LocalServer
 
 SPECS = {False: NetworkSpec(hosts=10, feeds=100, items=20), True: NetworkSpec(hosts=3, feeds=6, items=4)}
 DATABASE = "nw_bench_workers"
@@ -395,7 +395,8 @@ def prefect_setting(
     }
     setting = Setting(folder, api_url, server, worker_env)
     try:
-        _wait_for_api(api_url, server, folder / "server.log", timeout=180)
+        # (newswatch's own wait for a local server: it names the log when the server ends first)
+        LocalServer(port, server, folder / "server.log", 0, None).wait_ready(180, stop_on_timeout=False)
         log(f"prefect server start: up in {time.perf_counter() - started:.0f} s (not measured)")
         # The README's step 3, for the monitor deployment only, its concurrency limit lifted to 2;
         # the workers start while it deploys.
@@ -425,21 +426,6 @@ def prefect_setting(
         for name in list(setting.workers):
             setting.stop_workers([name])
         _stop(server)
-
-
-def _wait_for_api(api_url: str, server: subprocess.Popen[bytes], log_file: Path, timeout: float) -> None:
-    no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"prefect server start ended:\n{_tail(log_file)}")
-        try:
-            with no_proxy.open(f"{api_url}/health", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"no Prefect API at {api_url} after {timeout:.0f} s")
 
 
 # --------------------------------------------------------------------------------------------
