@@ -125,7 +125,7 @@ def _store_batch(
     mutes = active_mutes(session, dt.datetime.now(dt.UTC))
     # Every official the batch's contacts name, locked at once in one order: locked one contact
     # at a time, in the batch's order, two workers' batches waited on each other in a circle.
-    lock_officials(session, [o for item in batch if item.contact for o in item.contact.participant_key.split("|")])
+    lock_officials(session, [p.official_id for item in batch if item.contact for p in item.contact.participants])
     stored = _store_articles(session, batch)
     # The event of each article stored before; those of this batch's are added as recorded.
     events: dict[int, int | None] = dict(
