@@ -13,7 +13,7 @@ from prefect.utilities.annotations import quote
 
 from newswatch.app import Database, open_database
 from newswatch.app.feed_health import FeedNotice, record_feed_health
-from newswatch.app.monitoring import claims_shared, feed_claims, feed_validators, feeds_due, unstored_items
+from newswatch.app.monitoring import claims_shared, feed_claims, feed_validators, last_polls, unstored_items
 from newswatch.config_schema import FeedConfig, MonitorSettings
 from newswatch.environment import database_url, feed_credentials
 from newswatch.fetch import Fetcher
@@ -33,6 +33,7 @@ from newswatch.polling import (
     FeedPoll,
     NewItem,
     collect_article,
+    due_feeds,
     feed_limits,
     fetch_policy,
     group_by_host,
@@ -330,11 +331,13 @@ def monitor(
         feeds = [configured.get(masked_url(url)) or FeedConfig(url=credentials.get(url, url)) for url in feed_urls]
     else:
         feeds = [f for f in settings.feeds if f.enabled]
-        if not ignore_intervals:
-            feeds = feeds_due(db, feeds, dt.datetime.now(dt.UTC))
-    # Claims on the feeds polled last until their health is recorded: workers sharing the
-    # database poll each due feed once between them.
-    with feed_claims(db) as claim:
+    seen_polls = last_polls(db, feeds)
+    if not feed_urls and not ignore_intervals:
+        feeds = due_feeds(feeds, seen_polls, dt.datetime.now(dt.UTC))
+    # Claims on the feeds polled last until their health is recorded, and only on feeds no other
+    # cycle has polled since ``seen_polls``: workers sharing the database poll each due feed
+    # once between them, whenever their cycles start and end.
+    with feed_claims(db, seen_polls) as claim:
         polls, items, articles, page_failures = collect_articles(db, feeds, options, claim, claims_shared(db))
         # quote(): Prefect would otherwise walk every article, entry and setting of these arguments,
         # looking for upstream futures (seconds per thousand articles); none are in them.

@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import Engine, delete, select, text
+from sqlalchemy import Engine, bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
 from newswatch.model import FeedStatus
@@ -170,30 +170,44 @@ def claims_shared(db: Database) -> bool:
 
 
 @contextmanager
-def feed_claims(db: Database) -> Iterator[Callable[[Sequence[str]], list[str]]]:
+def feed_claims(
+    db: Database, seen_polls: Mapping[str, dt.datetime] | None = None
+) -> Iterator[Callable[[Sequence[str]], list[str]]]:
     """A claim on feeds for one monitor cycle, so that workers sharing a database share the feeds
     instead of all polling each: yields ``claim(urls)``, which returns the URLs this cycle has
     now claimed (those another worker's cycle holds are left out). Claims hold until the block
     ends (after the cycle has recorded the feeds' health), or until the worker's connection ends
     however it ends. PostgreSQL: session advisory locks on a connection of their own; SQLite, a
     single machine's file: every URL is claimed.
+
+    ``seen_polls`` are the feeds' last polls as the cycle read them when it chose its feeds
+    (``last_polls``; a feed never polled is absent). A feed whose last poll has changed since
+    is left out too: another worker's cycle polled it, recorded it and let it go between this
+    cycle's choice and its claim, and the lock alone would give it to this cycle a second time.
     """
     engine = _engine(db)
     if not claims_shared(db):
         yield list
         return
     guard = threading.Lock()  # the claim is called from the cycle's threads
+    last_polled = select(FeedRow.last_polled_at).where(FeedRow.url == bindparam("url"))
     with engine.connect() as connection:
+
+        def still_unpolled(url: str) -> bool:
+            if seen_polls is None:
+                return True
+            if connection.execute(last_polled, {"url": url}).scalar_one_or_none() == seen_polls.get(url):
+                return True
+            connection.execute(text("SELECT pg_advisory_unlock(:class, :key)"), _lock_key(url))
+            return False
 
         def claim(urls: Sequence[str]) -> list[str]:
             with guard:
                 claimed = [
                     url
                     for url in urls
-                    if connection.execute(
-                        text("SELECT pg_try_advisory_lock(:class, :key)"),
-                        {"class": _FEED_LOCK_CLASS, "key": _feed_lock_key(url)},
-                    ).scalar()
+                    if connection.execute(text("SELECT pg_try_advisory_lock(:class, :key)"), _lock_key(url)).scalar()
+                    and still_unpolled(url)
                 ]
                 connection.commit()  # (session locks outlive transactions; none is left open)
                 return claimed
@@ -204,3 +218,7 @@ def feed_claims(db: Database) -> Iterator[Callable[[Sequence[str]], list[str]]]:
             with guard:
                 connection.execute(text("SELECT pg_advisory_unlock_all()"))  # before the pool reuses it
                 connection.commit()
+
+
+def _lock_key(url: str) -> dict[str, int]:
+    return {"class": _FEED_LOCK_CLASS, "key": _feed_lock_key(url)}

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from newswatch.storage.database import open_database
-from newswatch.storage.feeds import feed_claims
+from newswatch.storage.feeds import feed_claims, last_polls, record_feed_poll
 from tests.conftest import config_folder, stored_totals
 from tests.feed_site import FeedSite
 
@@ -32,6 +32,26 @@ def test_a_cycle_holds_its_claims_until_it_ends_and_another_takes_the_rest(postg
         assert claim_first(["https://a/feed"]) == ["https://a/feed"]  # (its own: held already)
     with feed_claims(second) as claim_second:
         assert claim_second(["https://a/feed", "https://b/feed"]) == ["https://a/feed", "https://b/feed"]
+
+
+def test_a_feed_another_cycle_polled_since_this_cycle_chose_its_feeds_is_not_claimed(postgres_url: str) -> None:
+    """The workers benchmark's smoke run polled every feed twice: the later cycle chose its due
+    feeds while the first was still polling them, and claimed them once the first had recorded
+    their polls and let them go. A claim now also checks the feed's last poll is the one seen."""
+    first, second = open_database(postgres_url), open_database(postgres_url)
+    urls = ["https://a/feed", "https://b/feed"]
+    with second.transaction() as session:
+        chosen_with = last_polls(session, urls)  # the later cycle chooses: neither feed polled
+    with feed_claims(first, {}) as claim_first:
+        assert claim_first(urls[:1]) == urls[:1]
+        with first.transaction() as session:
+            record_feed_poll(session, urls[0], "a", status=200, error=None)
+    with feed_claims(second, chosen_with) as claim_second:
+        assert claim_second(urls) == urls[1:]
+        with second.transaction() as session:
+            chosen_after = last_polls(session, urls)
+        with feed_claims(first, chosen_after) as claim_again:  # (the stale claim was let go)
+            assert claim_again(urls) == urls[:1]
 
 
 def test_on_sqlite_every_feed_is_the_cycles(sqlite_url: str) -> None:
@@ -65,7 +85,8 @@ def test_two_monitor_runs_at_once_poll_each_due_feed_once_and_store_each_article
     env.pop("NEWSWATCH_NOTIFY", None)
     open_database(postgres_url)  # (the schema made once, not by two migrations at once)
     # (the feeds' intervals kept: a run that starts after the other has recorded its polls finds
-    # nothing due, one that overlaps it finds the feeds claimed; either way each is polled once)
+    # nothing due, one that overlaps it finds the feeds claimed or, once they are let go, polled
+    # since it chose them; either way each is polled once)
     command = [sys.executable, "-m", "newswatch", "run", "--config", str(config)]
     runs = [
         subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)

@@ -1,6 +1,6 @@
-"""What a monitoring cycle reads from the database: which feeds are due, the validators for
-their conditional GETs, and which polled items are new; and its claim on the feeds it polls
-(``feed_claims``), so that workers sharing a database share the feeds."""
+"""What a monitoring cycle reads from the database: the feeds' last polls (which are due), the
+validators for their conditional GETs, and which polled items are new; and its claim on the feeds
+it polls (``feed_claims``), so that workers sharing a database share the feeds."""
 
 from __future__ import annotations
 
@@ -8,19 +8,19 @@ import datetime as dt
 from collections.abc import Sequence
 
 from newswatch.config_schema import FeedConfig
-from newswatch.polling import FeedPoll, NewItem, due_feeds, item_ref, select_new_items
+from newswatch.polling import FeedPoll, NewItem, item_ref, select_new_items
 from newswatch.storage import articles, feeds
 from newswatch.storage.database import Database
 from newswatch.storage.feeds import Validators, claims_shared, feed_claims
 
-__all__ = ["claims_shared", "feed_claims", "feed_validators", "feeds_due", "unstored_items"]
+__all__ = ["claims_shared", "feed_claims", "feed_validators", "last_polls", "unstored_items"]
 
 
-def feeds_due(db: Database, configured: Sequence[FeedConfig], now: dt.datetime) -> list[FeedConfig]:
-    """The feeds whose interval has passed since their last poll (a feed never polled is due)."""
+def last_polls(db: Database, configured: Sequence[FeedConfig]) -> dict[str, dt.datetime]:
+    """When each of these feeds was last polled (a feed never polled is absent): what a cycle
+    chooses its due feeds by, and what its claims check is still so (``feed_claims``)."""
     with db.transaction() as session:
-        polled = feeds.last_polls(session, [f.url for f in configured])
-    return due_feeds(configured, polled, now)
+        return feeds.last_polls(session, [f.url for f in configured])
 
 
 def feed_validators(db: Database, configured: Sequence[FeedConfig]) -> dict[str, Validators]:
