@@ -241,8 +241,10 @@ _BAND_LOOKUP_SQLITE = text(
     "SELECT q.position, b.article_id, b.simhash"
     " FROM (SELECT json_extract(value, '$[0]') AS position, json_extract(value, '$[1]') AS period,"
     " json_extract(value, '$[2]') AS band, json_extract(value, '$[3]') AS value,"
-    " json_extract(value, '$[4]') AS first, json_extract(value, '$[5]') AS last FROM json_each(:blocks)) AS q"
-    # LIMIT -1 (none) keeps SQLite from flattening the masks into the loop: they are read once.
+    " json_extract(value, '$[4]') AS first, json_extract(value, '$[5]') AS last FROM json_each(:blocks) LIMIT -1) AS q"
+    # LIMIT -1 (none) keeps SQLite from flattening either subquery into the loop: each is read
+    # once. Flattened, the blocks' json_extract calls ran again for each of a block's ~100
+    # masks: 0.65–0.96 ms per fingerprint on an empty store, against 0.15 ms materialised.
     " CROSS JOIN (SELECT json_extract(value, '$[0]') AS band, json_extract(value, '$[1]') AS mask"
     " FROM json_each(:masks) LIMIT -1) AS m"
     " CROSS JOIN fingerprint_bands AS b"  # CROSS: SQLite keeps this order, seeking b per probe
