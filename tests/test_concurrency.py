@@ -102,6 +102,53 @@ def test_workers_resolving_the_same_contacts_at_the_same_instant_make_one_event_
         assert session.scalar(select(func.count()).select_from(AlertRow)) == 12
 
 
+def test_workers_storing_the_same_articles_in_opposite_orders_do_not_wait_on_each_other(postgres_url: str) -> None:
+    """Two workers insert the same articles (two feeds carrying the same stories), one in the
+    other's reverse order, at the same instant. Each inserted rows the other then wanted and
+    waited on them in a circle (PostgreSQL: "deadlock detected", 2,000 articles); a batch now
+    locks its articles' refs and contents first, in one order, and the second worker finds
+    them stored."""
+    import datetime as dt
+    import threading
+
+    from newswatch.model import Article
+    from newswatch.storage.articles import StoredRow, store_articles
+
+    articles = [
+        Article(
+            f"https://example.org/story-{n}", dt.date(2026, 1, 5), f"Story {n}, as the wire told it.", source="feed"
+        )
+        for n in range(2000)
+    ]
+    open_database(postgres_url)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+    stored: dict[str, list[StoredRow]] = {}
+
+    def work(name: str, batch: list[Article]) -> None:
+        try:
+            sessions = Database(create_db_engine(postgres_url))
+            barrier.wait(timeout=60)
+            with sessions.transaction() as session:
+                rows = store_articles(session, batch, [None] * len(batch))
+            stored[name] = rows if name == "forward" else rows[::-1]
+        except BaseException as exc:
+            errors.append(exc)
+
+    workers = [
+        threading.Thread(target=work, args=args) for args in (("forward", articles), ("reverse", articles[::-1]))
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert errors == [], errors
+    assert stored_totals(postgres_url)[0] == len(articles)
+    forward, reverse = stored["forward"], stored["reverse"]
+    assert [row.id for row in forward] == [row.id for row in reverse]  # one row per article
+    assert all(a.new != b.new for a, b in zip(forward, reverse, strict=True))  # stored by one of them
+
+
 def test_workers_storing_the_same_contacts_in_opposite_orders_do_not_wait_on_each_other(
     postgres_url: str, classifier
 ) -> None:
