@@ -1,8 +1,9 @@
 """SQL helpers the storage modules share: an INSERT … ON CONFLICT that works on SQLite and
-PostgreSQL, and splitting long ``IN`` lists into chunks."""
+PostgreSQL, splitting long ``IN`` lists into chunks, and transaction locks taken in one order."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -54,3 +55,27 @@ def chunks(values: list[T], size: int = CHUNK_SIZE) -> Iterable[list[T]]:
     """``values`` in consecutive lists of at most ``size``."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+# Each key locked once, in key order, in one statement (the subquery's order is the order the
+# locks are taken in).
+_LOCK_IN_ORDER = text(
+    "SELECT count(pg_advisory_xact_lock(key))"
+    " FROM (SELECT DISTINCT key FROM unnest(CAST(:keys AS bigint[])) AS key ORDER BY key) AS keys"
+)
+
+
+def lock_in_order(session: Session, names: Iterable[str]) -> None:
+    """Hold a lock on each of these names until the transaction ends, all taken at once in one
+    order, so that two transactions locking overlapping sets never wait on each other in a
+    circle: the second waits for the first to end. PostgreSQL: advisory transaction locks keyed
+    by the names' hashes (names that collide only wait a moment longer); SQLite: transactions
+    already hold the write lock (BEGIN IMMEDIATE).
+
+    A transaction that locks in several calls must make them in the same order as every other
+    (storing locks officials, then articles)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = [int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True) for name in set(names)]
+    if keys:
+        session.execute(_LOCK_IN_ORDER, {"keys": keys})

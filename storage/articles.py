@@ -9,7 +9,6 @@ twice, or two processes storing it at once, leaves one row.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -28,7 +27,7 @@ from newswatch.dedup import (
     probe_masks,
 )
 from newswatch.model import Article, TopicScore
-from newswatch.storage._sql import chunks, dialect_insert
+from newswatch.storage._sql import chunks, dialect_insert, lock_in_order
 from newswatch.storage.models import ArticleRow, FingerprintBandRow, TopicMatchRow, utcnow
 
 
@@ -113,7 +112,6 @@ def store_articles(session: Session, articles: Sequence[Article], simhashes: Seq
     """
     if not articles:
         return []
-    _lock_identities(session, articles)
     rows: list[dict[str, Any]] = [
         {
             "ref": article.ref,
@@ -135,6 +133,11 @@ def store_articles(session: Session, articles: Sequence[Article], simhashes: Seq
         }
         for article, simhash in zip(articles, simhashes, strict=True)
     ]
+    # Two workers inserting the same articles in other orders (two feeds carrying one story)
+    # each waited on a row the other had inserted and not committed, in a circle ("deadlock
+    # detected": one batch and its cycle failed). Their refs and contents locked first, the
+    # second waits for the first to commit, then finds the articles stored.
+    lock_in_order(session, [f"{key}:{row[key]}" for row in rows for key in ("ref", "content_hash")])
     # Rows are inserted in list order, each skipped if its ref or content is taken (by a stored
     # row or an earlier one of the list), so a (ref, content) pair names the first with it.
     first_with: dict[tuple[str, str], int] = {}
@@ -177,34 +180,6 @@ def store_articles(session: Session, articles: Sequence[Article], simhashes: Seq
         assert article_id is not None, f"{rows[position]['ref']} was neither stored nor found"
         stored.append(StoredRow(article_id, inserted_at.get(article_id) == position))
     return stored
-
-
-# Each key locked once, in key order, in one statement (the subquery's order is the order the
-# locks are taken in).
-_LOCK_KEYS = text(
-    "SELECT count(pg_advisory_xact_lock(key))"
-    " FROM (SELECT DISTINCT key FROM unnest(CAST(:keys AS bigint[])) AS key ORDER BY key) AS keys"
-)
-
-
-def _lock_identities(session: Session, articles: Sequence[Article]) -> None:
-    """PostgreSQL: lock the refs and contents of these articles until the transaction ends,
-    all at once, in one order. Two workers inserting the same articles in other orders (two
-    feeds carrying one story) otherwise each waited on a row the other had inserted and not
-    committed, in a circle ("deadlock detected": one batch and its cycle failed). Now the second
-    waits for the first to commit, then finds the articles stored. SQLite: transactions already
-    hold the write lock.
-
-    Advisory transaction locks keyed by hash: unrelated refs that collide only wait a moment
-    longer. Officials are locked before articles (``storing._store_batch``), so every transaction
-    takes its locks in one order."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    identities = {f"ref:{article.ref}" for article in articles} | {f"content:{a.content_hash}" for a in articles}
-    keys = [
-        int.from_bytes(hashlib.sha256(identity.encode()).digest()[:8], "big", signed=True) for identity in identities
-    ]
-    session.execute(_LOCK_KEYS, {"keys": keys})
 
 
 def _fitted(value: str | None, column: Any) -> str | None:

@@ -8,17 +8,16 @@ Each function takes a Session and never commits; the caller frames the transacti
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import BindParameter, bindparam, exists, or_, select, text
+from sqlalchemy import BindParameter, bindparam, exists, or_, select
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session
 
 from newswatch.model import Contact, StoredEvent
 from newswatch.resolve import BecomesHeld, KnownEvent, NewEvent, Report, Settled, candidate_window, resolve
-from newswatch.storage._sql import chunks, insert_ignore
+from newswatch.storage._sql import chunks, insert_ignore, lock_in_order
 from newswatch.storage.event_records import ReportRow, event_record
 from newswatch.storage.models import (
     AlertRow,
@@ -161,20 +160,14 @@ def _apply(event: ContactEventRow, settled: Settled) -> None:
 
 def lock_officials(session: Session, official_ids: Iterable[str]) -> None:
     """Serialise event resolution for these officials until the transaction ends, so that two
-    workers reporting the same contact at once make one event, not two. PostgreSQL: an advisory
-    transaction lock per official, taken in one order (the ids sorted), so that two transactions
-    locking several never wait on each other in a circle; SQLite: transactions already hold the
-    write lock (BEGIN IMMEDIATE).
+    workers reporting the same contact at once make one event, not two (``lock_in_order``: a
+    lock per official, all taken in one order).
 
     Per official, not per pair: a report joins an event that shares one official with it when
     the other is uncertain (``newswatch.resolve.same_people``), and the two must not be resolved
     at once. A transaction storing several contacts locks all their officials first; locking
     one again is free (the locks stack)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for official_id in sorted(set(official_ids)):
-        key = int.from_bytes(hashlib.sha256(f"official:{official_id}".encode()).digest()[:8], "big", signed=True)
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    lock_in_order(session, (f"official:{official_id}" for official_id in official_ids))
 
 
 def lock_participants(session: Session, participant_key: str) -> None:

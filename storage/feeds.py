@@ -170,9 +170,7 @@ def claims_shared(db: Database) -> bool:
 
 
 @contextmanager
-def feed_claims(
-    db: Database, seen_polls: Mapping[str, dt.datetime] | None = None
-) -> Iterator[Callable[[Sequence[str]], list[str]]]:
+def feed_claims(db: Database, seen_polls: Mapping[str, dt.datetime]) -> Iterator[Callable[[Sequence[str]], list[str]]]:
     """A claim on feeds for one monitor cycle, so that workers sharing a database share the feeds
     instead of all polling each: yields ``claim(urls)``, which returns the URLs this cycle has
     now claimed (those another worker's cycle holds are left out). Claims hold until the block
@@ -194,8 +192,6 @@ def feed_claims(
     with engine.connect() as connection:
 
         def still_unpolled(url: str) -> bool:
-            if seen_polls is None:
-                return True
             if connection.execute(last_polled, {"url": url}).scalar_one_or_none() == seen_polls.get(url):
                 return True
             connection.execute(text("SELECT pg_advisory_unlock(:class, :key)"), _lock_key(url))

@@ -26,11 +26,11 @@ FEEDS = 8
 
 def test_a_cycle_holds_its_claims_until_it_ends_and_another_takes_the_rest(postgres_url: str) -> None:
     first, second = open_database(postgres_url), open_database(postgres_url)
-    with feed_claims(first) as claim_first, feed_claims(second) as claim_second:
+    with feed_claims(first, {}) as claim_first, feed_claims(second, {}) as claim_second:
         assert claim_first(["https://a/feed", "https://b/feed"]) == ["https://a/feed", "https://b/feed"]
         assert claim_second(["https://a/feed", "https://b/feed", "https://c/feed"]) == ["https://c/feed"]
         assert claim_first(["https://a/feed"]) == ["https://a/feed"]  # (its own: held already)
-    with feed_claims(second) as claim_second:
+    with feed_claims(second, {}) as claim_second:
         assert claim_second(["https://a/feed", "https://b/feed"]) == ["https://a/feed", "https://b/feed"]
 
 
@@ -56,7 +56,7 @@ def test_a_feed_another_cycle_polled_since_this_cycle_chose_its_feeds_is_not_cla
 
 def test_on_sqlite_every_feed_is_the_cycles(sqlite_url: str) -> None:
     db = open_database(sqlite_url)
-    with feed_claims(db) as claim, feed_claims(db) as other:
+    with feed_claims(db, {}) as claim, feed_claims(db, {}) as other:
         assert claim(["https://a/feed"]) == other(["https://a/feed"]) == ["https://a/feed"]
 
 
@@ -151,7 +151,7 @@ def test_on_a_shared_database_a_cycle_claims_the_feeds_a_round_at_a_time(
     for shared, expected in ((False, [0] * 6), (True, [0, 0, 4, 4, 8, 8])):
         feed_site.clear_requests()
         fetched_at_claim: list[int] = []
-        with feed_claims(db) as claim:
+        with feed_claims(db, {}) as claim:
             recording = _recording(claim, partial(_append_pages_fetched, fetched_at_claim, pages_fetched))
             polls, items, articles, _ = flow(collect_articles)(db, feeds, options, recording, shared=shared)
         assert len(polls) == 6 and len(items) == len(articles) == 12
