@@ -47,6 +47,8 @@ from benchmarks.harness import PeakMemory, Result, compared, log, side_by_side, 
 from newswatch.app.storing import StoredArticle, store_classifications
 from newswatch.dedup import (
     NEAR_DUPLICATE_WINDOW_DAYS,
+    index_day,
+    index_key,
     index_period,
     probe_keys,
     text_fingerprint,
@@ -152,10 +154,8 @@ def _candidates(url: str, fingerprints: list[tuple[dt.date, str]]) -> float:
         select(func.count())
         .select_from(table)
         .where(
-            table.c.period == bindparam("period"),
-            table.c.band == bindparam("band"),
-            table.c.value == bindparam("value"),
-            table.c.published.between(bindparam("first"), bindparam("last")),
+            table.c.block_key == bindparam("key"),
+            table.c.published_day.between(bindparam("first"), bindparam("last")),
         )
     )
     counts = []
@@ -166,9 +166,10 @@ def _candidates(url: str, fingerprints: list[tuple[dt.date, str]]) -> float:
             counts.append(
                 sum(
                     connection.execute(
-                        query, {"period": period, "band": band, "value": value, "first": first, "last": last}
+                        query,
+                        {"key": index_key(period, block, value), "first": index_day(first), "last": index_day(last)},
                     ).scalar_one()
-                    for band, value in probe_keys(simhash)
+                    for block, value in probe_keys(simhash)
                     for period in range(index_period(first), index_period(last) + 1)
                 )
             )
@@ -215,6 +216,7 @@ def run(smoke: bool, repeat: int) -> list[Result]:
                     partial(stores.measure, "small", batch),
                     repeat,
                     name,
+                    warm_up=True,
                 )
             finally:
                 stores.close()

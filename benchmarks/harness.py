@@ -137,9 +137,24 @@ def skipped(name: str, reason: str) -> Result:
 
 
 def side_by_side(
-    contender: Callable[[int], float], reference: Callable[[int], float], repeat: int, label: str
+    contender: Callable[[int], float],
+    reference: Callable[[int], float],
+    repeat: int,
+    label: str,
+    *,
+    warm_up: bool = False,
 ) -> tuple[list[float], list[float]]:
-    """Run both ``repeat`` times, alternating which goes first; each returns its own timing in seconds."""
+    """Run both ``repeat`` times, alternating which goes first; each returns its own timing in seconds.
+
+    With ``warm_up``, each first runs once untimed (as repetition -1): a row whose repetitions
+    are short and whose first one ran slow (a store's first batch at 3.6–3.8 ms an article
+    against ~2 ms after: the copied file still being written back, caches cold) moved its median
+    of three by as much as its budget's margin.
+    """
+    if warm_up:
+        for function in (contender, reference):
+            function(-1)
+        log(f"{label}: warmed up (one untimed repetition each)")
     ours: list[float] = []
     theirs: list[float] = []
     for rep in range(repeat):

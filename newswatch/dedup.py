@@ -123,8 +123,43 @@ def probe_keys(fingerprint: str) -> list[tuple[int, int]]:
 
 
 def index_period(day: dt.date) -> int:
-    """The index period (first key column) of a publication day."""
+    """The index period (the key's leading part) of a publication day."""
     return day.toordinal() // INDEX_PERIOD_DAYS
+
+
+# The stored key packs a block's period, number and value into one integer, most significant
+# first, so that it sorts as (period, block, value) did as three columns. SQLite compares a
+# leading integer column on a fast path, three columns one by one: with the days and SimHashes
+# stored as integers too, a lookup's ~300 seeks cost half as much (0.5 against 0.8–1.1 ms a
+# fingerprint with 2.1 million articles in its window; 0.10 against 0.20 ms with 10,000).
+_KEY_VALUE_BITS = max(INDEX_BLOCKS)
+_KEY_BLOCK_BITS = 2
+assert len(INDEX_BLOCKS) <= 1 << _KEY_BLOCK_BITS
+
+
+def index_key(period: int, block: int, value: int) -> int:
+    """The stored key of a block's value in an index period. A probe's key is this key XOR one
+    of the block's ``probe_masks``: they only flip bits of the value."""
+    return (((period << _KEY_BLOCK_BITS) | block) << _KEY_VALUE_BITS) | value
+
+
+def index_day(day: dt.date) -> int:
+    """A publication day as the index stores it: its proleptic Gregorian ordinal."""
+    return day.toordinal()
+
+
+_SIXTY_FOUR_BITS = (1 << 64) - 1
+
+
+def stored_fingerprint(fingerprint: str) -> int:
+    """A SimHash as the index stores it: the signed 64-bit integer of the same bits (BIGINT)."""
+    value = int(fingerprint, 16)
+    return value - (1 << 64) if value >> 63 else value
+
+
+def fingerprint_value(stored: int) -> int:
+    """The SimHash, as an unsigned integer, of a stored (signed) one."""
+    return stored & _SIXTY_FOUR_BITS
 
 
 def first_originals(

@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
     MetaData,
     PrimaryKeyConstraint,
-    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -98,32 +98,32 @@ class FingerprintBandRow(Base):
     of 21–22 bits, looked up with the values a bit or two away, so that a lookup's candidates
     stay few at hundreds of thousands of articles a day).
 
+    The key is one integer (newswatch.dedup.index_key): the publication day's 14-day period,
+    the block's number and its value, in that order. The period first: new articles' rows and a
+    lookup's probes go into the pages of the last periods, not into random pages of the whole
+    history; within a period, one seek on the key and a range of days finds a probe's rows in
+    its window. One integer, not three columns, and the day and the SimHash as integers (not
+    ISO text and hex), because SQLite compares them on its fast paths (migration 0012).
+
     The whole SimHash is stored beside each block, so candidates are compared without visiting
     the articles table; on SQLite the rows live in the primary key's B-tree (WITHOUT ROWID),
-    so a lookup reads them in place.
-
-    On PostgreSQL the primary key's index also carries the SimHash (INCLUDE), so a lookup is an
-    index-only scan: with millions of rows, reading each candidate's heap row was a page read of
-    its own.
-
-    The key leads with the period (newswatch.dedup.index_period: 14 days): new articles' rows
-    and a lookup's probes go into the pages of the last periods, not into random pages of the
-    whole history; within a period, one seek on (band, value) and a range of days finds a
-    probe's rows in its window.
+    so a lookup reads them in place. On PostgreSQL the primary key's index carries the SimHash
+    (INCLUDE), so a lookup is an index-only scan: with millions of rows, reading each
+    candidate's heap row was a page read of its own.
     """
 
     __tablename__ = "fingerprint_bands"
     __table_args__ = (
-        PrimaryKeyConstraint("period", "band", "value", "published", "article_id", postgresql_include=["simhash"]),
+        PrimaryKeyConstraint("block_key", "published_day", "article_id", postgresql_include=["simhash"]),
         {"sqlite_with_rowid": False},
     )
 
-    period: Mapped[int] = mapped_column(doc="publication day // INDEX_PERIOD_DAYS")
-    band: Mapped[int] = mapped_column(SmallInteger)
-    value: Mapped[int]
-    published: Mapped[dt.date]
+    block_key: Mapped[int] = mapped_column(BigInteger, doc="newswatch.dedup.index_key(period, block, value)")
+    published_day: Mapped[int] = mapped_column(doc="the publication day's ordinal (newswatch.dedup.index_day)")
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
-    simhash: Mapped[str] = mapped_column(String(16), doc="the article's whole SimHash, hex")
+    simhash: Mapped[int] = mapped_column(
+        BigInteger, doc="the article's whole SimHash, as a signed 64-bit integer (newswatch.dedup.stored_fingerprint)"
+    )
 
 
 class TopicMatchRow(Base):

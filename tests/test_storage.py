@@ -343,10 +343,10 @@ def test_band_lookups_cover_each_window_when_one_band_value_is_wanted_on_many_da
     assert [article_id for article_id, _ in found[1]] == [stored[o] for o in (7, 13)]
 
 
-def test_the_band_index_leads_with_the_period(database_url: str) -> None:
+def test_the_band_index_is_keyed_by_period_block_and_value_in_one_integer(database_url: str) -> None:
     from sqlalchemy import inspect, text
 
-    from newswatch.dedup import index_keys
+    from newswatch.dedup import index_day, index_key, index_keys, index_period, stored_fingerprint
 
     _an_article_stored_at_revision(
         database_url,
@@ -358,11 +358,17 @@ def test_the_band_index_leads_with_the_period(database_url: str) -> None:
     engine = create_db_engine(database_url)
     with engine.connect() as connection:
         key = inspect(connection).get_pk_constraint("fingerprint_bands")["constrained_columns"]
-        rows = connection.execute(text("SELECT band, value, article_id, simhash FROM fingerprint_bands")).all()
+        rows = connection.execute(
+            text("SELECT block_key, published_day, article_id, simhash FROM fingerprint_bands ORDER BY block_key")
+        ).all()
     engine.dispose()
-    assert key == ["period", "band", "value", "published", "article_id"]  # new articles' rows share pages
-    # 0010 converted the article's (here made-up) band into its three blocks
-    assert [tuple(row) for row in rows] == [(*key, 1, "0123456789abcdef") for key in index_keys("0123456789abcdef")]
+    assert key == ["block_key", "published_day", "article_id"]  # the period leads: new articles' rows share pages
+    # 0010 converted the article's (here made-up) band into its three blocks, 0012 into keys
+    day = dt.date(2024, 4, 17)
+    assert [tuple(row) for row in rows] == [
+        (index_key(index_period(day), block, value), index_day(day), 1, stored_fingerprint("0123456789abcdef"))
+        for block, value in index_keys("0123456789abcdef")
+    ]
 
 
 def _an_article_stored_at_revision(database_url: str, revision: str, *then: str) -> None:
@@ -397,7 +403,8 @@ def test_the_simhash_migration_copies_each_fingerprint_to_its_bands(database_url
     )
     sessions = open_database(database_url)  # upgrades to head
     with sessions.transaction() as session:
-        assert session.scalars(select(FingerprintBandRow.simhash)).all() == ["0123456789abcdef"] * 3  # 3 blocks (0010)
+        # 3 blocks (0010), the SimHash as an integer (0012)
+        assert session.scalars(select(FingerprintBandRow.simhash)).all() == [0x0123456789ABCDEF] * 3
 
 
 def test_the_band_migration_indexes_articles_stored_before_it(sqlite_url: str) -> None:

@@ -132,3 +132,67 @@ def test_an_article_indexed_before_0010_is_found_after_it(database_url: str) -> 
         found = articles.near_duplicates(session, dt.date(2024, 4, 19), _flipped(int(simhash, 16), (3, 4, 40)))
     assert rows == 3
     assert [near.article_id for near in found] == [1]
+
+
+def test_simhashes_with_the_top_bit_set_are_stored_signed_and_found(database_url: str) -> None:
+    """The index stores a SimHash as a signed 64-bit integer (BIGINT): one with bit 63 set is
+    negative there, and still compared bit by bit."""
+    sessions = open_database(database_url)
+    original = 0xF0E1D2C3B4A59687
+    day = dt.date(2024, 4, 17)
+    with sessions.transaction() as session:
+        stored, _ = articles.store_article(session, _article("original", day), f"{original:016x}")
+        assert session.scalar(select(FingerprintBandRow.simhash).limit(1)) == original - (1 << 64)
+    copies = [_flipped(original, (63,)), _flipped(original, (0, 21, 42, 61, 62, 63)), f"{original ^ 0x7F:016x}"]
+    with sessions.transaction() as session:
+        found = articles.near_duplicates_of(session, [(day, copy) for copy in copies])
+    assert found[0] == found[1] == [articles.NearCopy(stored, f"{original:016x}")]
+    assert found[2] == []  # 7 bits apart
+
+
+def test_migration_0012_converts_the_index_and_back(database_url: str) -> None:
+    """Articles indexed at 0011 (three blocks, keyed by period, band and value) are found after
+    0012, and its downgrade gives back the same rows."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from newswatch.storage.database import _alembic_config
+
+    fingerprints = {1: 0x0123456789ABCDEF, 2: 0xFEDCBA9876543210}  # the second's bit 63 set
+    day = dt.date(2024, 4, 17)
+    engine = create_db_engine(database_url)
+    config = _alembic_config(engine)
+    command.upgrade(config, "0011")
+    with engine.begin() as connection:
+        for article_id, simhash in fingerprints.items():
+            connection.execute(
+                text(
+                    "INSERT INTO articles (id, ref, title, text, published, content_hash, source, ingested_at, simhash)"
+                    f" VALUES ({article_id}, 'a{article_id}', 't', 'x', '{day}', 'h{article_id}', 'feed',"
+                    f" '2024-04-17 00:00:00', '{simhash:016x}')"
+                )
+            )
+            value, start = simhash, 0
+            for band, width in enumerate((22, 21, 21)):
+                connection.execute(
+                    text(
+                        "INSERT INTO fingerprint_bands (period, band, value, published, article_id, simhash)"
+                        f" VALUES ({day.toordinal() // 14}, {band}, {(value >> start) & ((1 << width) - 1)},"
+                        f" '{day}', {article_id}, '{simhash:016x}')"
+                    )
+                )
+                start += width
+        before = sorted(connection.execute(text("SELECT * FROM fingerprint_bands")).all())
+    engine.dispose()
+    sessions = open_database(database_url)  # upgrades to head
+    with sessions.transaction() as session:
+        found = articles.near_duplicates_of(
+            session, [(day + dt.timedelta(days=2), _flipped(simhash, (5, 30, 60))) for simhash in fingerprints.values()]
+        )
+    assert [[near.article_id for near in each] for each in found] == [[1], [2]]
+    engine = create_db_engine(database_url)
+    command.downgrade(_alembic_config(engine), "0011")
+    with engine.connect() as connection:
+        after = sorted(connection.execute(text("SELECT * FROM fingerprint_bands")).all())
+    engine.dispose()
+    assert after == before
