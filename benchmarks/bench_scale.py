@@ -26,7 +26,6 @@ import hashlib
 import os
 import random
 import resource
-import shutil
 import tempfile
 import time
 import uuid
@@ -356,8 +355,7 @@ class _SqliteStores:
 
     def measure(self, label: str, batch: list[Classification], rep: int) -> float:
         copy = self.folder / f"{label}-rep{rep}.db"
-        shutil.copyfile(self.folder / f"{label}.db", copy)
-        _flush(copy)
+        copy_page_by_page(self.folder / f"{label}.db", copy)
         engine = create_db_engine(f"sqlite:///{copy}")
         try:
             return _store(Database(engine), batch)
@@ -366,15 +364,26 @@ class _SqliteStores:
             copy.unlink()
 
 
-def _flush(path: Path) -> None:
-    """Write the file's copy to disk before timing: a store is not a file copied a moment ago,
-    and the first checkpoint's fsync would otherwise wait for the whole copy to be written
-    (a gigabyte for the large store, 14 MB for the small one)."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+def copy_page_by_page(source: Path, copy: Path) -> None:
+    """Copy an SQLite file one database page per write, and write the copy to disk before timing.
+
+    A store is a file that SQLite wrote a page at a time, and the kernel caches it so. A file
+    copied in one go (``shutil.copyfile``) is cached in large folios (Linux 6.16 and later, on
+    ext4), and each 4 KB page that SQLite then writes back dirties, and rewrites, a whole folio:
+    storing 500 articles into the week's store wrote 148 MB to the disk for SQLite's 27 MB
+    (34 MB copied page by page; 25 against 17 MB for the 10,000-article store). Written to disk
+    first, too: the first checkpoint's fsync would otherwise wait for the whole copy.
+    """
+    with open(source, "rb", buffering=0) as reading, open(copy, "wb", buffering=0) as writing:
+        page_size = int.from_bytes(reading.read(100)[16:18], "big")  # the header's; 1 stands for 65,536
+        page_size = 65_536 if page_size == 1 else page_size
+        reading.seek(0)
+        chunk = bytearray(256 * page_size)
+        pages = memoryview(chunk)
+        while length := reading.readinto(chunk):
+            for start in range(0, length, page_size):
+                writing.write(pages[start : min(start + page_size, length)])
+        os.fsync(writing.fileno())
 
 
 class _PostgresStores:
