@@ -44,10 +44,10 @@ from benchmarks.corpus import FIRST_DAY, LAST_DAY, generate_corpus
 from benchmarks.harness import PeakMemory, Result, compared, empty_database, log, side_by_side, skipped
 from newswatch.app.storing import store_classifications
 from newswatch.classify import Classifier
-from newswatch.dedup import index_day, index_key, index_keys, index_period, stored_fingerprint
 from newswatch.model import Classification
 from newswatch.notify import CONSOLE
 from newswatch.settings import load_settings
+from newswatch.storage.articles import index_rows
 from newswatch.storage.database import Database, create_db_engine
 from newswatch.storage.models import (
     AlertRow,
@@ -147,11 +147,7 @@ def add_stored_article(
         }
     )
     if simhash is not None and duplicate_of is None:
-        rows[FingerprintBandRow] += [
-            {"block_key": index_key(index_period(published), block, value), "published_day": index_day(published)}
-            | {"article_id": article_id, "simhash": stored_fingerprint(simhash)}
-            for block, value in index_keys(simhash)
-        ]
+        rows[FingerprintBandRow] += index_rows(article_id, published, simhash)
     if rng.random() < 0.35:
         rows[TopicMatchRow].append(
             {
@@ -335,7 +331,7 @@ class _Stores(Protocol):
 class _SqliteStores:
     """A filled SQLite file per size; each repetition stores into a fresh copy."""
 
-    repetition = "each repetition into a fresh copy of the filled file"
+    repetition = "each repetition into a fresh copy of the filled file, written page by page"
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder

@@ -204,18 +204,23 @@ def mark_near_duplicates(session: Session, originals: dict[int, int]) -> None:
 
 def index_fingerprints(session: Session, originals: Iterable[tuple[int, dt.date, str]]) -> None:
     """Index the SimHash blocks of original articles: (id, published, SimHash)."""
-    rows = [
-        {
-            "block_key": index_key(index_period(published), block, value),
-            "published_day": index_day(published),
-            "article_id": article_id,
-            "simhash": stored_fingerprint(simhash),
-        }
-        for article_id, published, simhash in originals
-        for block, value in index_keys(simhash)
-    ]
+    rows = [row for article_id, published, simhash in originals for row in index_rows(article_id, published, simhash)]
     if rows:
         session.execute(_INDEX_BANDS, rows)
+
+
+def index_rows(article_id: int, published: dt.date, simhash: str) -> list[dict[str, Any]]:
+    """The fingerprint index's rows of an original article: one per SimHash block."""
+    day, stored = index_day(published), stored_fingerprint(simhash)
+    return [
+        {
+            "block_key": index_key(index_period(published), block, value),
+            "published_day": day,
+            "article_id": article_id,
+            "simhash": stored,
+        }
+        for block, value in index_keys(simhash)
+    ]
 
 
 def known_items(session: Session, guids: Iterable[str], refs: Iterable[str]) -> set[str]:
@@ -298,13 +303,13 @@ def near_duplicates_of(
     masks = [(block, mask) for block in range(len(INDEX_BLOCKS)) for mask in probe_masks(block)]
     sqlite = session.get_bind().dialect.name == "sqlite"
     found: list[set[NearCopy]] = [set() for _ in fingerprints]
-    wanted_values = [int(simhash, 16) for _, simhash in fingerprints]
+    wanted = [stored_fingerprint(simhash) for _, simhash in fingerprints]  # each parsed once
     for start in range(0, len(fingerprints), _FINGERPRINTS_PER_STATEMENT):
         blocks = []  # (position, key, block, first day, last day, stored SimHash)
         for position in range(start, min(len(fingerprints), start + _FINGERPRINTS_PER_STATEMENT)):
             published, simhash = fingerprints[position]
             first, last = published - dt.timedelta(days=window_days), published + dt.timedelta(days=window_days)
-            days_and_simhash = index_day(first), index_day(last), stored_fingerprint(simhash)
+            days_and_simhash = index_day(first), index_day(last), wanted[position]
             for period in range(index_period(first), index_period(last) + 1):
                 blocks += [
                     (position, index_key(period, block, value), block, *days_and_simhash)
@@ -333,9 +338,9 @@ def near_duplicates_of(
                     "max_bits": MAX_DIFFERING_BITS,
                 },
             )
-        for position, article_id, simhash in rows:
+        for position, article_id, simhash in rows:  # (filtered by the database, but on PostgreSQL 13 and older)
             value = fingerprint_value(simhash)
-            if differ_little(value, wanted_values[position]):
+            if differ_little(value, fingerprint_value(wanted[position])):
                 found[position].add(NearCopy(article_id, f"{value:016x}"))
     return [sorted(near) for near in found]
 

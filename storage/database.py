@@ -77,7 +77,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _differing_bits(first: int, second: int) -> int:
-    """How many bits of two 64-bit integers differ (SQL function ``differing_bits``)."""
+    """How many bits of two 64-bit integers differ (SQL function ``differing_bits``). Here, not
+    newswatch.dedup's: every command opens a database, and dedup loads numpy and trafilatura."""
     return ((first ^ second) & 0xFFFF_FFFF_FFFF_FFFF).bit_count()
 
 
