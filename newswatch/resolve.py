@@ -62,6 +62,11 @@ class Report:
     uncertain: frozenset[str] = frozenset()
     # The days it can have taken place when its page's date is contradicted by its text.
     window: tuple[dt.date, dt.date] | None = None
+    # How many stored reports say just this (the same date, statement of it, mode, place, status
+    # and article date): an event's reports are read grouped so, one Report for each group with
+    # its first report's ref, so that resolving the 500th report of an event does not read 499.
+    # The settled fields are the same (see ``settle``).
+    weight: int = 1
 
     @classmethod
     def of(cls, contact: Contact, ref: str = "", published: dt.date | None = None) -> Report:
@@ -275,14 +280,15 @@ def _changed(event: KnownEvent, settled: Settled) -> Settled | None:
     return settled
 
 
-def _vote(values: Sequence[tuple[str, str]], rank: dict[str, int] | None = None) -> tuple[str, str] | None:
-    """The value most reports give (value, ref of its first report); ties to the higher rank,
-    then to the first given."""
+def _vote(values: Sequence[tuple[str, str, int]], rank: dict[str, int] | None = None) -> tuple[str, str] | None:
+    """The value most reports give (value, ref of its first report), from (value, ref, reports
+    giving it) in the reports' order; ties to the higher rank, then to the first given."""
     if not values:
         return None
-    counts = Counter(value for value, _ in values)
+    counts: Counter[str] = Counter()
     first: dict[str, int] = {}
-    for position, (value, _) in enumerate(values):
+    for position, (value, _, weight) in enumerate(values):
+        counts[value] += weight
         first.setdefault(value, position)
     winner = max(counts, key=lambda v: (counts[v], (rank or {}).get(v, 0), -first[v]))
     return winner, values[first[winner]][1]
@@ -297,6 +303,8 @@ def settle(reports: Sequence[Report]) -> Settled:
       gives a recent one; with no stated date, the earliest article date;
     - mode: the mode most reports state, the more specific on a tie; unspecified if none does;
     - place: the place most reports give.
+
+    A Report of ``weight`` n counts as n reports; the reports come in the order they were stored.
     """
     if not reports:
         raise ValueError("an event has at least one report")
@@ -304,10 +312,10 @@ def settle(reports: Sequence[Report]) -> Settled:
     # A date long before its article counts only when no report dates the contact recently.
     recent = [r for r in stated if r.recent_dates is None]
     dated = recent or stated or sorted(reports, key=lambda r: r.date)
-    date_vote = _vote([(r.date.isoformat(), r.ref) for r in dated])
+    date_vote = _vote([(r.date.isoformat(), r.ref, r.weight) for r in dated])
     assert date_vote is not None
-    mode_vote = _vote([(r.mode, r.ref) for r in reports if r.mode != "unspecified"], MODE_RANK)
-    place_vote = _vote([(r.location, r.ref) for r in reports if r.location])
+    mode_vote = _vote([(r.mode, r.ref, r.weight) for r in reports if r.mode != "unspecified"], MODE_RANK)
+    place_vote = _vote([(r.location, r.ref, r.weight) for r in reports if r.location])
     sources = [("date", date_vote[1])]
     if mode_vote:
         sources.append(("mode", mode_vote[1]))

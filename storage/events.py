@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import BindParameter, bindparam, exists, or_, select
+from sqlalchemy import BindParameter, bindparam, exists, func, or_, select
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session
 
@@ -69,20 +69,29 @@ _KNOWN_EVENTS = (
 _KNOWN_UNCERTAIN = select(EventParticipantRow.event_id, EventParticipantRow.official_id).where(
     EventParticipantRow.event_id.in_(bindparam("ids", expanding=True)), EventParticipantRow.defence.is_(False)
 )
+# An event's reports grouped by what resolution reads of them (see newswatch.resolve.Report's
+# weight), in the order of each group's first report: what the event's 500th report reads is a
+# few groups, not 499 reports.
+_REPORT_GROUP = (
+    EventArticleRow.event_id,
+    EventArticleRow.reported_date,
+    EventArticleRow.date_stated,
+    EventArticleRow.reported_mode,
+    EventArticleRow.reported_location,
+    EventArticleRow.reported_status,
+    ArticleRow.published,
+)
 _KNOWN_REPORTS = (
-    select(
-        EventArticleRow.event_id,
-        EventArticleRow.reported_date,
-        EventArticleRow.date_stated,
-        EventArticleRow.reported_mode,
-        EventArticleRow.reported_location,
-        EventArticleRow.reported_status,
-        ArticleRow.ref,
-        ArticleRow.published,
-    )
+    select(*_REPORT_GROUP, func.count().label("reports"), func.min(EventArticleRow.id).label("first"))
     .join(ArticleRow, ArticleRow.id == EventArticleRow.article_id)
     .where(EventArticleRow.event_id.in_(bindparam("ids", expanding=True)))
-    .order_by(EventArticleRow.id)
+    .group_by(*_REPORT_GROUP)
+    .order_by(func.min(EventArticleRow.id))
+)
+_FIRST_REFS = (
+    select(EventArticleRow.id, ArticleRow.ref)
+    .join(ArticleRow, ArticleRow.id == EventArticleRow.article_id)
+    .where(EventArticleRow.id.in_(bindparam("ids", expanding=True)))
 )
 
 
@@ -100,10 +109,12 @@ def _known_events(session: Session, report: Report) -> dict[int, tuple[ContactEv
     uncertain: dict[int, set[str]] = {}
     for event_id, official_id in session.execute(_KNOWN_UNCERTAIN, ids):
         uncertain.setdefault(event_id, set()).add(official_id)
+    groups = session.execute(_KNOWN_REPORTS, ids).all()
+    refs = dict(session.execute(_FIRST_REFS, {"ids": [group.first for group in groups]}).tuples().all())
     reports: dict[int, list[Report]] = {}
-    for event_id, date, stated, mode, location, status, ref, published in session.execute(_KNOWN_REPORTS, ids):
+    for event_id, date, stated, mode, location, status, published, count, first in groups:
         reports.setdefault(event_id, []).append(
-            Report(key_of[event_id], date, stated, mode, location, status, ref, published)
+            Report(key_of[event_id], date, stated, mode, location, status, refs[first], published, weight=count)
         )
     return {
         row.id: (

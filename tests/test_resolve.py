@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newswatch.resolve import BecomesHeld, Joins, KnownEvent, NewEvent, Report, resolve, settle
 
@@ -161,3 +165,37 @@ def test_a_re_dated_page_joins_the_pairs_event_within_the_window_its_text_allows
 
 def test_a_re_dated_page_with_no_known_event_in_its_window_is_recorded_without_an_alert() -> None:
     assert resolve(_windowed("2025-01-20", ("2024-06-01", "2025-01-20")), [CALL]) == NewEvent("held", alert=False)
+
+
+def _grouped(reports: list[Report]) -> list[Report]:
+    """The reports as storage reads them back: one per group of reports that say the same (date,
+    statement of it, mode, place, status, article date), in the order of each group's first
+    report, with that report's ref and the group's size as weight."""
+    groups: dict[tuple[object, ...], list[Report]] = {}
+    for report in reports:
+        key = (report.date, report.date_stated, report.mode, report.location, report.status, report.published)
+        groups.setdefault(key, []).append(report)
+    return [replace(members[0], weight=len(members)) for members in groups.values()]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["2024-09-08", "2024-09-09", "2024-09-10", "2024-07-01"]),
+            st.sampled_from(["unspecified", "phone_call", "video_call", "meeting"]),
+            st.booleans(),
+            st.sampled_from([None, "Beijing", "Singapore"]),
+            st.sampled_from(["2024-09-09", "2024-09-10", "2024-09-11"]),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_settle_reads_grouped_reports_as_the_reports_they_stand_for(
+    fields: list[tuple[str, str, bool, str | None, str]],
+) -> None:
+    reports = [
+        Report(KEY, _day(day), stated, mode, place, "held", f"https://example.com/{n}", _day(published))
+        for n, (day, mode, stated, place, published) in enumerate(fields)
+    ]
+    assert settle(_grouped(reports)) == settle(reports)

@@ -13,6 +13,7 @@ from newswatch.app.storing import store_classifications
 from newswatch.classify import Classifier
 from newswatch.model import Article, Classification, Contact, Participant
 from newswatch.notify import Channel
+from newswatch.resolve import Report
 from newswatch.seeds import read_seed_files
 from newswatch.storage import articles, event_records, events, outbox
 from newswatch.storage.database import Database, create_db_engine, open_database
@@ -106,6 +107,35 @@ def test_a_report_that_disagrees_on_mode_or_date_refines_the_event_instead_of_sp
     # Settled from all reports: the date and the mode most reports give, and where each came from.
     assert (stored.date, stored.mode) == (dt.date(2024, 4, 18), "meeting")
     assert dict(stored.field_sources) == {"date": "b.txt", "mode": "b.txt"}
+
+
+def test_an_event_with_many_reports_is_settled_from_them_all_read_as_a_few_groups(database_url: str) -> None:
+    # A contact syndicated everywhere: its 61st report must not read the 60 before it one by one,
+    # yet the event is settled as from all of them (the later majority and its first source win).
+    sessions = open_database(database_url)
+    said = [("2024-09-10", "meeting", None)] * 25 + [("2024-09-09", "video_call", "Beijing")] * 35
+    with sessions.transaction() as session:
+        ids = [
+            articles.store_article(session, _article(f"{n}.txt", f"copy {n}", "2024-09-11"))[0]
+            for n in range(len(said) + 1)
+        ]
+        recorded = [
+            events.record_contact(session, article, _contact(day, mode, place))
+            for article, (day, mode, place) in zip(ids, said, strict=False)
+        ]
+        known = events._known_events(session, Report.of(_contact("2024-09-09", "video_call"), "new.txt"))
+        last, outcome = events.record_contact(session, ids[-1], _contact("2024-09-09", "phone_call"))
+    assert {event for event, _ in recorded} == {last} and outcome == "joined"
+    ((_, event),) = known.values()
+    assert [(r.mode, r.weight, r.ref) for r in event.reports] == [
+        ("meeting", 25, "0.txt"),
+        ("video_call", 35, "25.txt"),
+    ]
+    with sessions.transaction() as session:
+        stored = events.get_event(session, last)
+    assert (stored.date, stored.mode, stored.location) == (dt.date(2024, 9, 9), "video_call", "Beijing")
+    assert dict(stored.field_sources) == {"date": "25.txt", "mode": "25.txt", "location": "25.txt"}
+    assert len(stored.articles) == 61
 
 
 def test_alerts_are_queued_once_per_event_and_channel(database_url: str) -> None:
