@@ -18,7 +18,7 @@ test: $(INSTALLED)  ## Run the test suite
 test-unit: $(INSTALLED)  ## Run the unit tests only (no servers, subprocesses or databases beyond SQLite files)
 	$(BIN)/python -m pytest -m "not integration"
 
-bench: $(INSTALLED)  ## Run the benchmarks at full size (about 1 h 15 min) and check their budgets
+bench: $(INSTALLED)  ## Run the benchmarks at full size (26 min to 1 h 15 min, by machine) and check their budgets
 	$(BIN)/python -m benchmarks
 
 bench-smoke: $(INSTALLED)  ## Run every benchmark end to end at tiny sizes (CI: that they run, not how fast)

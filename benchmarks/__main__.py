@@ -50,6 +50,7 @@ SUITES = {
     ),
     "alert": Suite("benchmarks.bench_alert", ("time-to-alert",), waits=True),
     "workers": Suite("benchmarks.bench_workers", ("workers",)),
+    "day": Suite("benchmarks.bench_day", ("day-sqlite", "day-postgresql")),
 }
 # The names --only accepts, and the rows each one reports.
 BENCHMARKS = {
@@ -63,13 +64,19 @@ BENCHMARKS = {
     "memory": ("memory-replay", "memory-feed-cycle"),
     "time-to-alert": ("time-to-alert",),
     "workers": ("workers",),
+    "day": ("day-sqlite", "day-postgresql"),
 }
+# Left out of a full run unless asked for (--only): a measured day takes about 40 minutes.
+# Smoke runs include them.
+ON_REQUEST = {"day"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, budgets not enforced (CI)")
-    parser.add_argument("--only", nargs="+", choices=sorted(BENCHMARKS), metavar="NAME", help="run only these")
+    parser.add_argument(
+        "--only", nargs="+", choices=sorted(BENCHMARKS), metavar="NAME", help="run only these (day: only when named)"
+    )
     parser.add_argument("--repeat", type=int, help=f"repetitions (default {FULL_REPEAT}, smoke {SMOKE_REPEAT})")
     parser.add_argument(
         "--output",
@@ -83,7 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.suite:
         return _run_suite(args.suite, args.smoke, repeat, args.suite_output)
 
-    wanted = [row for name in (args.only or BENCHMARKS) for row in BENCHMARKS[name]]
+    names = args.only or [name for name in BENCHMARKS if args.smoke or name not in ON_REQUEST]
+    wanted = [row for name in names for row in BENCHMARKS[name]]
     started = time.perf_counter()
     suites = {name: suite for name, suite in SUITES.items() if any(row in wanted for row in suite.rows)}
     # A smoke run times nothing, so the suite that mostly waits for serve's schedule runs alongside.

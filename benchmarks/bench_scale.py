@@ -40,11 +40,11 @@ from sqlalchemy import Engine, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from benchmarks.corpus import FIRST_DAY, LAST_DAY, generate_corpus
+from benchmarks.corpus import FIRST_DAY, LAST_DAY, GeneratedArticle, generate_corpus
 from benchmarks.harness import PeakMemory, Result, compared, empty_database, log, side_by_side, skipped
 from newswatch.app.storing import store_classifications
 from newswatch.classify import Classifier
-from newswatch.model import Classification
+from newswatch.model import Article, Classification
 from newswatch.notify import CONSOLE
 from newswatch.settings import load_settings
 from newswatch.storage.articles import index_rows
@@ -293,22 +293,23 @@ def classified_batch(size: int) -> list[Classification]:
     there), as what a feed serves is recent."""
     settings = load_settings()
     classifier = Classifier(settings)
-    batch = []
-    for article in generate_corpus(settings, size, seed=7, days=(LAST_DAY - dt.timedelta(days=2), LAST_DAY)):
-        generated = article.as_article()
-        link = f"https://batch.example.com/news/{article.slug}.html"
-        feed_item = replace(
-            generated,
-            ref=link,
-            source="feed",
-            guid=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, link)}",
-            feed_url="https://batch.example.com/feeds/world.xml",
-            text_source="page",
-            published_source="page",
-            language="en",
-        )
-        batch.append(classifier.classify(feed_item))
-    return batch
+    articles = generate_corpus(settings, size, seed=7, days=(LAST_DAY - dt.timedelta(days=2), LAST_DAY))
+    return [classifier.classify(as_feed_item(article, "batch.example.com")) for article in articles]
+
+
+def as_feed_item(article: GeneratedArticle, site: str) -> Article:
+    """A generated article as a feed of ``site`` serves it, its page's text fetched."""
+    link = f"https://{site}/news/{article.slug}.html"
+    return replace(
+        article.as_article(),
+        ref=link,
+        source="feed",
+        guid=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, link)}",
+        feed_url=f"https://{site}/feeds/world.xml",
+        text_source="page",
+        published_source="page",
+        language="en",
+    )
 
 
 # --------------------------------------------------------------------------------------------
