@@ -12,7 +12,7 @@ the day, and the day's near-copies are found among the day's own articles too.
 Rows ``day-<backend>``: the seconds the day's storing took (the cycles' sum), against 17,280 s
 (20 % of a day; the ratio column is the share of 86,400 s). The notes give the cost per
 article in the day's first and last tenth, so that a store slowing as it grows shows, and what
-the day stored. Not part of the default full run (it takes about 40 minutes):
+the day stored. Not part of the default full run (it takes about an hour):
 ``python -m benchmarks --only day``.
 """
 
@@ -30,7 +30,7 @@ from typing import Any
 from benchmarks.bench_scale import POSTGRES_SERVER, _postgres_database, as_feed_item
 from benchmarks.bench_volume import DAYS, PER_DAY, SIZES, _WeekPostgres, _WeekSqlite
 from benchmarks.corpus import LAST_DAY, CorpusWriter
-from benchmarks.harness import PeakMemory, Result, log, skipped
+from benchmarks.harness import PeakMemory, Result, log, share_of_day, skipped
 from newswatch.app.storing import StoredArticle, store_classifications
 from newswatch.classify import Classifier
 from newswatch.model import Classification
@@ -59,7 +59,7 @@ class _Day:
         engine = create_db_engine(self.url)
         try:
             started = time.perf_counter()
-            stored = store_classifications(Database(engine), cycle, [CONSOLE], on_progress=_quiet)
+            stored = store_classifications(Database(engine), cycle, [CONSOLE])
             self.seconds.append(time.perf_counter() - started)
         finally:
             engine.dispose()
@@ -74,10 +74,6 @@ class _Day:
             for start in range(0, size * TENTHS, size)
             if start < len(self.seconds)
         ]
-
-
-def _quiet(stage: str, done: int, total: int) -> None:
-    """No progress lines: a cycle is a few hundred milliseconds."""
 
 
 def _kinds(stored: list[StoredArticle]) -> list[str]:
@@ -112,6 +108,7 @@ def _cycles(smoke: bool) -> Iterator[list[Classification]]:
 def run(smoke: bool, repeat: int) -> list[Result]:
     """``repeat`` is not used: the day is stored once (it takes minutes per backend)."""
     _, week = SIZES[smoke]
+    total = DAY[smoke]
     memory = PeakMemory()
     results = []
     with tempfile.TemporaryDirectory(prefix="nw-bench-day-") as folder, _postgres_database(BENCH_DATABASE) as postgres:
@@ -126,7 +123,7 @@ def run(smoke: bool, repeat: int) -> list[Result]:
                 store.build("week", week)
                 log(f"{backend}: week filled in {time.perf_counter() - started:.0f} s")
                 days[backend] = _Day(store.url("week"))
-            total, stored = DAY[smoke], 0
+            stored = 0
             for cycle in _cycles(smoke):
                 for day in days.values():
                     day.store(cycle)
@@ -151,22 +148,18 @@ def run(smoke: bool, repeat: int) -> list[Result]:
             f"one day's {total:,} feed articles stored, measured, into a week of {week:,} in {len(day.seconds)} "
             f"cycles of {CYCLE[smoke]:,} (a fresh engine each); {tenths[0] * 1e3:.2f} ms an article in the "
             f"day's first tenth, {tenths[-1] * 1e3:.2f} ms in its last (median cycle "
-            f"{statistics.median(day.seconds):.2f} s); {outcomes} (ratio: share of 86,400 s)"
+            f"{statistics.median(day.seconds):.2f} s); {outcomes}"
         )
-        if day.outcomes["failed"]:
-            results.append(Result(name, total, seconds, None, None, memory.process_mb, notes=notes, crashed=True))
-            continue
         results.append(
-            Result(
-                name=name,
-                n=total,
-                median_s=seconds,
-                reference_median_s=None,
-                ratio=seconds / 86_400,
-                peak_rss_mb=memory.process_mb,
+            share_of_day(
+                name,
+                total,
+                seconds,
+                memory.process_mb,
+                notes,
+                [t * total for t in tenths],  # the day at each tenth's pace
                 throughput_per_s=total / seconds,
-                notes=notes,
-                samples_s=[t * total for t in tenths],  # the day at each tenth's pace
+                crashed=bool(day.outcomes["failed"]),
             )
         )
     return results

@@ -43,7 +43,7 @@ from benchmarks.bench_scale import (
     fill_with,
 )
 from benchmarks.corpus import LAST_DAY
-from benchmarks.harness import PeakMemory, Result, compared, log, side_by_side, skipped
+from benchmarks.harness import PeakMemory, Result, compared, log, share_of_day, side_by_side, skipped
 from newswatch.app.storing import StoredArticle, store_classifications
 from newswatch.dedup import (
     NEAR_DUPLICATE_WINDOW_DAYS,
@@ -231,20 +231,15 @@ def run(smoke: bool, repeat: int) -> list[Result]:
                 row.crashed = True
                 row.notes = f"near-copies missed: {notes}"
             results.append(row)
-            day = row.median_s * PER_DAY
             results.append(
-                Result(
-                    name=day_name,
-                    n=PER_DAY,
-                    median_s=day,
-                    reference_median_s=None,
-                    ratio=day / 86_400,
-                    peak_rss_mb=memory.process_mb,
-                    notes=(
-                        f"one day's {PER_DAY:,} articles on one core, extrapolated: median seconds per article "
-                        f"of {name} × {PER_DAY:,} (ratio: share of 86,400 s)"
-                    ),
-                    samples_s=[s * PER_DAY for s in samples],
+                share_of_day(
+                    day_name,
+                    PER_DAY,
+                    row.median_s * PER_DAY,
+                    memory.process_mb,
+                    f"one day's {PER_DAY:,} articles on one core, extrapolated: median seconds per article "
+                    f"of {name} × {PER_DAY:,}",
+                    [s * PER_DAY for s in samples],
                 )
             )
     return results

@@ -138,6 +138,23 @@ def skipped(name: str, reason: str) -> Result:
     return Result(name, 0, 0.0, None, None, 0.0, notes=f"skipped: {reason}", skipped=True)
 
 
+def share_of_day(
+    name: str, n: int, seconds: float, peak_rss_mb: float, notes: str, samples: list[float], **extra: Any
+) -> Result:
+    """A row of seconds for a day's articles, its ratio the share of 86,400 s."""
+    return Result(
+        name=name,
+        n=n,
+        median_s=seconds,
+        reference_median_s=None,
+        ratio=seconds / 86_400,
+        peak_rss_mb=peak_rss_mb,
+        notes=f"{notes} (ratio: share of 86,400 s)",
+        samples_s=samples,
+        **extra,
+    )
+
+
 def side_by_side(
     contender: Callable[[int], float],
     reference: Callable[[int], float],

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from sqlalchemy import BindParameter, bindparam, exists, func, or_, select
 from sqlalchemy.exc import NoResultFound
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from newswatch.model import Contact, StoredEvent
 from newswatch.resolve import BecomesHeld, KnownEvent, NewEvent, Report, Settled, candidate_window, resolve
@@ -81,17 +81,19 @@ _REPORT_GROUP = (
     EventArticleRow.reported_status,
     ArticleRow.published,
 )
-_KNOWN_REPORTS = (
+_REPORT_GROUPS = (
     select(*_REPORT_GROUP, func.count().label("reports"), func.min(EventArticleRow.id).label("first"))
     .join(ArticleRow, ArticleRow.id == EventArticleRow.article_id)
     .where(EventArticleRow.event_id.in_(bindparam("ids", expanding=True)))
     .group_by(*_REPORT_GROUP)
-    .order_by(func.min(EventArticleRow.id))
+    .subquery()
 )
-_FIRST_REFS = (
-    select(EventArticleRow.id, ArticleRow.ref)
-    .join(ArticleRow, ArticleRow.id == EventArticleRow.article_id)
-    .where(EventArticleRow.id.in_(bindparam("ids", expanding=True)))
+_FIRST_REPORT, _FIRST_ARTICLE = aliased(EventArticleRow), aliased(ArticleRow)
+_KNOWN_REPORTS = (
+    select(*_REPORT_GROUPS.c, _FIRST_ARTICLE.ref)  # each group with its first report's ref
+    .join(_FIRST_REPORT, _FIRST_REPORT.id == _REPORT_GROUPS.c.first)
+    .join(_FIRST_ARTICLE, _FIRST_ARTICLE.id == _FIRST_REPORT.article_id)
+    .order_by(_REPORT_GROUPS.c.first)
 )
 
 
@@ -109,12 +111,12 @@ def _known_events(session: Session, report: Report) -> dict[int, tuple[ContactEv
     uncertain: dict[int, set[str]] = {}
     for event_id, official_id in session.execute(_KNOWN_UNCERTAIN, ids):
         uncertain.setdefault(event_id, set()).add(official_id)
-    groups = session.execute(_KNOWN_REPORTS, ids).all()
-    refs = dict(session.execute(_FIRST_REFS, {"ids": [group.first for group in groups]}).tuples().all())
     reports: dict[int, list[Report]] = {}
-    for event_id, date, stated, mode, location, status, published, count, first in groups:
+    for event_id, date, stated, mode, location, status, published, count, _, ref in session.execute(
+        _KNOWN_REPORTS, ids
+    ):
         reports.setdefault(event_id, []).append(
-            Report(key_of[event_id], date, stated, mode, location, status, refs[first], published, weight=count)
+            Report(key_of[event_id], date, stated, mode, location, status, ref, published, weight=count)
         )
     return {
         row.id: (
