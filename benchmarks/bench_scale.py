@@ -36,7 +36,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, create_engine, event, insert, text
+from sqlalchemy import Engine, create_engine, event, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -55,6 +55,7 @@ from newswatch.storage.models import (
     ContactEventRow,
     EventArticleRow,
     EventParticipantRow,
+    EventReportGroupRow,
     FingerprintBandRow,
     TopicMatchRow,
 )
@@ -264,6 +265,7 @@ def fill_with(url: str, count: int, chunk_rows: Callable[[int, int], dict[Any, l
         if done % 200_000 == 0 or done == count:
             log(f"  {engine.dialect.name}: {done:,}/{count:,} articles stored ({time.perf_counter() - started:.0f} s)")
     with engine.begin() as connection:
+        connection.execute(_GROUP_REPORTS)
         if engine.dialect.name == "postgresql":
             for table in _TABLES:
                 name = table.__tablename__
@@ -274,6 +276,25 @@ def fill_with(url: str, count: int, chunk_rows: Callable[[int, int], dict[Any, l
                 )
             connection.exec_driver_sql("ANALYZE")
     engine.dispose()
+
+
+# The filled events' reports in their groups, as record_contact would have counted them (and
+# migration 0013 counts reports stored before it).
+_GROUPED = (
+    EventArticleRow.event_id,
+    EventArticleRow.reported_date,
+    EventArticleRow.date_stated,
+    EventArticleRow.reported_mode,
+    func.coalesce(EventArticleRow.reported_location, ""),
+    EventArticleRow.reported_status,
+    ArticleRow.published,
+)
+_GROUP_REPORTS = insert(EventReportGroupRow).from_select(
+    list(EventReportGroupRow.__table__.c.keys()),  # the key's columns, reports, first_report_id
+    select(*_GROUPED, func.count(), func.min(EventArticleRow.id))
+    .join(ArticleRow, ArticleRow.id == EventArticleRow.article_id)
+    .group_by(*_GROUPED),
+)
 
 
 def _unsafe_but_fast(dbapi_connection: Any, _record: Any) -> None:

@@ -26,10 +26,11 @@ def dialect_insert(session: Session, table: Table) -> Any:
     raise NotImplementedError(f"database backend {dialect!r} is not supported")  # pragma: no cover
 
 
-def insert_ignore(session: Session, table: Any, values: dict[str, Any]) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; True if a row was inserted."""
+def insert_ignore(session: Session, table: Any, values: dict[str, Any]) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; the new row's id, or None if
+    none was inserted."""
     inserted = session.execute(_insert_ignore_statement(table, tuple(values)), values).first()
-    return inserted is not None
+    return None if inserted is None else int(inserted[0])
 
 
 @lru_cache(maxsize=64)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import BindParameter, bindparam, exists, func, or_, select
+from sqlalchemy import BindParameter, Integer, TextClause, bindparam, exists, or_, select, text
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session, aliased
 
@@ -25,6 +26,7 @@ from newswatch.storage.models import (
     ContactEventRow,
     EventArticleRow,
     EventParticipantRow,
+    EventReportGroupRow,
     TopicMatchRow,
     utcnow,
 )
@@ -70,31 +72,55 @@ _KNOWN_UNCERTAIN = select(EventParticipantRow.event_id, EventParticipantRow.offi
     EventParticipantRow.event_id.in_(bindparam("ids", expanding=True)), EventParticipantRow.defence.is_(False)
 )
 # An event's reports grouped by what resolution reads of them (see newswatch.resolve.Report's
-# weight), in the order of each group's first report: what the event's 500th report reads is a
-# few groups, not 499 reports.
-_REPORT_GROUP = (
-    EventArticleRow.event_id,
-    EventArticleRow.reported_date,
-    EventArticleRow.date_stated,
-    EventArticleRow.reported_mode,
-    EventArticleRow.reported_location,
-    EventArticleRow.reported_status,
-    ArticleRow.published,
-)
-_REPORT_GROUPS = (
-    select(*_REPORT_GROUP, func.count().label("reports"), func.min(EventArticleRow.id).label("first"))
-    .join(ArticleRow, ArticleRow.id == EventArticleRow.article_id)
-    .where(EventArticleRow.event_id.in_(bindparam("ids", expanding=True)))
-    .group_by(*_REPORT_GROUP)
-    .subquery()
-)
-_FIRST_REPORT, _FIRST_ARTICLE = aliased(EventArticleRow), aliased(ArticleRow)
+# weight), in the order of each group's first report, with its ref: what the event's 500th
+# report reads is a few groups, not 499 reports (EventReportGroupRow, kept by record_contact).
+_FIRST_REPORT = aliased(EventArticleRow)
 _KNOWN_REPORTS = (
-    select(*_REPORT_GROUPS.c, _FIRST_ARTICLE.ref)  # each group with its first report's ref
-    .join(_FIRST_REPORT, _FIRST_REPORT.id == _REPORT_GROUPS.c.first)
-    .join(_FIRST_ARTICLE, _FIRST_ARTICLE.id == _FIRST_REPORT.article_id)
-    .order_by(_REPORT_GROUPS.c.first)
+    select(
+        EventReportGroupRow.event_id,
+        EventReportGroupRow.reported_date,
+        EventReportGroupRow.date_stated,
+        EventReportGroupRow.reported_mode,
+        EventReportGroupRow.reported_location,
+        EventReportGroupRow.reported_status,
+        EventReportGroupRow.published,
+        EventReportGroupRow.reports,
+        ArticleRow.ref,
+    )
+    .join(_FIRST_REPORT, _FIRST_REPORT.id == EventReportGroupRow.first_report_id)
+    .join(ArticleRow, ArticleRow.id == _FIRST_REPORT.article_id)
+    .where(EventReportGroupRow.event_id.in_(bindparam("ids", expanding=True)))
+    .order_by(EventReportGroupRow.first_report_id)
 )
+_GROUP_KEY = (
+    "event_id",
+    "reported_date",
+    "date_stated",
+    "reported_mode",
+    "reported_location",
+    "reported_status",
+    "published",
+)
+
+
+@lru_cache(maxsize=1)
+def _count_report_statement() -> TextClause:
+    """Count a stored report in its group (made with it if it is the first): one upsert, its
+    article's date read in it. A text statement with typed parameters, compiled once (as
+    ``storage._sql.insert_ignore``'s)."""
+    table = EventReportGroupRow.__table__
+    key = ", ".join(_GROUP_KEY)
+    given = [name for name in _GROUP_KEY if name != "published"]
+    return text(
+        f"INSERT INTO event_report_groups ({key}, reports, first_report_id)"
+        f" SELECT {', '.join(f':{name}' for name in given)}, articles.published, 1, :report_id"
+        " FROM articles WHERE articles.id = :article_id"  # the WHERE: SQLite reads ON CONFLICT as the upsert's
+        f" ON CONFLICT ({key}) DO UPDATE SET reports = event_report_groups.reports + 1"
+    ).bindparams(
+        *(bindparam(name, type_=table.c[name].type) for name in given),
+        bindparam("report_id", type_=Integer()),
+        bindparam("article_id", type_=Integer()),
+    )
 
 
 def _known_events(session: Session, report: Report) -> dict[int, tuple[ContactEventRow, KnownEvent]]:
@@ -112,11 +138,9 @@ def _known_events(session: Session, report: Report) -> dict[int, tuple[ContactEv
     for event_id, official_id in session.execute(_KNOWN_UNCERTAIN, ids):
         uncertain.setdefault(event_id, set()).add(official_id)
     reports: dict[int, list[Report]] = {}
-    for event_id, date, stated, mode, location, status, published, count, _, ref in session.execute(
-        _KNOWN_REPORTS, ids
-    ):
+    for event_id, date, stated, mode, location, status, published, count, ref in session.execute(_KNOWN_REPORTS, ids):
         reports.setdefault(event_id, []).append(
-            Report(key_of[event_id], date, stated, mode, location, status, ref, published, weight=count)
+            Report(key_of[event_id], date, stated, mode, location or None, status, ref, published, weight=count)
         )
     return {
         row.id: (
@@ -222,7 +246,7 @@ def record_contact(
             _apply(event, outcome.settled)
     if role == "reported":
         event.confidence = max(event.confidence, contact.confidence)
-    insert_ignore(
+    report_id = insert_ignore(
         session,
         EventArticleRow.__table__,
         {
@@ -239,6 +263,20 @@ def record_contact(
             "rules": list(contact.rules),
         },
     )
+    if report_id is not None:  # not stored before (a page stored again reports nothing new)
+        session.execute(
+            _count_report_statement(),
+            {
+                "event_id": event.id,
+                "reported_date": contact.date,
+                "date_stated": contact.date_is_explicit,
+                "reported_mode": contact.mode,
+                "reported_location": contact.location or "",
+                "reported_status": contact.status,
+                "report_id": report_id,
+                "article_id": article_id,
+            },
+        )
     session.flush()
     return RecordedContact(event.id, result)
 

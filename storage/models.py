@@ -230,6 +230,42 @@ class EventArticleRow(Base):
     article: Mapped[ArticleRow] = relationship()
 
 
+class EventReportGroupRow(Base):
+    """An event's reports that say the same of it: the same date (stated or the article's own),
+    mode, place and status, in articles of the same date. Event resolution reads an event's
+    groups, not its reports (``newswatch.resolve.Report.weight``), so that an event's 500th report
+    reads a few rows, not 499. ``storage.events.record_contact`` keeps it with each report it
+    stores; reports are never deleted but with their event or article, and this goes with them.
+    """
+
+    __tablename__ = "event_report_groups"
+    __table_args__ = (
+        PrimaryKeyConstraint(
+            "event_id",
+            "reported_date",
+            "date_stated",
+            "reported_mode",
+            "reported_location",
+            "reported_status",
+            "published",
+        ),
+    )
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("contact_events.id", ondelete="CASCADE"))
+    reported_date: Mapped[dt.date]
+    date_stated: Mapped[bool]
+    reported_mode: Mapped[str] = mapped_column(String(16))
+    reported_location: Mapped[str] = mapped_column(String(256), doc="'' for none (a key holds no NULL)")
+    reported_status: Mapped[str] = mapped_column(String(16))
+    published: Mapped[dt.date] = mapped_column(doc="the reporting articles' date")
+    reports: Mapped[int] = mapped_column(doc="how many reports say this")
+    first_report_id: Mapped[int] = mapped_column(
+        ForeignKey("event_articles.id", ondelete="CASCADE"),
+        index=True,
+        doc="the first of them (its ref names a vote's source)",
+    )
+
+
 class AlertRow(Base):
     """One message for one notification channel, with its delivery status: an event's alert, or a
     digest (the outbox serves both)."""

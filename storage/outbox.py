@@ -49,7 +49,7 @@ def queue_digest(session: Session, digest_id: int, channels: Sequence[tuple[str,
 def _queue(session: Session, subject: dict[str, Any], channel: str, label: str) -> bool:
     """Queue one pending alert unless the same one is queued; True if it was queued now."""
     values = {**subject, "channel": channel, "channel_label": label, "status": "pending", "attempts": 0}
-    return insert_ignore(session, AlertRow.__table__, {**values, "created_at": utcnow()})
+    return insert_ignore(session, AlertRow.__table__, {**values, "created_at": utcnow()}) is not None
 
 
 class ClaimedAlert(NamedTuple):

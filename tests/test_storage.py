@@ -17,7 +17,14 @@ from newswatch.resolve import Report
 from newswatch.seeds import read_seed_files
 from newswatch.storage import articles, event_records, events, outbox
 from newswatch.storage.database import Database, create_db_engine, open_database
-from newswatch.storage.models import AlertRow, ArticleRow, Base, ContactEventRow, EventArticleRow
+from newswatch.storage.models import (
+    AlertRow,
+    ArticleRow,
+    Base,
+    ContactEventRow,
+    EventArticleRow,
+    EventReportGroupRow,
+)
 from tests.conftest import SEEDS
 
 AUSTIN = Participant("lloyd-austin", "Lloyd Austin", "us", "Secretary of Defense", "us-secdef")
@@ -136,6 +143,99 @@ def test_an_event_with_many_reports_is_settled_from_them_all_read_as_a_few_group
     assert (stored.date, stored.mode, stored.location) == (dt.date(2024, 9, 9), "video_call", "Beijing")
     assert dict(stored.field_sources) == {"date": "25.txt", "mode": "25.txt", "location": "25.txt"}
     assert len(stored.articles) == 61
+
+
+def _report_groups(sessions: Database) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """The report groups as stored, and as the event's reports make them (counted afresh)."""
+    kept = EventReportGroupRow.__table__
+    counted_by = (
+        EventArticleRow.event_id,
+        EventArticleRow.reported_date,
+        EventArticleRow.date_stated,
+        EventArticleRow.reported_mode,
+        func.coalesce(EventArticleRow.reported_location, ""),
+        EventArticleRow.reported_status,
+        ArticleRow.published,
+    )
+    with sessions.transaction() as session:
+        stored = session.execute(select(kept).order_by(kept.c.first_report_id)).all()
+        counted = session.execute(
+            select(*counted_by, func.count(), func.min(EventArticleRow.id))
+            .join(ArticleRow, ArticleRow.id == EventArticleRow.article_id)
+            .group_by(*counted_by)
+            .order_by(func.min(EventArticleRow.id))
+        ).all()
+    return [tuple(row) for row in stored], [tuple(row) for row in counted]
+
+
+def test_each_stored_report_is_counted_once_in_the_group_of_what_it_says(database_url: str) -> None:
+    sessions = open_database(database_url)
+    said = [
+        ("2024-09-10", "meeting", None, "2024-09-11"),
+        ("2024-09-10", "meeting", None, "2024-09-11"),
+        ("2024-09-10", "meeting", None, "2024-09-12"),  # the same, in a later article
+        ("2024-09-10", "meeting", "Beijing", "2024-09-11"),
+        ("2024-09-09", "video_call", "Beijing", "2024-09-11"),
+        ("2024-09-10", "meeting", None, "2024-09-11"),
+    ]
+    with sessions.transaction() as session:
+        ids = [
+            articles.store_article(session, _article(f"{n}.txt", f"copy {n}", published))[0]
+            for n, (*_, published) in enumerate(said)
+        ]
+        for article, (day, mode, place, _) in zip(ids, said, strict=True):
+            events.record_contact(session, article, _contact(day, mode, place))
+        events.record_contact(session, ids[0], _contact("2024-09-10", "meeting"))  # stored again: not a report
+    stored, counted = _report_groups(sessions)
+    assert stored == counted
+    assert [(row[3], row[4], str(row[6]), row[7]) for row in stored] == [
+        ("meeting", "", "2024-09-11", 3),
+        ("meeting", "", "2024-09-12", 1),
+        ("meeting", "Beijing", "2024-09-11", 1),
+        ("video_call", "Beijing", "2024-09-11", 1),
+    ]
+
+
+def test_the_report_group_migration_counts_the_reports_stored_before_it(database_url: str) -> None:
+    article = (
+        "INSERT INTO articles (ref, title, text, published, content_hash, source, ingested_at)"
+        " VALUES ('{ref}', 't', '{ref}', '2024-04-17', '{ref}', 'seed', '2024-04-17 00:00:00')"
+    )
+    report = (
+        "INSERT INTO event_articles (event_id, article_id, reported_date, reported_mode, evidence,"
+        " reported_status, confidence, role, date_stated, reported_location)"
+        " SELECT 1, id, '2024-04-16', 'meeting', '[]', 'held', 1.0, 'reported', {stated}, {place}"
+        " FROM articles WHERE ref = '{ref}'"
+    )
+    _an_article_stored_at_revision(  # article "a", then b to d; four reports of one event
+        database_url,
+        "0012",
+        *(article.format(ref=ref) for ref in "bcd"),
+        "INSERT INTO contact_events (participant_key, date, mode, level, status, date_explicit, historical,"
+        " confidence, first_seen, updated_at) VALUES ('dong-jun|lloyd-austin', '2024-04-16', 'meeting',"
+        " 'senior', 'held', true, false, 1.0, '2024-04-17 00:00:00', '2024-04-17 00:00:00')",
+        *(
+            "INSERT INTO event_participants (event_id, position, official_id, name, country, office, defence)"
+            f" VALUES (1, {position}, '{official}', '{official}', '{country}', 'minister', true)"
+            for position, official, country in ((0, "lloyd-austin", "us"), (1, "dong-jun", "cn"))
+        ),
+        report.format(ref="a", stated="true", place="NULL"),
+        report.format(ref="b", stated="true", place="'Beijing'"),
+        report.format(ref="c", stated="true", place="NULL"),
+        report.format(ref="d", stated="false", place="NULL"),
+    )
+    sessions = open_database(database_url)  # upgrades to head
+    stored, counted = _report_groups(sessions)
+    assert stored == counted
+    assert [(row[2], row[4], row[7], row[8]) for row in stored] == [
+        (True, "", 2, 1),
+        (True, "Beijing", 1, 2),
+        (False, "", 1, 4),
+    ]
+    with sessions.transaction() as session:  # and a report stored after it is counted in them
+        new, _ = articles.store_article(session, _article("e.txt", "fifth"))
+        events.record_contact(session, new, _contact("2024-04-16", "meeting"))
+    assert _report_groups(sessions)[0][0][7] == 3
 
 
 def test_alerts_are_queued_once_per_event_and_channel(database_url: str) -> None:
