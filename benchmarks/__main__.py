@@ -66,7 +66,7 @@ BENCHMARKS = {
     "workers": ("workers",),
     "day": ("day-sqlite", "day-postgresql"),
 }
-# Left out of a full run unless asked for (--only): a measured day takes about an hour.
+# Left out of a full run unless asked for (--only): a measured day takes 40 minutes to an hour.
 # Smoke runs include them.
 ON_REQUEST = {"day"}
 

@@ -12,7 +12,7 @@ the day, and the day's near-copies are found among the day's own articles too.
 Rows ``day-<backend>``: the seconds the day's storing took (the cycles' sum), against 17,280 s
 (20 % of a day; the ratio column is the share of 86,400 s). The notes give the cost per
 article in the day's first and last tenth, so that a store slowing as it grows shows, and what
-the day stored. Not part of the default full run (it takes about an hour):
+the day stored. Not part of the default full run (it takes 40 minutes to an hour):
 ``python -m benchmarks --only day``.
 """
 
