@@ -36,7 +36,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, create_engine, event, func, insert, select, text
+from sqlalchemy import Engine, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -49,6 +49,7 @@ from newswatch.notify import CONSOLE
 from newswatch.settings import load_settings
 from newswatch.storage.articles import index_rows
 from newswatch.storage.database import Database, create_db_engine
+from newswatch.storage.events import REPORTS_COUNTED_IN_GROUPS
 from newswatch.storage.models import (
     AlertRow,
     ArticleRow,
@@ -278,22 +279,10 @@ def fill_with(url: str, count: int, chunk_rows: Callable[[int, int], dict[Any, l
     engine.dispose()
 
 
-# The filled events' reports in their groups, as record_contact would have counted them (and
-# migration 0013 counts reports stored before it).
-_GROUPED = (
-    EventArticleRow.event_id,
-    EventArticleRow.reported_date,
-    EventArticleRow.date_stated,
-    EventArticleRow.reported_mode,
-    func.coalesce(EventArticleRow.reported_location, ""),
-    EventArticleRow.reported_status,
-    ArticleRow.published,
-)
+# The filled events' reports in their groups, as record_contact would have counted them.
 _GROUP_REPORTS = insert(EventReportGroupRow).from_select(
     list(EventReportGroupRow.__table__.c.keys()),  # the key's columns, reports, first_report_id
-    select(*_GROUPED, func.count(), func.min(EventArticleRow.id))
-    .join(ArticleRow, ArticleRow.id == EventArticleRow.article_id)
-    .group_by(*_GROUPED),
+    REPORTS_COUNTED_IN_GROUPS,
 )
 
 

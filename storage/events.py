@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import BindParameter, Integer, TextClause, bindparam, exists, or_, select, text
+from sqlalchemy import BindParameter, Integer, bindparam, exists, func, or_, select, text
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session, aliased
 
@@ -21,6 +20,7 @@ from newswatch.resolve import BecomesHeld, KnownEvent, NewEvent, Report, Settled
 from newswatch.storage._sql import chunks, insert_ignore, lock_in_order
 from newswatch.storage.event_records import ReportRow, event_record
 from newswatch.storage.models import (
+    REPORT_GROUP_KEY,
     AlertRow,
     ArticleRow,
     ContactEventRow,
@@ -92,35 +92,36 @@ _KNOWN_REPORTS = (
     .where(EventReportGroupRow.event_id.in_(bindparam("ids", expanding=True)))
     .order_by(EventReportGroupRow.first_report_id)
 )
-_GROUP_KEY = (
-    "event_id",
-    "reported_date",
-    "date_stated",
-    "reported_mode",
-    "reported_location",
-    "reported_status",
-    "published",
+# The stored reports counted afresh into their groups (what EventReportGroupRow keeps), for
+# stores filled without record_contact; no place counts as '', as the table keeps it.
+_COUNTED_BY = (
+    EventArticleRow.event_id,
+    EventArticleRow.reported_date,
+    EventArticleRow.date_stated,
+    EventArticleRow.reported_mode,
+    func.coalesce(EventArticleRow.reported_location, ""),
+    EventArticleRow.reported_status,
+    ArticleRow.published,
 )
-
-
-@lru_cache(maxsize=1)
-def _count_report_statement() -> TextClause:
-    """Count a stored report in its group (made with it if it is the first): one upsert, its
-    article's date read in it. A text statement with typed parameters, compiled once (as
-    ``storage._sql.insert_ignore``'s)."""
-    table = EventReportGroupRow.__table__
-    key = ", ".join(_GROUP_KEY)
-    given = [name for name in _GROUP_KEY if name != "published"]
-    return text(
-        f"INSERT INTO event_report_groups ({key}, reports, first_report_id)"
-        f" SELECT {', '.join(f':{name}' for name in given)}, articles.published, 1, :report_id"
-        " FROM articles WHERE articles.id = :article_id"  # the WHERE: SQLite reads ON CONFLICT as the upsert's
-        f" ON CONFLICT ({key}) DO UPDATE SET reports = event_report_groups.reports + 1"
-    ).bindparams(
-        *(bindparam(name, type_=table.c[name].type) for name in given),
-        bindparam("report_id", type_=Integer()),
-        bindparam("article_id", type_=Integer()),
-    )
+REPORTS_COUNTED_IN_GROUPS = (
+    select(*_COUNTED_BY, func.count(), func.min(EventArticleRow.id))
+    .join(ArticleRow, ArticleRow.id == EventArticleRow.article_id)
+    .group_by(*_COUNTED_BY)
+)
+# Count a stored report in its group (made with it if it is the first): one upsert, its
+# article's date read in it. A text statement with typed parameters, compiled once (as
+# storage._sql.insert_ignore's). The WHERE is what lets SQLite read ON CONFLICT as the upsert's.
+_GIVEN = [name for name in REPORT_GROUP_KEY if name != "published"]
+_COUNT_REPORT = text(
+    f"INSERT INTO event_report_groups ({', '.join(REPORT_GROUP_KEY)}, reports, first_report_id)"
+    f" SELECT {', '.join(f':{name}' for name in _GIVEN)}, articles.published, 1, :report_id"
+    " FROM articles WHERE articles.id = :article_id"
+    f" ON CONFLICT ({', '.join(REPORT_GROUP_KEY)}) DO UPDATE SET reports = event_report_groups.reports + 1"
+).bindparams(
+    *(bindparam(name, type_=EventReportGroupRow.__table__.c[name].type) for name in _GIVEN),
+    bindparam("report_id", type_=Integer()),
+    bindparam("article_id", type_=Integer()),
+)
 
 
 def _known_events(session: Session, report: Report) -> dict[int, tuple[ContactEventRow, KnownEvent]]:
@@ -265,7 +266,7 @@ def record_contact(
     )
     if report_id is not None:  # not stored before (a page stored again reports nothing new)
         session.execute(
-            _count_report_statement(),
+            _COUNT_REPORT,
             {
                 "event_id": event.id,
                 "reported_date": contact.date,

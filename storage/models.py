@@ -230,6 +230,18 @@ class EventArticleRow(Base):
     article: Mapped[ArticleRow] = relationship()
 
 
+# What a report group is keyed on (EventReportGroupRow's primary key, its upsert's conflict).
+REPORT_GROUP_KEY = (
+    "event_id",
+    "reported_date",
+    "date_stated",
+    "reported_mode",
+    "reported_location",
+    "reported_status",
+    "published",
+)
+
+
 class EventReportGroupRow(Base):
     """An event's reports that say the same of it: the same date (stated or the article's own),
     mode, place and status, in articles of the same date. Event resolution reads an event's
@@ -239,17 +251,7 @@ class EventReportGroupRow(Base):
     """
 
     __tablename__ = "event_report_groups"
-    __table_args__ = (
-        PrimaryKeyConstraint(
-            "event_id",
-            "reported_date",
-            "date_stated",
-            "reported_mode",
-            "reported_location",
-            "reported_status",
-            "published",
-        ),
-    )
+    __table_args__ = (PrimaryKeyConstraint(*REPORT_GROUP_KEY),)
 
     event_id: Mapped[int] = mapped_column(ForeignKey("contact_events.id", ondelete="CASCADE"))
     reported_date: Mapped[dt.date]

@@ -148,23 +148,9 @@ def test_an_event_with_many_reports_is_settled_from_them_all_read_as_a_few_group
 def _report_groups(sessions: Database) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
     """The report groups as stored, and as the event's reports make them (counted afresh)."""
     kept = EventReportGroupRow.__table__
-    counted_by = (
-        EventArticleRow.event_id,
-        EventArticleRow.reported_date,
-        EventArticleRow.date_stated,
-        EventArticleRow.reported_mode,
-        func.coalesce(EventArticleRow.reported_location, ""),
-        EventArticleRow.reported_status,
-        ArticleRow.published,
-    )
     with sessions.transaction() as session:
         stored = session.execute(select(kept).order_by(kept.c.first_report_id)).all()
-        counted = session.execute(
-            select(*counted_by, func.count(), func.min(EventArticleRow.id))
-            .join(ArticleRow, ArticleRow.id == EventArticleRow.article_id)
-            .group_by(*counted_by)
-            .order_by(func.min(EventArticleRow.id))
-        ).all()
+        counted = session.execute(events.REPORTS_COUNTED_IN_GROUPS.order_by(func.min(EventArticleRow.id))).all()
     return [tuple(row) for row in stored], [tuple(row) for row in counted]
 
 
